@@ -1,0 +1,37 @@
+# Two commands on a fresh machine: `make run` and `make test` (see README.md).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test services lint format fuzz bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required"'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+## Set everything up and run web + worker + beat on the embedded default (SQLite, file broker).
+run: $(STAMP)
+	scripts/run.sh
+
+## Make sure PostgreSQL, Redis and Chromium are here and running, then run the whole suite.
+test: $(STAMP)
+	scripts/ensure-services.sh
+	scripts/test.sh $(ARGS)
+
+services:
+	scripts/ensure-services.sh
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf var staticfiles .pytest_cache

@@ -1,0 +1,147 @@
+"""One JSON error shape for the whole API, modelled on RFC 9457 problem details.
+
+    {"type": "validation_error", "title": "Invalid input.", "status": 400,
+     "detail": "...", "errors": {"field": ["message", ...]}}
+
+`type` is stable and meant for code; `title` and `detail` are for people.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.views import exception_handler as drf_exception_handler
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+# DRF exception class -> (stable type, title)
+_TYPES: list[tuple[type[Exception], str, str]] = [
+    (exceptions.ValidationError, "validation_error", "Invalid input."),
+    (exceptions.ParseError, "parse_error", "Malformed request body."),
+    (exceptions.NotAuthenticated, "authentication_required", "Authentication required."),
+    (exceptions.AuthenticationFailed, "authentication_failed", "Authentication failed."),
+    (exceptions.PermissionDenied, "permission_denied", "Permission denied."),
+    (exceptions.NotFound, "not_found", "Not found."),
+    (exceptions.MethodNotAllowed, "method_not_allowed", "Method not allowed."),
+    (exceptions.NotAcceptable, "not_acceptable", "Not acceptable."),
+    (exceptions.UnsupportedMediaType, "unsupported_media_type", "Unsupported media type."),
+    (exceptions.Throttled, "rate_limited", "Too many requests."),
+]
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with the current state of the resource."
+    default_code = "conflict"
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "payload_too_large"
+
+
+_TYPES += [
+    (Conflict, "conflict", "Conflict."),
+    (PayloadTooLarge, "payload_too_large", "Payload too large."),
+]
+
+
+def problem(
+    *, status_code: int, type_: str, title: str, detail: str, errors: dict | None = None
+) -> dict:
+    """Return a problem body."""
+    body = {"type": type_, "title": title, "status": status_code, "detail": detail}
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+def _flatten_errors(data, prefix: str = "") -> dict[str, list[str]]:
+    """Turn DRF's nested error structure into {"field.sub": ["message"]}."""
+    flat: dict[str, list[str]] = {}
+    if isinstance(data, dict):
+        for key, value in data.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            if key == "non_field_errors" and not prefix:
+                name = "non_field_errors"
+            flat.update(_flatten_errors(value, name))
+    elif isinstance(data, list):
+        if all(not isinstance(item, dict | list) for item in data):
+            flat[prefix or "non_field_errors"] = [str(item) for item in data]
+        else:
+            for index, item in enumerate(data):
+                flat.update(_flatten_errors(item, f"{prefix}[{index}]" if prefix else str(index)))
+    else:
+        flat[prefix or "non_field_errors"] = [str(data)]
+    return flat
+
+
+def _type_for(exc: Exception) -> tuple[str, str]:
+    for exc_class, type_, title in _TYPES:
+        if isinstance(exc, exc_class):
+            return type_, title
+    code = getattr(exc, "default_code", "error")
+    return str(code), "Error."
+
+
+def exception_handler(exc, context):
+    """DRF exception handler that answers every error in the problem shape."""
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    type_, title = _type_for(exc)
+    if isinstance(exc, exceptions.ValidationError):
+        errors = _flatten_errors(exc.detail)
+        detail = "; ".join(
+            f"{field}: {' '.join(messages)}" if field != "non_field_errors" else " ".join(messages)
+            for field, messages in errors.items()
+        )
+        body = problem(
+            status_code=response.status_code,
+            type_=type_,
+            title=title,
+            detail=detail,
+            errors=errors,
+        )
+    else:
+        detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
+        body = problem(
+            status_code=response.status_code, type_=type_, title=title, detail=str(detail)
+        )
+    response.data = body
+    response.content_type = PROBLEM_CONTENT_TYPE
+    return response
+
+
+def problem_response(*, status_code: int, type_: str, title: str, detail: str) -> JsonResponse:
+    """Return a problem response from plain Django code (404/500 handlers, middleware)."""
+    return JsonResponse(
+        problem(status_code=status_code, type_=type_, title=title, detail=detail),
+        status=status_code,
+        content_type=PROBLEM_CONTENT_TYPE,
+    )
+
+
+def api_not_found(request, exception=None):
+    return problem_response(
+        status_code=404,
+        type_="not_found",
+        title="Not found.",
+        detail=f"No API endpoint at {request.path}.",
+    )
+
+
+def api_server_error(request):
+    return problem_response(
+        status_code=500,
+        type_="server_error",
+        title="Server error.",
+        detail="Something went wrong on our side. It has been logged.",
+    )
+
+
+__all__ = ["Conflict", "PayloadTooLarge", "exception_handler", "problem_response"]

@@ -1,0 +1,30 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
+
+from . import health
+
+api_v1 = [
+    path("schema", SpectacularAPIView.as_view(), name="api-schema"),
+    path("", include("inbox.api.urls")),
+    path("", include("webhooks.api.urls")),
+]
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="settings-home"), name="home"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("settings/", include("workspaces.urls")),
+    path("settings/api-keys/", include("apikeys.urls")),
+    path("settings/", include("webhooks.urls")),
+    path("api/v1/", include(api_v1)),
+    path("api/docs", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+]
+
+handler404 = "omniflow.views.not_found"
+handler500 = "omniflow.views.server_error"

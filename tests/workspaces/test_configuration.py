@@ -1,0 +1,80 @@
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[2]
+PROBE = (
+    "import json, django; django.setup(); from django.conf import settings as s; "
+    "print(json.dumps({'engine': s.DATABASES['default']['ENGINE'], "
+    "'cache': s.CACHES['default']['BACKEND'], 'broker': s.CELERY_BROKER_URL, "
+    "'debug': s.DEBUG}))"
+)
+
+
+def _settings_in_subprocess(env: dict[str, str]) -> dict:
+    output = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def _bare_env(**extra: str) -> dict[str, str]:
+    keep = {"PATH", "HOME", "LANG", "PYTHONPATH"}
+    env = {key: value for key, value in os.environ.items() if key in keep}
+    env["DJANGO_SETTINGS_MODULE"] = "omniflow.settings"
+    env.update(extra)
+    return env
+
+
+def test_embedded_default_needs_no_servers():
+    loaded = _settings_in_subprocess(_bare_env())
+
+    assert loaded == {
+        "engine": "django.db.backends.sqlite3",
+        "cache": "django.core.cache.backends.locmem.LocMemCache",
+        "broker": "filesystem://",
+        "debug": True,
+    }
+
+
+def test_embedded_default_migrates_on_sqlite(tmp_path):
+    env = _bare_env(DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "db.sqlite3").exists()
+
+
+def test_postgres_and_redis_configuration_loads():
+    loaded = _settings_in_subprocess(
+        _bare_env(
+            DATABASE_URL="postgres://postgres@127.0.0.1:5432/omniflow",
+            REDIS_URL="redis://127.0.0.1:6379/1",
+        )
+    )
+
+    assert loaded["engine"] == "django.db.backends.postgresql"
+    assert loaded["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert loaded["broker"] == "redis://127.0.0.1:6379/1"
+
+
+def test_suite_itself_runs_on_postgres_and_redis(db):
+    assert connection.vendor == "postgresql"
+    assert settings.CACHES["default"]["BACKEND"].endswith("RedisCache")

@@ -1,0 +1,47 @@
+"""Access rules for the server-rendered Settings pages.
+
+Every Settings view works inside the signed-in user's current workspace (`self.workspace`) and
+looks objects up through selectors filtered by it, so another workspace's ids give 404.
+"""
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+
+from .selectors import membership_current
+
+SESSION_WORKSPACE_KEY = "workspace_id"
+
+
+class WorkspaceMemberMixin(LoginRequiredMixin):
+    """Require a signed-in member of a workspace; expose `workspace` and `membership`.
+
+    Set `admin_only = True` on views that change keys, endpoints or triggers: support staff
+    then get 403.
+    """
+
+    admin_only = False
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.membership = membership_current(
+            user=request.user, workspace_id=request.session.get(SESSION_WORKSPACE_KEY)
+        )
+        if self.membership is None:
+            raise PermissionDenied("You are not a member of any workspace.")
+        if self.admin_only and not self.membership.is_admin:
+            raise PermissionDenied("Only workspace admins can change this.")
+        self.workspace = self.membership.workspace
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["workspace"] = self.workspace
+        context["membership"] = self.membership
+        return context
+
+
+class WorkspaceAdminMixin(WorkspaceMemberMixin):
+    """Require the admin role in the current workspace (support staff get 403)."""
+
+    admin_only = True

@@ -144,7 +144,9 @@ def conversation_update(
     Then fires the routing rules for updated conversations if anything changed.
     """
     conversation = (
-        Conversation.objects.select_for_update().select_related("contact").get(pk=conversation.pk)
+        Conversation.objects.select_for_update(of=("self",))
+        .select_related("contact", "workspace")
+        .get(pk=conversation.pk)
     )
     now = timezone.now()
     changed: list[str] = []

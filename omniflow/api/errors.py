@@ -63,8 +63,9 @@ def _flatten_errors(data, prefix: str = "") -> dict[str, list[str]]:
     if isinstance(data, dict):
         for key, value in data.items():
             name = f"{prefix}.{key}" if prefix else str(key)
-            if key == "non_field_errors" and not prefix:
-                name = "non_field_errors"
+            if key == "non_field_errors":
+                # A nested object's own errors belong to the field that holds it.
+                name = prefix or "non_field_errors"
             flat.update(_flatten_errors(value, name))
     elif isinstance(data, list):
         if all(not isinstance(item, dict | list) for item in data):

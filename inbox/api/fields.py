@@ -13,7 +13,7 @@ MAX_ID = 2**63 - 1
 MAX_JSON_DEPTH = 10
 
 
-def _json_problem(value: Any, depth: int = 0) -> str | None:
+def json_problem(value: Any, depth: int = 0) -> str | None:
     """Return why a JSON value cannot be stored (PostgreSQL refuses NUL characters), or None."""
     if depth > MAX_JSON_DEPTH:
         return f"Nested deeper than {MAX_JSON_DEPTH} levels."
@@ -21,12 +21,12 @@ def _json_problem(value: Any, depth: int = 0) -> str | None:
         return "Null characters are not allowed." if "\x00" in value else None
     if isinstance(value, dict):
         for key, item in value.items():
-            problem = _json_problem(key, depth) or _json_problem(item, depth + 1)
+            problem = json_problem(key, depth) or json_problem(item, depth + 1)
             if problem:
                 return problem
     elif isinstance(value, list):
         for item in value:
-            problem = _json_problem(item, depth + 1)
+            problem = json_problem(item, depth + 1)
             if problem:
                 return problem
     return None
@@ -44,7 +44,7 @@ class JSONObjectField(serializers.JSONField):
         data = super().to_internal_value(data)
         if not isinstance(data, dict):
             self.fail("not_object")
-        problem = _json_problem(data)
+        problem = json_problem(data)
         if problem:
             raise serializers.ValidationError(problem)
         return data

@@ -15,7 +15,7 @@ from .fields import (
     JSONObjectField,
     WorkspaceMemberField,
     WorkspaceObjectField,
-    _json_problem,
+    json_problem,
     tag_list_field,
 )
 
@@ -170,7 +170,7 @@ class ScorecardInput(serializers.Serializer):
         if len(criteria) > 100:
             raise serializers.ValidationError("At most 100 criteria.")
         for name in criteria:
-            if not name or len(name) > 200 or _json_problem(name):
+            if not name or len(name) > 200 or json_problem(name):
                 raise serializers.ValidationError(f"Invalid criterion name {name!r}.")
         return criteria
 
@@ -255,7 +255,7 @@ class ConditionInput(serializers.Serializer):
             valid = valid and all(isinstance(item, _SCALAR) for item in value)
         else:
             valid = isinstance(value, _SCALAR)
-        if not valid or _json_problem(value):
+        if not valid or json_problem(value):
             raise serializers.ValidationError(
                 {"value": ["Use a string, number or boolean, or a list of them with `in`."]}
             )

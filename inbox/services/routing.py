@@ -132,7 +132,7 @@ def _assignees_check(*, workspace: Workspace, actions: list[dict[str, Any]]) -> 
             continue
         if not Membership.objects.filter(workspace=workspace, user_id=assignee).exists():
             raise ValidationError(
-                {f"actions[{index}].assignee": "The assignee must be a member of this workspace."}
+                {f"actions.{index}.assignee": "The assignee must be a member of this workspace."}
             )
 
 

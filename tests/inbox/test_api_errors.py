@@ -122,3 +122,29 @@ def test_a_validation_error_lists_every_field(api_client):
 
     body = _problem(response, 400, "validation_error")
     assert set(body["errors"]) == {"subject", "priority", "status"}
+
+
+def _cursor(position: str) -> str:
+    import base64
+    from urllib.parse import quote
+
+    return quote(base64.b64encode(f"p={position}".encode()).decode())
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("url", "position", "status"),
+    [
+        (URL, "not-a-number", 404),
+        (URL, "9" * 40, 200),  # out of range of ids: past every row
+        ("/api/v1/conversations/{id}/trace", "not-a-time", 404),
+    ],
+)
+def test_a_forged_cursor_is_never_a_500(api_client, workspace, url, position, status):
+    from tests.factories import ConversationFactory
+
+    conversation = ConversationFactory(workspace=workspace)
+
+    response = api_client.get(f"{url.format(id=conversation.pk)}?cursor={_cursor(position)}")
+
+    assert response.status_code == status

@@ -60,7 +60,7 @@ def test_crud(api_client, member):
         ({"actions": []}, "actions"),
         ({"actions": [{"type": "tag"}]}, "actions.0.tag"),
         ({"actions": [{"type": "set_priority", "priority": "asap"}]}, "actions.0.priority"),
-        ({"actions": [{"type": "assign", "assignee": 987654}]}, "actions[0].assignee"),
+        ({"actions": [{"type": "assign", "assignee": 987654}]}, "actions.0.assignee"),
     ],
 )
 def test_validation_errors(api_client, change, field):

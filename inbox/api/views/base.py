@@ -5,7 +5,6 @@ from typing import Any
 from django.shortcuts import get_object_or_404
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from omniflow.api.pagination import StableCursorPagination
@@ -19,12 +18,11 @@ class BulkCursorPagination(StableCursorPagination):
     max_page_size = 1000
 
 
-class TracePagination(CursorPagination):
+class TracePagination(StableCursorPagination):
     """A conversation's trace in the order things happened."""
 
     ordering = ("occurred_at", "id")
     page_size = 100
-    page_size_query_param = "limit"
     max_page_size = 1000
 
 

@@ -31,6 +31,9 @@ def test_malformed_json_is_a_400_parse_error(api_client):
         '{"subject": "x", "tags": Infinity}',
         "[" * 100_000 + "]" * 100_000,
         b'{"subject": "\xff\xfe"}',
+        '{"subject": "x", "description": 1e400}',
+        '{"subject": "lone \\ud800 surrogate"}',
+        '{"subject": "x", "tags": {"\\udfff": 1}}',
     ],
 )
 def test_json_python_would_accept_or_choke_on_is_a_400(api_client, raw):

@@ -15,6 +15,7 @@ from inbox.models import Contact, Conversation, Ticket
 from omniflow.api import idempotency
 from tests.factories import ContactFactory, make_api_key
 from tests.inbox.conftest import transcript
+from webhooks.models import WebhookEvent
 
 
 def _post(client, url, body, key="key-1"):
@@ -180,3 +181,61 @@ def test_a_retry_while_the_first_is_running_is_a_409_in_use(workspace):
     assert results["first"].status_code == 200
     assert replay.json() == results["first"].json()
     assert replay["Idempotent-Replayed"] == "true"
+
+
+def _count_of(model_name: str) -> int:
+    from django.apps import apps
+
+    return apps.get_model("inbox", model_name).objects.count()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("path", "body", "status", "model_name"),
+    [
+        (
+            "/api/v1/scorecards",
+            {"conversation": "{conversation}", "grader": "qa", "total_score": 3},
+            201,
+            "Scorecard",
+        ),
+        ("/api/v1/agents", {"name": "Bot"}, 201, "Agent"),
+        ("/api/v1/agents/{agent}/publish", {}, 200, "AgentVersion"),
+        ("/api/v1/training-attempts", {"trainee": "t", "scenario": "s"}, 201, "TrainingAttempt"),
+        ("/api/v1/training-attempts/{attempt}/complete", {"score": 5}, 200, "TrainingAttempt"),
+        (
+            "/api/v1/routing-rules",
+            {"name": "r", "conditions": [], "actions": [{"type": "tag", "tag": "t"}]},
+            201,
+            "RoutingRule",
+        ),
+    ],
+)
+def test_every_other_post_endpoint_replays_too(
+    api_client, workspace, path, body, status, model_name
+):
+    from tests.factories import AgentFactory, ConversationFactory, TrainingAttemptFactory
+
+    ids = {
+        "conversation": ConversationFactory(workspace=workspace).pk,
+        "agent": AgentFactory(workspace=workspace).pk,
+        "attempt": TrainingAttemptFactory(workspace=workspace).pk,
+    }
+    body = {
+        key: int(value.format(**ids)) if value == "{conversation}" else value
+        for key, value in body.items()
+    }
+    url = path.format(**ids)
+    events_before = WebhookEvent.objects.count()
+
+    first = _post(api_client, url, body)
+    count = _count_of(model_name)
+    events = WebhookEvent.objects.count()
+    replay = _post(api_client, url, body)
+
+    assert first.status_code == status, first.json()
+    assert replay.status_code == status
+    assert replay.json() == first.json()
+    assert replay["Idempotent-Replayed"] == "true"
+    assert _count_of(model_name) == count
+    assert WebhookEvent.objects.count() == events >= events_before

@@ -224,3 +224,36 @@ def test_unknown_id_is_404_problem(api_client):
     assert response.status_code == 404
     assert response["Content-Type"] == "application/problem+json"
     assert response.json()["type"] == "not_found"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"status": "closed"}, "status"),
+        ({"priority": 5}, "priority"),
+        ({"assignee": "someone"}, "assignee"),
+        ({"tags": ["x" * 65]}, "tags.0"),
+        ({"custom_attributes": {"deep": [[[[[[[[[[[["too deep"]]]]]]]]]]]]}}, "custom_attributes"),
+    ],
+)
+def test_patch_validation_errors_change_nothing(api_client, workspace, body, field):
+    conversation = ConversationFactory(workspace=workspace)
+
+    response = api_client.patch(f"{URL}/{conversation.pk}", body, format="json")
+
+    assert response.status_code == 400
+    assert field in response.json()["errors"], response.json()
+    assert not TraceEntry.objects.exists()
+
+
+@pytest.mark.django_db
+def test_ingest_of_a_resolved_transcript_emits_created_only(api_client):
+    response = api_client.post(URL, transcript(status="resolved"), format="json")
+
+    body = response.json()
+    assert body["status"] == "resolved"
+    assert body["resolved_at"] == "2026-01-05T10:07:00Z"
+    assert list(WebhookEvent.objects.values_list("event_type", flat=True)) == [
+        "conversation.created"
+    ]

@@ -164,3 +164,17 @@ def test_inactive_and_other_workspaces_rules_do_not_fire(api_client, workspace, 
     response = api_client.post("/api/v1/conversations", transcript(), format="json")
 
     assert response.json()["priority"] == "normal"
+
+
+@pytest.mark.django_db
+def test_patch_validates_only_what_it_changes(api_client, workspace):
+    rule = RoutingRuleFactory(workspace=workspace)
+
+    renamed = api_client.patch(f"{URL}/{rule.pk}", {"position": 3}, format="json")
+    invalid = api_client.patch(f"{URL}/{rule.pk}", {"trigger": "sometimes"}, format="json")
+
+    assert renamed.status_code == 200
+    assert renamed.json()["position"] == 3
+    assert renamed.json()["conditions"] == rule.conditions
+    assert invalid.status_code == 400
+    assert "trigger" in invalid.json()["errors"]

@@ -43,7 +43,8 @@ class ConversationListView(InboxView):
         description=(
             "Creates the conversation, upserts its contact by external_id or email and adds the "
             "messages with their original timestamps, all in one transaction. Emits "
-            "`conversation.created`, then fires routing rules (`automation.triggered`)."
+            "`conversation.created`, then fires routing rules (`automation.triggered`). A "
+            "transcript ingested as already resolved emits `conversation.created` only."
         ),
         request=ConversationCreateInput,
         responses={201: ConversationRepresentation},

@@ -33,7 +33,7 @@ _ERROR_DESCRIPTIONS = {
     "403": "The API key lacks the scope this request needs.",
     "404": "No such object in this workspace.",
     "409": "Conflict with the current state, or an Idempotency-Key reused or in use.",
-    "413": "Request body over the documented limit (OMNIFLOW_API_MAX_BODY_BYTES, 1 MiB).",
+    "413": "Request body over the limit (setting OMNIFLOW_API_MAX_BODY_BYTES, default 1 MiB).",
     "415": "Request body is not JSON.",
     "429": "Rate limit reached; Retry-After says when to try again.",
 }

@@ -61,6 +61,10 @@ def rule_matches(*, rule: RoutingRule, conversation: Conversation, tag_names: li
     return True
 
 
+def _is_member(rule: RoutingRule, user_id: int) -> bool:
+    return Membership.objects.filter(workspace_id=rule.workspace_id, user_id=user_id).exists()
+
+
 def _rule_apply(*, rule: RoutingRule, conversation: Conversation) -> dict[str, Any]:
     """Apply a rule's actions; return the previous values of what changed."""
     previous: dict[str, Any] = {}
@@ -69,6 +73,9 @@ def _rule_apply(*, rule: RoutingRule, conversation: Conversation) -> dict[str, A
             previous.setdefault("priority", conversation.priority)
             conversation.priority = action["priority"]
         elif action["type"] == "assign" and conversation.assignee_id != action["assignee"]:
+            if action["assignee"] is not None and not _is_member(rule, action["assignee"]):
+                # The user left the workspace after the rule was written: never assign them.
+                continue
             previous.setdefault("assignee", conversation.assignee_id)
             conversation.assignee_id = action["assignee"]
         elif action["type"] == "tag":

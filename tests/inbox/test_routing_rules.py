@@ -178,3 +178,21 @@ def test_patch_validates_only_what_it_changes(api_client, workspace):
     assert renamed.json()["conditions"] == rule.conditions
     assert invalid.status_code == 400
     assert "trigger" in invalid.json()["errors"]
+
+
+@pytest.mark.django_db
+def test_a_rule_never_assigns_someone_who_left_the_workspace(api_client, workspace, member):
+    from workspaces.models import Membership
+
+    RoutingRuleFactory(
+        workspace=workspace,
+        conditions=[],
+        actions=[{"type": "assign", "assignee": member.pk}],
+    )
+    Membership.objects.filter(user=member).delete()
+
+    response = api_client.post("/api/v1/conversations", transcript(), format="json")
+
+    assert response.status_code == 201
+    assert response.json()["assignee"] is None
+    assert not WebhookEvent.objects.filter(event_type="automation.triggered").exists()

@@ -311,6 +311,7 @@ class TraceEntry(models.Model):
         MESSAGE = "message", "Message"
         STATUS_CHANGED = "status_changed", "Status changed"
         PRIORITY_CHANGED = "priority_changed", "Priority changed"
+        SUBJECT_CHANGED = "subject_changed", "Subject changed"
         TAGS_CHANGED = "tags_changed", "Tags changed"
         ASSIGNEE_CHANGED = "assignee_changed", "Assignee changed"
         ATTRIBUTES_CHANGED = "attributes_changed", "Custom attributes changed"

@@ -167,6 +167,7 @@ def conversation_update(
         conversation.priority = priority
         changed.append("priority")
     if subject is not UNSET and subject != conversation.subject:
+        trace(TraceEntry.Kind.SUBJECT_CHANGED, {"from": conversation.subject, "to": subject})
         conversation.subject = subject
         changed.append("subject")
     if assignee is not UNSET and user_id(assignee) != conversation.assignee_id:

@@ -176,7 +176,14 @@ def test_patch_resolves_retags_and_assigns_with_trace_entries(api_client, worksp
 
     response = api_client.patch(
         f"{URL}/{conversation.pk}",
-        {"status": "resolved", "tags": ["refund", "vip"], "assignee": member.pk},
+        {
+            "status": "resolved",
+            "tags": ["refund", "vip"],
+            "assignee": member.pk,
+            "subject": "Refund",
+            "priority": "high",
+            "custom_attributes": {"order": "42"},
+        },
         format="json",
     )
 
@@ -189,7 +196,14 @@ def test_patch_resolves_retags_and_assigns_with_trace_entries(api_client, worksp
     kinds = list(
         TraceEntry.objects.filter(conversation=conversation).values_list("kind", flat=True)
     )
-    assert sorted(kinds) == ["assignee_changed", "status_changed", "tags_changed"]
+    assert sorted(kinds) == [
+        "assignee_changed",
+        "attributes_changed",
+        "priority_changed",
+        "status_changed",
+        "subject_changed",
+        "tags_changed",
+    ]
     event = WebhookEvent.objects.get(event_type="conversation.resolved")
     assert event.data == body
     assert event.previous_attributes == {"status": "open", "resolved_at": None}

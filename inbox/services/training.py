@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -42,10 +43,13 @@ def training_attempt_complete(
     attempt = TrainingAttempt.objects.select_for_update().get(pk=attempt.pk)
     if attempt.status == TrainingAttempt.Status.COMPLETED:
         raise Conflict("This training attempt is already completed.")
+    completed_at = completed_at or timezone.now()
+    if completed_at < attempt.started_at:
+        raise ValidationError({"completed_at": "A practice call cannot end before it started."})
     attempt.status = TrainingAttempt.Status.COMPLETED
     attempt.score = score
     attempt.feedback = feedback
-    attempt.completed_at = completed_at or timezone.now()
+    attempt.completed_at = completed_at
     attempt.save(update_fields=["status", "score", "feedback", "completed_at"])
     emit(
         workspace=attempt.workspace,

@@ -109,3 +109,22 @@ def test_training_validation_list_and_detail(api_client, workspace):
     assert "score" in no_score.json()["errors"]
     assert [row["id"] for row in listed.json()["results"]] == [attempt.pk]
     assert detail.json()["trainee"] == attempt.trainee
+
+
+@pytest.mark.django_db
+def test_a_practice_call_cannot_end_before_it_started(api_client, workspace):
+    from datetime import UTC, datetime
+
+    attempt = TrainingAttemptFactory(
+        workspace=workspace, started_at=datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    )
+
+    response = api_client.post(
+        f"/api/v1/training-attempts/{attempt.pk}/complete",
+        {"score": 50, "completed_at": "2026-03-01T11:00:00Z"},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert "completed_at" in response.json()["errors"]
+    assert not WebhookEvent.objects.exists()

@@ -131,3 +131,40 @@ def test_list_and_detail_filter_by_email(api_client, workspace):
 
     assert [row["id"] for row in listed.json()["results"]] == [ada.pk]
     assert detail.json()["email"] == "ada@example.com"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_upserts_of_a_new_contact_make_one_contact(workspace):
+    """Given two requests racing to create the same new contact, one creates it (201) and
+    the other updates that same contact (200): never a duplicate, never a 500."""
+    import threading
+
+    from django.db import connection
+    from rest_framework.test import APIClient
+
+    from tests.factories import make_api_key
+
+    _, plaintext = make_api_key(workspace)
+    barrier = threading.Barrier(2)
+    responses = []
+
+    def upsert(name):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {plaintext}")
+        barrier.wait()
+        try:
+            responses.append(
+                client.post(URL, {"email": "race@example.com", "name": name}, format="json")
+            )
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=upsert, args=(name,)) for name in ("A", "B")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+
+    assert sorted(response.status_code for response in responses) == [200, 201]
+    assert len({response.json()["id"] for response in responses}) == 1
+    assert Contact.objects.filter(workspace=workspace).count() == 1

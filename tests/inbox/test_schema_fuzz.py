@@ -104,3 +104,11 @@ def test_no_generated_request_gets_a_server_error(api_schema, api_key, seeded):
                 failures.append(f"{operation.label} ({mode.value}): {failure}")
 
     assert not failures, "\n\n".join(failures)
+
+
+def test_the_schema_is_valid_openapi_without_warnings(tmp_path):
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "s.yaml"))
+
+    assert (tmp_path / "s.yaml").read_text().startswith("openapi: 3")

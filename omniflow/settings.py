@@ -203,3 +203,20 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# --- Public API v1 (inbox) ----------------------------------------------------------------
+# Largest request body the API accepts; bigger ones get a JSON 413 (documented in the schema).
+OMNIFLOW_API_MAX_BODY_BYTES = env.int("OMNIFLOW_API_MAX_BODY_BYTES", default=1024 * 1024)
+# Order matters: the size limit runs before idempotency reads the body to fingerprint it.
+MIDDLEWARE += [
+    "omniflow.api.limits.BodySizeLimitMiddleware",
+    "omniflow.api.idempotency.IdempotencyMiddleware",
+]
+REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = ["omniflow.api.parsers.StrictJSONParser"]
+REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "omniflow.api.schema.ApiAutoSchema"
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    "ConversationStatusEnum": "inbox.models.Conversation.Status",
+    "TicketStatusEnum": "inbox.models.Ticket.Status",
+    "AgentStatusEnum": "inbox.models.Agent.Status",
+    "TrainingAttemptStatusEnum": "inbox.models.TrainingAttempt.Status",
+}

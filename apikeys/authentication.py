@@ -6,39 +6,61 @@ from rest_framework import authentication, exceptions
 
 from .models import ApiKey
 from .selectors import api_key_for_plaintext
+from .throttling import key_usage_count, unauthenticated_throttled, unauthenticated_usage
 
 LAST_USED_RESOLUTION_SECONDS = 60
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):
-    """Authenticate a request by API key; `request.auth` is the ApiKey, `request.user` too."""
+    """Authenticate a request by API key; `request.auth` is the ApiKey, `request.user` too.
+
+    Requests without a valid key count against their client IP (see `throttling`) and get 429
+    instead of 401 once it is used up. A valid key's request is counted against the key's limits
+    here rather than only in the throttle, because DRF checks permissions before throttles: a
+    request refused for scope is counted and reports its allowance too.
+    """
 
     keyword = "Bearer"
 
     def authenticate(self, request):
         header = authentication.get_authorization_header(request).decode("latin-1")
         if not header:
+            self._count_failure(request)
             return None
         scheme, _, credentials = header.partition(" ")
         if scheme.lower() != self.keyword.lower():
-            raise exceptions.AuthenticationFailed(
-                "Use the Bearer scheme: 'Authorization: Bearer omf_live_…'."
+            raise self._failure(
+                request, "Use the Bearer scheme: 'Authorization: Bearer omf_live_…'."
             )
         credentials = credentials.strip()
         if not credentials or " " in credentials:
-            raise exceptions.AuthenticationFailed("Malformed Authorization header.")
+            raise self._failure(request, "Malformed Authorization header.")
+        # Look first: a client that used up its failures must not learn whether a guess is right.
+        blocked = unauthenticated_usage(request=request._request, increment=False)
+        if blocked is not None and blocked.blocked:
+            raise unauthenticated_throttled(blocked)
         api_key = api_key_for_plaintext(plaintext=credentials)
         if api_key is None:
-            raise exceptions.AuthenticationFailed("Invalid API key.")
+            raise self._failure(request, "Invalid API key.")
         if api_key.is_revoked:
-            raise exceptions.AuthenticationFailed("This API key has been revoked.")
+            raise self._failure(request, "This API key has been revoked.")
         if api_key.is_expired:
-            raise exceptions.AuthenticationFailed("This API key has expired.")
+            raise self._failure(request, "This API key has expired.")
+        key_usage_count(request=request._request, api_key=api_key)
         _touch_last_used(api_key)
         return (ApiKeyUser(api_key), api_key)
 
     def authenticate_header(self, request):
         return f'{self.keyword} realm="omniflow"'
+
+    def _count_failure(self, request) -> None:
+        usage = unauthenticated_usage(request=request._request, increment=True)
+        if usage is not None and usage.blocked:
+            raise unauthenticated_throttled(usage)
+
+    def _failure(self, request, message: str) -> exceptions.APIException:
+        self._count_failure(request)
+        return exceptions.AuthenticationFailed(message)
 
 
 class ApiKeyUser:

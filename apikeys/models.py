@@ -58,3 +58,38 @@ class ApiKey(models.Model):
         if self.is_expired:
             return "expired"
         return "active"
+
+
+class ApiKeyAuditEntry(models.Model):
+    """One change to a key (who, what, when); the history outlives the key and the actor."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", "Created"
+        UPDATED = "updated", "Updated"
+        REVOKED = "revoked", "Revoked"
+
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="api_key_audit_entries"
+    )
+    api_key = models.ForeignKey(
+        ApiKey, null=True, on_delete=models.SET_NULL, related_name="audit_entries"
+    )
+    # Snapshots, so an entry still reads right after the key or the user is deleted.
+    key_prefix = models.CharField(max_length=32)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(max_length=254)
+    action = models.CharField(max_length=16, choices=Action.choices)
+    # For updates: {"field": {"from": old, "to": new}} for each field that changed.
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["workspace", "-created_at"], name="apikey_audit_recent")]
+        verbose_name = "API key audit entry"
+        verbose_name_plural = "API key audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.actor_label} {self.action} {self.key_prefix}…"

@@ -1,0 +1,188 @@
+"""Request limits of the API, counted by django-ratelimit in the shared (Redis) cache.
+
+- A request with a valid key counts against every limit of the key (`ratelimits.rates_for`:
+  default 60/m; burstable 120/m and 1000/h; custom as set). Every request counts, refused ones
+  included, so a client that keeps hammering while blocked stays blocked.
+- A request without a valid key (none, another scheme, malformed, unknown, revoked, expired)
+  counts against its client IP (`settings.OMNIFLOW_API_UNAUTHENTICATED_RATE`, default 30/m).
+  Once an IP has used that up, every request from it that presents a key is refused, valid
+  or not, so a guesser cannot tell a right guess from a wrong one until the window resets.
+- Counters are django-ratelimit's: `SET NX` then `INCR` in Redis, atomic across processes and
+  machines. Its windows are fixed and shifted per counted value (key id or IP), so two keys do
+  not reset at the same instant; the reset comes from `get_usage`'s `time_left`.
+
+Over a limit the API answers 429 with `Retry-After` (whole seconds until every exhausted window
+has reset: each request counts against every window, so an exhausted one would refuse the next).
+
+Every API response reports the allowance of the *tightest* limit (least remaining; of equals,
+the one that resets last) in the IETF draft's three fields (draft-ietf-httpapi-ratelimit-headers;
+chosen over `X-RateLimit-*`, whose `Reset` is an epoch time in some APIs and a delay in others):
+
+    RateLimit-Limit: 120          requests allowed in that window
+    RateLimit-Remaining: 37       requests left in it
+    RateLimit-Reset: 21           seconds until it resets
+    RateLimit-Policy: 120;w=60, 1000;w=3600   every limit that applies (w = window in seconds)
+
+`RateLimitHeadersMiddleware` (apikeys.middleware) writes them from the usage stashed on the
+Django request.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.http import HttpRequest
+from django_ratelimit.core import get_usage
+from rest_framework import exceptions
+from rest_framework.throttling import BaseThrottle
+
+from .models import ApiKey
+from .ratelimits import Rate, parse_rates, rates_for
+
+KEY_GROUP = "apikeys.key"
+UNAUTHENTICATED_GROUP = "apikeys.unauthenticated"
+# Attributes on the Django HttpRequest (DRF's `request._request`), read by the middleware.
+USAGE_ATTRIBUTE = "omniflow_rate_usage"
+_KEY_USAGE_ATTRIBUTE = "omniflow_key_rate_usage"
+
+
+@dataclass(frozen=True)
+class WindowUsage:
+    """Where one counter stands after this request."""
+
+    limit: int
+    period_seconds: int
+    count: int
+    reset_seconds: int
+    exceeded: bool
+
+    @property
+    def remaining(self) -> int:
+        return max(self.limit - self.count, 0)
+
+
+@dataclass(frozen=True)
+class RateUsage:
+    """Where all the counters of one key (or client IP) stand after this request."""
+
+    windows: tuple[WindowUsage, ...]
+
+    @property
+    def blocked(self) -> bool:
+        return any(window.exceeded for window in self.windows)
+
+    @property
+    def retry_after(self) -> int:
+        """Return whole seconds until every exhausted window has reset."""
+        return max(
+            (window.reset_seconds for window in self.windows if window.remaining == 0), default=0
+        )
+
+    @property
+    def tightest(self) -> WindowUsage:
+        return min(self.windows, key=lambda window: (window.remaining, -window.reset_seconds))
+
+    def headers(self) -> dict[str, str]:
+        """Return the RateLimit-* headers of the tightest limit."""
+        tightest = self.tightest
+        return {
+            "RateLimit-Limit": str(tightest.limit),
+            "RateLimit-Remaining": str(tightest.remaining),
+            "RateLimit-Reset": str(tightest.reset_seconds),
+            "RateLimit-Policy": ", ".join(
+                f"{window.limit};w={window.period_seconds}" for window in self.windows
+            ),
+        }
+
+
+def _usage(
+    request: HttpRequest,
+    *,
+    group: str,
+    key: str | Callable[[str, HttpRequest], str],
+    rates: Iterable[Rate],
+    increment: bool,
+) -> RateUsage | None:
+    windows = []
+    for rate in rates:
+        usage = get_usage(
+            request,
+            group=group,
+            key=key,
+            rate=str(rate),
+            increment=increment,
+        )
+        if usage is None:  # RATELIMIT_ENABLE = False
+            continue
+        # `time_left` is 0 in the window's last second: the next window starts a second later.
+        reset_seconds = max(usage["time_left"], 0) + 1
+        # A peek (no increment) asks whether one more request would still fit.
+        exceeded = usage["should_limit"] if increment else usage["count"] >= usage["limit"]
+        windows.append(
+            WindowUsage(
+                limit=usage["limit"],
+                period_seconds=rate.period_seconds,
+                count=usage["count"],
+                reset_seconds=reset_seconds,
+                exceeded=exceeded,
+            )
+        )
+    return RateUsage(windows=tuple(windows)) if windows else None
+
+
+def key_usage_count(*, request: HttpRequest, api_key: ApiKey) -> RateUsage | None:
+    """Count this request against the key's limits (once per request) and return the usage."""
+    if hasattr(request, _KEY_USAGE_ATTRIBUTE):
+        return getattr(request, _KEY_USAGE_ATTRIBUTE)
+    usage = _usage(
+        request,
+        group=KEY_GROUP,
+        key=lambda _group, _request: str(api_key.pk),
+        rates=rates_for(tier=api_key.tier, custom_rate=api_key.custom_rate),
+        increment=True,
+    )
+    setattr(request, _KEY_USAGE_ATTRIBUTE, usage)
+    setattr(request, USAGE_ATTRIBUTE, usage)
+    return usage
+
+
+def unauthenticated_usage(*, request: HttpRequest, increment: bool) -> RateUsage | None:
+    """Count (or, without `increment`, only look at) a request without a valid key."""
+    usage = _usage(
+        request,
+        group=UNAUTHENTICATED_GROUP,
+        # django-ratelimit's client address: REMOTE_ADDR, or RATELIMIT_IP_META_KEY behind a proxy.
+        key="ip",
+        rates=parse_rates(settings.OMNIFLOW_API_UNAUTHENTICATED_RATE),
+        increment=increment,
+    )
+    if usage is not None and (increment or usage.blocked):
+        setattr(request, USAGE_ATTRIBUTE, usage)
+    return usage
+
+
+def unauthenticated_throttled(usage: RateUsage) -> exceptions.Throttled:
+    """Return the 429 for a client IP that has used up its requests without a valid key."""
+    return exceptions.Throttled(
+        wait=usage.retry_after,
+        detail=(
+            "Too many requests without a valid API key from this address. "
+            f"Retry in {usage.retry_after} seconds."
+        ),
+    )
+
+
+class ApiKeyRateThrottle(BaseThrottle):
+    """Refuse a key's request over any of its limits; DRF then answers 429 with Retry-After."""
+
+    usage: RateUsage | None = None
+
+    def allow_request(self, request, view) -> bool:
+        if not isinstance(request.auth, ApiKey):
+            # Requests without a key were counted per IP by the authentication class.
+            return True
+        self.usage = key_usage_count(request=request._request, api_key=request.auth)
+        return self.usage is None or not self.usage.blocked
+
+    def wait(self) -> int | None:
+        return self.usage.retry_after if self.usage is not None else None

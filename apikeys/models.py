@@ -4,6 +4,12 @@ from django.utils import timezone
 
 from workspaces.models import Workspace
 
+from .ratelimits import describe, rates_for
+from .scopes import ALL_SCOPES
+
+# The fields an update may change, in the order the audit log lists them.
+UPDATABLE_FIELDS = ("name", "scopes", "tier", "custom_rate")
+
 
 class ApiKey(models.Model):
     """A workspace API key. Only a keyed hash and a display prefix are stored."""
@@ -59,6 +65,15 @@ class ApiKey(models.Model):
             return "expired"
         return "active"
 
+    @property
+    def has_all_scopes(self) -> bool:
+        return set(self.scopes) == set(ALL_SCOPES)
+
+    @property
+    def limits_label(self) -> str:
+        """Return the key's limits for people, e.g. "120/minute, 1000/hour"."""
+        return describe(rates_for(tier=self.tier, custom_rate=self.custom_rate))
+
 
 class ApiKeyAuditEntry(models.Model):
     """One change to a key (who, what, when); the history outlives the key and the actor."""
@@ -93,3 +108,22 @@ class ApiKeyAuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor_label} {self.action} {self.key_prefix}…"
+
+    @property
+    def summary(self) -> str:
+        """Return what changed, for people: "scopes: tickets:read → tickets:write"."""
+        if self.action != self.Action.UPDATED:
+            return self.details.get("name", "")
+        # jsonb does not keep key order.
+        changed = [field for field in UPDATABLE_FIELDS if field in self.details]
+        return "; ".join(
+            f"{field.replace('_', ' ')}: {_shown(self.details[field]['from'])} → "
+            f"{_shown(self.details[field]['to'])}"
+            for field in changed
+        )
+
+
+def _shown(value) -> str:
+    if isinstance(value, list):
+        return ", ".join(value) or "none"
+    return str(value) if value not in ("", None) else "none"

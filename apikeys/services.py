@@ -12,13 +12,10 @@ from workspaces.models import Workspace
 from workspaces.services import user_label
 
 from . import tokens
-from .models import ApiKey, ApiKeyAuditEntry
+from .models import UPDATABLE_FIELDS, ApiKey, ApiKeyAuditEntry
 from .ratelimits import InvalidRate, rates_for
 from .scopes import InvalidScope, normalize_scopes
 from .selectors import api_key_cache_forget
-
-# The fields an update may change, in the order the audit log lists them.
-UPDATABLE_FIELDS = ("name", "scopes", "tier", "custom_rate")
 
 
 def _validated_limits(*, tier: str, custom_rate: str) -> str:

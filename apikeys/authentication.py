@@ -1,12 +1,20 @@
 """DRF authentication by workspace API key: `Authorization: Bearer omf_live_…`."""
 
+import time
+
 from django.core.cache import cache
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
 from .models import ApiKey
-from .selectors import api_key_for_plaintext
-from .throttling import key_usage_count, unauthenticated_throttled, unauthenticated_usage
+from .selectors import api_key_cache_keys, api_key_for_plaintext
+from .throttling import (
+    key_usage_count,
+    unauthenticated_block,
+    unauthenticated_block_cache_key,
+    unauthenticated_count,
+    unauthenticated_throttled,
+)
 
 LAST_USED_RESOLUTION_SECONDS = 60
 
@@ -35,11 +43,14 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         credentials = credentials.strip()
         if not credentials or " " in credentials:
             raise self._failure(request, "Malformed Authorization header.")
-        # Look first: a client that used up its failures must not learn whether a guess is right.
-        blocked = unauthenticated_usage(request=request._request, increment=False)
-        if blocked is not None and blocked.blocked:
+        # One round trip reads the key's cached row and whether this client IP is blocked: a
+        # client that has used up its failures must not learn whether a further guess is right.
+        block_key = unauthenticated_block_cache_key(request=request._request)
+        cached = cache.get_many([block_key, *api_key_cache_keys(plaintext=credentials)])
+        blocked = unauthenticated_block(request=request._request, marker=cached.get(block_key))
+        if blocked is not None:
             raise unauthenticated_throttled(blocked)
-        api_key = api_key_for_plaintext(plaintext=credentials)
+        api_key = api_key_for_plaintext(plaintext=credentials, cached=cached)
         if api_key is None:
             raise self._failure(request, "Invalid API key.")
         if api_key.is_revoked:
@@ -54,7 +65,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         return f'{self.keyword} realm="omniflow"'
 
     def _count_failure(self, request) -> None:
-        usage = unauthenticated_usage(request=request._request, increment=True)
+        usage = unauthenticated_count(request=request._request)
         if usage is not None and usage.blocked:
             raise unauthenticated_throttled(usage)
 
@@ -81,7 +92,20 @@ class ApiKeyUser:
         return f"API key {self.api_key.prefix}…"
 
 
+# Key id -> when this process last recorded its use (time.monotonic()).
+_last_recorded: dict[int, float] = {}
+
+
 def _touch_last_used(api_key: ApiKey) -> None:
-    """Record use at most once a minute per key, so the request path rarely writes."""
+    """Record use at most once a minute per key, so the request path rarely writes.
+
+    Each process asks the shared cache at most once a minute per key (saving a round trip on
+    the other requests), and only the first process to ask in that minute writes the row.
+    """
+    now = time.monotonic()
+    last = _last_recorded.get(api_key.pk)
+    if last is not None and now - last < LAST_USED_RESOLUTION_SECONDS:
+        return
+    _last_recorded[api_key.pk] = now
     if cache.add(f"apikey:used:{api_key.pk}", 1, LAST_USED_RESOLUTION_SECONDS):
         ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=timezone.now())

@@ -9,6 +9,8 @@ the race where a request read the row just before the commit and writes it back 
 entry carries the old generation and is ignored. The TTL only bounds memory, not staleness.
 """
 
+from typing import Any
+
 from django.core.cache import cache
 from django.db.models import QuerySet
 
@@ -38,13 +40,26 @@ def api_key_cache_forget(*, prefix: str) -> None:
     cache.delete(_row_cache_key(prefix))
 
 
-def api_key_for_plaintext(*, plaintext: str) -> ApiKey | None:
+def api_key_cache_keys(*, plaintext: str) -> list[str]:
+    """Return the cache keys the lookup of a plaintext reads (none for a malformed one).
+
+    A caller that reads other cache keys anyway reads these in the same round trip and passes
+    the result to `api_key_for_plaintext(cached=…)`.
+    """
+    if not tokens.is_well_formed(plaintext):
+        return []
+    prefix = tokens.display_prefix(plaintext)
+    return [_row_cache_key(prefix), _generation_cache_key(prefix)]
+
+
+def api_key_for_plaintext(*, plaintext: str, cached: dict[str, Any] | None = None) -> ApiKey | None:
     """Return the key a presented plaintext belongs to (active or not), or None."""
     if not tokens.is_well_formed(plaintext):
         return None
     prefix = tokens.display_prefix(plaintext)
     row_key, generation_key = _row_cache_key(prefix), _generation_cache_key(prefix)
-    cached = cache.get_many([row_key, generation_key])
+    if cached is None:
+        cached = cache.get_many([row_key, generation_key])
     generation = cached.get(generation_key, 0)
     entry = cached.get(row_key)
     if entry is not None and entry[0] == generation:

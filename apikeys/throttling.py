@@ -27,10 +27,13 @@ chosen over `X-RateLimit-*`, whose `Reset` is an epoch time in some APIs and a d
 Django request.
 """
 
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest
 from django_ratelimit.core import get_usage
 from rest_framework import exceptions
@@ -101,7 +104,6 @@ def _usage(
     group: str,
     key: str | Callable[[str, HttpRequest], str],
     rates: Iterable[Rate],
-    increment: bool,
 ) -> RateUsage | None:
     windows = []
     for rate in rates:
@@ -110,21 +112,19 @@ def _usage(
             group=group,
             key=key,
             rate=str(rate),
-            increment=increment,
+            increment=True,
         )
         if usage is None:  # RATELIMIT_ENABLE = False
             continue
         # `time_left` is 0 in the window's last second: the next window starts a second later.
         reset_seconds = max(usage["time_left"], 0) + 1
-        # A peek (no increment) asks whether one more request would still fit.
-        exceeded = usage["should_limit"] if increment else usage["count"] >= usage["limit"]
         windows.append(
             WindowUsage(
                 limit=usage["limit"],
                 period_seconds=rate.period_seconds,
                 count=usage["count"],
                 reset_seconds=reset_seconds,
-                exceeded=exceeded,
+                exceeded=usage["should_limit"],
             )
         )
     return RateUsage(windows=tuple(windows)) if windows else None
@@ -139,25 +139,74 @@ def key_usage_count(*, request: HttpRequest, api_key: ApiKey) -> RateUsage | Non
         group=KEY_GROUP,
         key=lambda _group, _request: str(api_key.pk),
         rates=rates_for(tier=api_key.tier, custom_rate=api_key.custom_rate),
-        increment=True,
     )
     setattr(request, _KEY_USAGE_ATTRIBUTE, usage)
     setattr(request, USAGE_ATTRIBUTE, usage)
     return usage
 
 
-def unauthenticated_usage(*, request: HttpRequest, increment: bool) -> RateUsage | None:
-    """Count (or, without `increment`, only look at) a request without a valid key."""
+def client_ip(request: HttpRequest) -> str:
+    """Return the address requests without a valid key are counted against.
+
+    REMOTE_ADDR: behind a reverse proxy, have the server set it to the client's address.
+    """
+    return request.META["REMOTE_ADDR"]
+
+
+def unauthenticated_block_cache_key(*, request: HttpRequest) -> str:
+    """Return the cache key that marks this client IP as blocked until its windows reset."""
+    return f"apikeys:unauthenticated-block:{client_ip(request)}"
+
+
+def unauthenticated_block(*, request: HttpRequest, marker: Any) -> RateUsage | None:
+    """Return the usage that refuses this client IP, given its block marker read from the cache."""
+    if marker is None:
+        return None
+    reset_at, limit, period_seconds = marker
+    # Compared with the clock rather than left to the marker's TTL, so a marker is only as
+    # long-lived as the window that set it, whatever the clock does.
+    reset_seconds = reset_at - int(time.time())
+    if reset_seconds <= 0:
+        return None
+    usage = RateUsage(
+        windows=(
+            WindowUsage(
+                limit=limit,
+                period_seconds=period_seconds,
+                count=limit,
+                reset_seconds=reset_seconds,
+                exceeded=True,
+            ),
+        )
+    )
+    setattr(request, USAGE_ATTRIBUTE, usage)
+    return usage
+
+
+def unauthenticated_count(*, request: HttpRequest) -> RateUsage | None:
+    """Count a request without a valid key against its client IP and return the usage.
+
+    When this request uses up a window, mark the IP blocked until it resets: the marker is read
+    in the same round trip as the key lookup, so even a valid key from that IP is refused.
+    """
+    ip = client_ip(request)
     usage = _usage(
         request,
         group=UNAUTHENTICATED_GROUP,
-        # django-ratelimit's client address: REMOTE_ADDR, or RATELIMIT_IP_META_KEY behind a proxy.
-        key="ip",
+        key=lambda _group, _request: ip,
         rates=parse_rates(settings.OMNIFLOW_API_UNAUTHENTICATED_RATE),
-        increment=increment,
     )
-    if usage is not None and (increment or usage.blocked):
-        setattr(request, USAGE_ATTRIBUTE, usage)
+    if usage is None:
+        return None
+    exhausted = [window for window in usage.windows if window.remaining == 0]
+    if exhausted:
+        blocking = max(exhausted, key=lambda window: window.reset_seconds)
+        cache.set(
+            unauthenticated_block_cache_key(request=request),
+            (int(time.time()) + blocking.reset_seconds, blocking.limit, blocking.period_seconds),
+            blocking.reset_seconds,
+        )
+    setattr(request, USAGE_ATTRIBUTE, usage)
     return usage
 
 

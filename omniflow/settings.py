@@ -181,7 +181,7 @@ SPECTACULAR_SETTINGS = {
 # --- API keys -----------------------------------------------------------------------------
 # Keyed hash of API keys; separate from SECRET_KEY so rotating one does not void the other.
 OMNIFLOW_API_KEY_PEPPER = env.str("OMNIFLOW_API_KEY_PEPPER", default="") or SECRET_KEY
-# Requests without a valid key, per client IP (django-ratelimit's `ip`; see RATELIMIT_IP_META_KEY).
+# Requests without a valid key, per client IP (REMOTE_ADDR), so keys cannot be guessed at speed.
 OMNIFLOW_API_UNAUTHENTICATED_RATE = env.str("OMNIFLOW_API_UNAUTHENTICATED_RATE", default="30/m")
 
 # --- Webhooks -----------------------------------------------------------------------------

@@ -6,7 +6,9 @@
 - A request without a valid key (none, another scheme, malformed, unknown, revoked, expired)
   counts against its client IP (`settings.OMNIFLOW_API_UNAUTHENTICATED_RATE`, default 30/m).
   Once an IP has used that up, every request from it that presents a key is refused, valid
-  or not, so a guesser cannot tell a right guess from a wrong one until the window resets.
+  or not, so a guesser cannot tell a right guess from a wrong one until the window resets:
+  the request that uses it up sets a block marker, which authentication reads in the same
+  round trip as the key's cached row.
 - Counters are django-ratelimit's: `SET NX` then `INCR` in Redis, atomic across processes and
   machines. Its windows are fixed and shifted per counted value (key id or IP), so two keys do
   not reset at the same instant; the reset comes from `get_usage`'s `time_left`.
@@ -28,7 +30,7 @@ Django request.
 """
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -99,20 +101,13 @@ class RateUsage:
 
 
 def _usage(
-    request: HttpRequest,
-    *,
-    group: str,
-    key: str | Callable[[str, HttpRequest], str],
-    rates: Iterable[Rate],
+    request: HttpRequest, *, group: str, value: str, rates: Iterable[Rate]
 ) -> RateUsage | None:
+    """Count the request against each rate of `value` (a key id or an IP) in `group`."""
     windows = []
     for rate in rates:
         usage = get_usage(
-            request,
-            group=group,
-            key=key,
-            rate=str(rate),
-            increment=True,
+            request, group=group, key=lambda _group, _request: value, rate=str(rate), increment=True
         )
         if usage is None:  # RATELIMIT_ENABLE = False
             continue
@@ -137,7 +132,7 @@ def key_usage_count(*, request: HttpRequest, api_key: ApiKey) -> RateUsage | Non
     usage = _usage(
         request,
         group=KEY_GROUP,
-        key=lambda _group, _request: str(api_key.pk),
+        value=str(api_key.pk),
         rates=rates_for(tier=api_key.tier, custom_rate=api_key.custom_rate),
     )
     setattr(request, _KEY_USAGE_ATTRIBUTE, usage)
@@ -189,11 +184,10 @@ def unauthenticated_count(*, request: HttpRequest) -> RateUsage | None:
     When this request uses up a window, mark the IP blocked until it resets: the marker is read
     in the same round trip as the key lookup, so even a valid key from that IP is refused.
     """
-    ip = client_ip(request)
     usage = _usage(
         request,
         group=UNAUTHENTICATED_GROUP,
-        key=lambda _group, _request: ip,
+        value=client_ip(request),
         rates=parse_rates(settings.OMNIFLOW_API_UNAUTHENTICATED_RATE),
     )
     if usage is None:

@@ -7,6 +7,7 @@ from django_ratelimit.core import _get_window
 from rest_framework.test import APIClient
 
 from apikeys import tokens
+from apikeys.services import api_key_revoke
 from tests.apikeys.urls import PROBE_PATH
 from tests.factories import make_api_key
 
@@ -216,8 +217,6 @@ def test_requests_without_a_valid_key_are_limited_per_ip(workspace, time_machine
 
 @override_settings(OMNIFLOW_API_UNAUTHENTICATED_RATE="2/m")
 def test_revoked_keys_count_as_failures_per_ip(workspace, time_machine):
-    from apikeys.services import api_key_revoke
-
     api_key, plaintext = make_api_key(workspace)
     api_key_revoke(api_key=api_key, actor=None)
     time_machine.move_to(dt.datetime(2026, 3, 2, 9, 0, 5, tzinfo=dt.UTC), tick=False)

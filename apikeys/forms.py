@@ -3,6 +3,7 @@
 from django import forms
 
 from .models import ApiKey
+from .ratelimits import InvalidRate, parse_rates
 from .scopes import ACCESS_LEVELS, READ, RESOURCES, WRITE
 
 SCOPE_CHOICES = [
@@ -29,6 +30,16 @@ class ApiKeyForm(forms.Form):
         label="Custom limits",
         help_text="For the Custom tier: N/s, N/m, N/h or N/d, comma-separated, e.g. 300/m,5000/h.",
     )
+
+    def clean(self):
+        cleaned_data = super().clean()
+        # Parsed here as well as in the service, so every error shows at the first submit.
+        if cleaned_data.get("tier") == ApiKey.Tier.CUSTOM:
+            try:
+                parse_rates(cleaned_data.get("custom_rate", ""))
+            except InvalidRate as error:
+                self.add_error("custom_rate", str(error))
+        return cleaned_data
 
     def scope_rows(self) -> list[dict]:
         """Return one row per resource with the state of its read and write boxes."""

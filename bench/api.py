@@ -13,7 +13,7 @@ It prints both throughputs with the workers saturated, their ratio (target: at l
 the time added to a lone request, from one-connection runs (target: under 2 ms).
 Needs `wrk` (Debian/Ubuntu: `apt-get install wrk`; macOS: `brew install wrk`).
 
-Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/omniflow_bench),
+Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/omniflow_keys_bench),
 BENCH_REDIS_URL (default redis://127.0.0.1:6379/7), BENCH_WORKERS (gunicorn workers, 2),
 BENCH_CONNECTIONS (wrk connections, 8), BENCH_SECONDS (per run, 10), BENCH_ROUNDS (2).
 """
@@ -59,7 +59,7 @@ def _env() -> dict[str, str]:
     env.update(
         DJANGO_SETTINGS_MODULE="bench.settings",
         DATABASE_URL=os.environ.get(
-            "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/omniflow_bench"
+            "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/omniflow_keys_bench"
         ),
         REDIS_URL=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7"),
         SECRET_KEY="bench-secret-key-not-for-production",

@@ -136,6 +136,14 @@ def test_create_form_rerenders_with_errors_and_keeps_the_input(
     assert not ApiKey.objects.filter(workspace=workspace).exists()
 
 
+def test_every_field_error_shows_at_the_first_submit(admin_client):
+    response = admin_client.post(
+        CREATE_URL, {"name": "", "tier": "custom", "custom_rate": "300/x", "expires_at": "soon"}
+    )
+
+    assert set(response.context["form"].errors) == {"name", "custom_rate", "expires_at"}
+
+
 def test_edit_changes_name_scopes_and_limits(admin_client, workspace):
     api_key, plaintext = _create(admin_client, scopes=["tickets:write"])
 

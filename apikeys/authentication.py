@@ -12,7 +12,7 @@ from .throttling import (
     key_usage_count,
     unauthenticated_block,
     unauthenticated_block_cache_key,
-    unauthenticated_count,
+    unauthenticated_count_or_refuse,
     unauthenticated_throttled,
 )
 
@@ -22,7 +22,7 @@ LAST_USED_RESOLUTION_SECONDS = 60
 class ApiKeyAuthentication(authentication.BaseAuthentication):
     """Authenticate a request by API key; `request.auth` is the ApiKey, `request.user` too.
 
-    Requests without a valid key count against their client IP (see `throttling`) and get 429
+    Requests with a bad key count against their client IP (see `throttling`) and get 429
     instead of 401 once it is used up. A valid key's request is counted against the key's limits
     here rather than only in the throttle, because DRF checks permissions before throttles: a
     request refused for scope is counted and reports its allowance too.
@@ -33,7 +33,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
     def authenticate(self, request):
         header = authentication.get_authorization_header(request).decode("latin-1")
         if not header:
-            self._count_failure(request)
+            # Counted by HasApiKeyScope if the view needs a key (the schema and docs do not).
             return None
         scheme, _, credentials = header.partition(" ")
         if scheme.lower() != self.keyword.lower():
@@ -64,13 +64,8 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
     def authenticate_header(self, request):
         return f'{self.keyword} realm="omniflow"'
 
-    def _count_failure(self, request) -> None:
-        usage = unauthenticated_count(request=request._request)
-        if usage is not None and usage.blocked:
-            raise unauthenticated_throttled(usage)
-
     def _failure(self, request, message: str) -> exceptions.APIException:
-        self._count_failure(request)
+        unauthenticated_count_or_refuse(request=request._request)
         return exceptions.AuthenticationFailed(message)
 
 

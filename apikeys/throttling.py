@@ -3,12 +3,12 @@
 - A request with a valid key counts against every limit of the key (`ratelimits.rates_for`:
   default 60/m; burstable 120/m and 1000/h; custom as set). Every request counts, refused ones
   included, so a client that keeps hammering while blocked stays blocked.
-- A request without a valid key (none, another scheme, malformed, unknown, revoked, expired)
-  counts against its client IP (`settings.OMNIFLOW_API_UNAUTHENTICATED_RATE`, default 30/m).
-  Once an IP has used that up, every request from it that presents a key is refused, valid
-  or not, so a guesser cannot tell a right guess from a wrong one until the window resets:
-  the request that uses it up sets a block marker, which authentication reads in the same
-  round trip as the key's cached row.
+- A request without a valid key (another scheme, malformed, unknown, revoked, expired; or no
+  key at all to a view that needs one, so the API schema and docs are free) counts against its
+  client IP (`settings.OMNIFLOW_API_UNAUTHENTICATED_RATE`, default 30/m). Once an IP has used
+  that up, every request from it that presents a key is refused, valid or not, so a guesser
+  cannot tell a right guess from a wrong one until the window resets: the request that uses it
+  up sets a block marker, which authentication reads in the same round trip as the key's row.
 - Counters are django-ratelimit's: `SET NX` then `INCR` in Redis, atomic across processes and
   machines. Its windows are fixed and shifted per counted value (key id or IP), so two keys do
   not reset at the same instant; the reset comes from `get_usage`'s `time_left`.
@@ -202,6 +202,13 @@ def unauthenticated_count(*, request: HttpRequest) -> RateUsage | None:
         )
     setattr(request, USAGE_ATTRIBUTE, usage)
     return usage
+
+
+def unauthenticated_count_or_refuse(*, request: HttpRequest) -> None:
+    """Count a request without a valid key; raise the 429 once its client IP is over the limit."""
+    usage = unauthenticated_count(request=request)
+    if usage is not None and usage.blocked:
+        raise unauthenticated_throttled(usage)
 
 
 def unauthenticated_throttled(usage: RateUsage) -> exceptions.Throttled:

@@ -222,3 +222,13 @@ def test_revoked_keys_count_as_failures_per_ip(workspace, time_machine):
     time_machine.move_to(dt.datetime(2026, 3, 2, 9, 0, 5, tzinfo=dt.UTC), tick=False)
 
     assert _send(_client(plaintext), 3) == [401, 401, 429]
+
+
+@override_settings(OMNIFLOW_API_UNAUTHENTICATED_RATE="2/m")
+def test_views_that_need_no_key_are_not_counted_per_ip(db, time_machine):
+    time_machine.move_to(dt.datetime(2026, 3, 2, 9, 0, 5, tzinfo=dt.UTC), tick=False)
+
+    schema_statuses = [_client().get("/api/v1/schema").status_code for _ in range(3)]
+
+    assert schema_statuses == [200, 200, 200]
+    assert _send(_client(), 3) == [401, 401, 429]

@@ -24,7 +24,7 @@ RECENT_ACTIVITY_LIMIT = 20
 
 
 def _row_cache_key(prefix: str) -> str:
-    return f"apikey:lookup:{prefix}"
+    return f"apikey:row:{prefix}"  # (generation, ApiKey or None)
 
 
 def _generation_cache_key(prefix: str) -> str:

@@ -135,6 +135,7 @@ def main() -> None:
     seconds = int(os.environ.get("BENCH_SECONDS", "10"))
     rounds = int(os.environ.get("BENCH_ROUNDS", "2"))
 
+    load_before = os.getloadavg()[0]
     _ensure_database(env["DATABASE_URL"])
     manage = [str(PYTHON), "manage.py"]
     subprocess.run([*manage, "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
@@ -201,6 +202,8 @@ def main() -> None:
         f"gunicorn {workers} sync workers on {os.cpu_count()} CPUs; wrk {connections} "
         f"connections; {rounds} rounds of {seconds}s per view and run, alternating"
     )
+    # wrk, gunicorn and Redis share this machine; other load there slows each Redis round trip.
+    print(f"load average (1 min): {load_before:.2f} before, {os.getloadavg()[0]:.2f} after")
     print(f"bare view (no auth, no limits):    {bare:8.1f} req/s, lone request {lone_bare:.2f} ms")
     print(
         f"authenticated + rate-limited view: {limited:8.1f} req/s, "

@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "apikeys.middleware.RateLimitHeadersMiddleware",
 ]
 
 ROOT_URLCONF = "omniflow.urls"
@@ -170,6 +171,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["apikeys.authentication.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["apikeys.permissions.HasApiKeyScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["apikeys.throttling.ApiKeyRateThrottle"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -187,6 +189,8 @@ SPECTACULAR_SETTINGS = {
 # --- API keys -----------------------------------------------------------------------------
 # Keyed hash of API keys; separate from SECRET_KEY so rotating one does not void the other.
 OMNIFLOW_API_KEY_PEPPER = env.str("OMNIFLOW_API_KEY_PEPPER", default="") or SECRET_KEY
+# Requests without a valid key, per client IP (REMOTE_ADDR), so keys cannot be guessed at speed.
+OMNIFLOW_API_UNAUTHENTICATED_RATE = env.str("OMNIFLOW_API_UNAUTHENTICATED_RATE", default="30/m")
 
 # --- Webhooks -----------------------------------------------------------------------------
 OMNIFLOW_SECRETS_KEY = env.str("OMNIFLOW_SECRETS_KEY", default="")

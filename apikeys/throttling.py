@@ -144,8 +144,9 @@ def client_ip(request: HttpRequest) -> str:
     """Return the address requests without a valid key are counted against.
 
     REMOTE_ADDR: behind a reverse proxy, have the server set it to the client's address.
+    A server that sets none (some WSGI harnesses) shares one bucket rather than failing.
     """
-    return request.META["REMOTE_ADDR"]
+    return request.META.get("REMOTE_ADDR") or "unknown"
 
 
 def unauthenticated_block_cache_key(*, request: HttpRequest) -> str:

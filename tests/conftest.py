@@ -79,19 +79,20 @@ def _chromium():
 
 
 @pytest.fixture
-def page(_chromium, transactional_db):
-    """A fresh browser page; the live server and this test share the database."""
-    context = _chromium.new_context()
+def page(_chromium, live_server, transactional_db):
+    """A fresh browser page on the live server (relative URLs work); clipboard allowed."""
+    context = _chromium.new_context(base_url=live_server.url)
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page
     context.close()
 
 
-def browser_login(page, live_server, user) -> None:
+def browser_login(page, user) -> None:
     """Log in through the real login page."""
-    page.goto(f"{live_server.url}/login/")
+    page.goto("/login/")
     page.fill("#id_username", user.username)
     page.fill("#id_password", TEST_PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/settings/**")
+    page.wait_for_url("**/settings/**")

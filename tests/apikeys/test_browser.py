@@ -1,17 +1,13 @@
 """Settings → API Keys in a real headless Chromium against a live server."""
 
-import os
-
 import pytest
 import requests
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from apikeys import tokens
 from tests.apikeys.urls import PROBE_PATH
-from tests.factories import TEST_PASSWORD, MembershipFactory
-
-# Playwright's sync API runs an event loop in this thread; the ORM calls below are still sync.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+from tests.conftest import browser_login
+from tests.factories import MembershipFactory
 
 pytestmark = [
     pytest.mark.browser,
@@ -19,30 +15,10 @@ pytestmark = [
     pytest.mark.urls("tests.apikeys.urls"),
 ]
 
-CHROMIUM = "/usr/bin/chromium"
-
 
 @pytest.fixture
 def admin_user(transactional_db):
     return MembershipFactory(role="admin").user
-
-
-@pytest.fixture
-def browser_page(live_server, admin_user):
-    # Inside Playwright's context the ORM would open a second connection that outlives the test
-    # (it keeps the test database from being dropped), so every row is made before it.
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        context = browser.new_context(base_url=live_server.url)
-        context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        yield page
-        context.close()
-        browser.close()
 
 
 def _api_get(live_server, plaintext: str) -> requests.Response:
@@ -53,14 +29,8 @@ def _api_get(live_server, plaintext: str) -> requests.Response:
     )
 
 
-def test_create_copy_list_and_revoke_a_key_in_the_browser(live_server, admin_user, browser_page):
-    page = browser_page
-
-    # Log in through the login page.
-    page.goto("/login/")
-    page.fill("#id_username", admin_user.username)
-    page.fill("#id_password", TEST_PASSWORD)
-    page.click("button[type=submit]")
+def test_create_copy_list_and_revoke_a_key_in_the_browser(live_server, admin_user, page):
+    browser_login(page, admin_user)
     page.get_by_role("link", name="API Keys").click()
     expect(page.get_by_role("heading", name="API keys", exact=True)).to_be_visible()
 

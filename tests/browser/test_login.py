@@ -6,10 +6,10 @@ from tests.factories import MembershipFactory
 pytestmark = pytest.mark.browser
 
 
-def test_admin_logs_in_and_sees_the_settings_navigation(page, live_server):
+def test_admin_logs_in_and_sees_the_settings_navigation(page):
     membership = MembershipFactory(role="admin")
 
-    browser_login(page, live_server, membership.user)
+    browser_login(page, membership.user)
 
     nav = page.locator("nav.settings-nav")
     for label in ("API Keys", "Webhooks", "Deliveries", "Inbound webhooks"):
@@ -18,10 +18,10 @@ def test_admin_logs_in_and_sees_the_settings_navigation(page, live_server):
     page.screenshot(path="var/screenshots/settings-home.png", full_page=True)
 
 
-def test_wrong_password_re_renders_the_form_with_an_error(page, live_server):
+def test_wrong_password_re_renders_the_form_with_an_error(page):
     membership = MembershipFactory(role="support")
 
-    page.goto(f"{live_server.url}/login/")
+    page.goto("/login/")
     page.fill("#id_username", membership.user.username)
     page.fill("#id_password", "not-the-password")
     page.click("button[type=submit]")

@@ -62,6 +62,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "apikeys.middleware.RateLimitHeadersMiddleware",
+    # Order matters: the size limit runs before idempotency reads the body to fingerprint it.
+    "omniflow.api.limits.BodySizeLimitMiddleware",
+    "omniflow.api.idempotency.IdempotencyMiddleware",
 ]
 
 ROOT_URLCONF = "omniflow.urls"
@@ -173,8 +176,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["apikeys.permissions.HasApiKeyScope"],
     "DEFAULT_THROTTLE_CLASSES": ["apikeys.throttling.ApiKeyRateThrottle"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PARSER_CLASSES": ["omniflow.api.parsers.StrictJSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "omniflow.api.schema.ApiAutoSchema",
     "EXCEPTION_HANDLER": "omniflow.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
 }
@@ -184,7 +187,16 @@ SPECTACULAR_SETTINGS = {
     "scorecards, agents, training and webhooks.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {
+        "ConversationStatusEnum": "inbox.models.Conversation.Status",
+        "TicketStatusEnum": "inbox.models.Ticket.Status",
+        "AgentStatusEnum": "inbox.models.Agent.Status",
+        "TrainingAttemptStatusEnum": "inbox.models.TrainingAttempt.Status",
+    },
 }
+
+# Largest request body the API accepts; bigger ones get a JSON 413 (documented in the schema).
+OMNIFLOW_API_MAX_BODY_BYTES = env.int("OMNIFLOW_API_MAX_BODY_BYTES", default=1024 * 1024)
 
 # --- API keys -----------------------------------------------------------------------------
 # Keyed hash of API keys; separate from SECRET_KEY so rotating one does not void the other.
@@ -206,21 +218,4 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-}
-
-# --- Public API v1 (inbox) ----------------------------------------------------------------
-# Largest request body the API accepts; bigger ones get a JSON 413 (documented in the schema).
-OMNIFLOW_API_MAX_BODY_BYTES = env.int("OMNIFLOW_API_MAX_BODY_BYTES", default=1024 * 1024)
-# Order matters: the size limit runs before idempotency reads the body to fingerprint it.
-MIDDLEWARE += [
-    "omniflow.api.limits.BodySizeLimitMiddleware",
-    "omniflow.api.idempotency.IdempotencyMiddleware",
-]
-REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = ["omniflow.api.parsers.StrictJSONParser"]
-REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "omniflow.api.schema.ApiAutoSchema"
-SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
-    "ConversationStatusEnum": "inbox.models.Conversation.Status",
-    "TicketStatusEnum": "inbox.models.Ticket.Status",
-    "AgentStatusEnum": "inbox.models.Agent.Status",
-    "TrainingAttemptStatusEnum": "inbox.models.TrainingAttempt.Status",
 }

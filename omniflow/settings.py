@@ -188,6 +188,16 @@ OMNIFLOW_WEBHOOK_RETRY_WINDOW_SECONDS = env.int(
 )
 OMNIFLOW_WEBHOOK_TIMEOUT_SECONDS = env.float("OMNIFLOW_WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 OMNIFLOW_WEBHOOK_ALLOW_PRIVATE_URLS = env.bool("OMNIFLOW_WEBHOOK_ALLOW_PRIVATE_URLS", default=False)
+# How often the sweeper looks for due deliveries no nudge picked up (retries, crashed workers).
+OMNIFLOW_WEBHOOK_SWEEP_SECONDS = env.float("OMNIFLOW_WEBHOOK_SWEEP_SECONDS", default=5.0)
+CELERY_BEAT_SCHEDULE = {
+    "webhooks-sweep": {
+        "task": "webhooks.sweep",
+        "schedule": OMNIFLOW_WEBHOOK_SWEEP_SECONDS,
+        # A sweep that waited longer than one interval is superseded by the next one.
+        "options": {"expires": max(OMNIFLOW_WEBHOOK_SWEEP_SECONDS, 1.0)},
+    },
+}
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,60 @@
+"""Celery entry points of the delivery engine: a nudged dispatcher and a periodic sweeper.
+
+Retries are never Celery ETA tasks: their due time is `next_attempt_at` in the database and
+the sweeper finds them, so a lost message or a killed worker loses nothing.
+"""
+
+import logging
+
+from celery import shared_task
+from django.core.cache import cache
+
+from .delivery import deliveries_dispatch
+
+logger = logging.getLogger(__name__)
+
+NUDGE_FLAG = "webhooks:dispatch-requested"
+NUDGE_FLAG_TTL_SECONDS = 30
+
+
+def request_dispatch() -> None:
+    """Queue a dispatch unless one is already queued and not yet started.
+
+    Runs in `on_commit` hooks of domain transactions: it must never raise, as the action has
+    committed and its events are safe in the outbox; the sweeper delivers them if this fails.
+    """
+    try:
+        if cache.add(NUDGE_FLAG, 1, NUDGE_FLAG_TTL_SECONDS):
+            dispatch.apply_async(retry=False)
+    except Exception:
+        cache_delete_quietly()
+        logger.warning("Webhooks: could not queue a dispatch; the sweeper will.", exc_info=True)
+
+
+def cache_delete_quietly() -> None:
+    try:
+        cache.delete(NUDGE_FLAG)
+    except Exception:
+        logger.debug("Webhooks: could not clear the dispatch flag.", exc_info=True)
+
+
+@shared_task(name="webhooks.dispatch", ignore_result=True)
+def dispatch() -> int:
+    """Send every due delivery, in batches, until none is left."""
+    # Cleared before the first claim, so an event committed from now on nudges again and one
+    # committed before is seen by this run: no event waits for the sweeper by bad luck.
+    cache_delete_quietly()
+    report = deliveries_dispatch()
+    if report.last_batch_full:
+        # More is due than one process sends: let an idle worker process join in.
+        request_dispatch()
+    return report.deliveries
+
+
+@shared_task(name="webhooks.sweep", ignore_result=True)
+def sweep() -> int:
+    """Send whatever is due that no nudge picked up: retries, and work of crashed workers."""
+    report = deliveries_dispatch()
+    if report.last_batch_full:
+        request_dispatch()
+    return report.deliveries

@@ -188,6 +188,10 @@ OMNIFLOW_WEBHOOK_RETRY_WINDOW_SECONDS = env.int(
 )
 OMNIFLOW_WEBHOOK_TIMEOUT_SECONDS = env.float("OMNIFLOW_WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 OMNIFLOW_WEBHOOK_ALLOW_PRIVATE_URLS = env.bool("OMNIFLOW_WEBHOOK_ALLOW_PRIVATE_URLS", default=False)
+# A claim's lease is the request timeout plus this; after it a crashed worker's claim is free.
+OMNIFLOW_WEBHOOK_LEASE_MARGIN_SECONDS = env.float(
+    "OMNIFLOW_WEBHOOK_LEASE_MARGIN_SECONDS", default=30.0
+)
 # How often the sweeper looks for due deliveries no nudge picked up (retries, crashed workers).
 OMNIFLOW_WEBHOOK_SWEEP_SECONDS = env.float("OMNIFLOW_WEBHOOK_SWEEP_SECONDS", default=5.0)
 CELERY_BEAT_SCHEDULE = {

@@ -24,7 +24,6 @@ logger = logging.getLogger(__name__)
 
 USER_AGENT = "Omniflow-Webhooks/1.0"
 BATCH_SIZE = 250
-LEASE_MARGIN_SECONDS = 30
 MAX_BACKOFF_SECONDS = 3600
 JITTER = 0.2
 Status = WebhookDelivery.Status
@@ -73,7 +72,8 @@ def deliveries_claim(*, limit: int = BATCH_SIZE) -> list[WebhookDelivery]:
     """Lease up to `limit` due deliveries to this worker and return them."""
     now = timezone.now()
     lease = now + timedelta(
-        seconds=float(settings.OMNIFLOW_WEBHOOK_TIMEOUT_SECONDS) + LEASE_MARGIN_SECONDS
+        seconds=float(settings.OMNIFLOW_WEBHOOK_TIMEOUT_SECONDS)
+        + float(settings.OMNIFLOW_WEBHOOK_LEASE_MARGIN_SECONDS)
     )
     with transaction.atomic():
         # SKIP LOCKED (PostgreSQL) lets several workers claim side by side; SQLite ignores

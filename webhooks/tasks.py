@@ -38,7 +38,10 @@ def cache_delete_quietly() -> None:
         logger.debug("Webhooks: could not clear the dispatch flag.", exc_info=True)
 
 
-@shared_task(name="webhooks.dispatch", ignore_result=True)
+# Early ack: a message here is only a wake-up call, the work itself is in the database, so a
+# lost message costs nothing; and no unacked message is left for the broker client to restore
+# when the connection to Redis drops (kombu's restore path then kills the worker).
+@shared_task(name="webhooks.dispatch", ignore_result=True, acks_late=False)
 def dispatch() -> int:
     """Send every due delivery, in batches, until none is left."""
     # Cleared before the first claim, so an event committed from now on nudges again and one
@@ -51,7 +54,7 @@ def dispatch() -> int:
     return report.deliveries
 
 
-@shared_task(name="webhooks.sweep", ignore_result=True)
+@shared_task(name="webhooks.sweep", ignore_result=True, acks_late=False)
 def sweep() -> int:
     """Send whatever is due that no nudge picked up: retries, and work of crashed workers."""
     report = deliveries_dispatch()

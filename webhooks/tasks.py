@@ -7,8 +7,10 @@ the sweeper finds them, so a lost message or a killed worker loses nothing.
 import logging
 
 from celery import shared_task
+from celery.signals import worker_process_shutdown
 from django.core.cache import cache
 
+from . import transport
 from .delivery import deliveries_dispatch
 
 logger = logging.getLogger(__name__)
@@ -61,3 +63,8 @@ def sweep() -> int:
     if report.last_batch_full:
         request_dispatch()
     return report.deliveries
+
+
+@worker_process_shutdown.connect
+def _close_connection_pool(**kwargs) -> None:
+    transport.close()

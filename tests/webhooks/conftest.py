@@ -13,6 +13,7 @@ from django.conf import settings as django_settings
 from django.db import connection
 
 from tests.webhooks.receiver import Receiver
+from webhooks import transport
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,6 +27,13 @@ def wait_for(condition: Callable[[], object], *, timeout: float = 60.0, interval
             return value
         time.sleep(interval)
     raise AssertionError(f"Condition not met within {timeout} s: {condition}")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_connection_pool():
+    """Close this process's delivery connection pool (tests drive the engine in-process too)."""
+    yield
+    transport.close()
 
 
 @pytest.fixture

@@ -77,7 +77,8 @@ class EndpointRotateSecretView(EndpointDetailView):
     def post(self, request, endpoint_id: int):
         endpoint = self._endpoint(request, endpoint_id)
         secret = services.endpoint_rotate_secret(endpoint=endpoint)
-        return Response({"secret": secret, **s.EndpointSerializer(endpoint).data})
+        # The one response besides a reveal that shows the secret in clear: the new one.
+        return Response({**s.EndpointSerializer(endpoint).data, "secret": secret})
 
 
 class EventTypeListView(APIView):

@@ -4,6 +4,7 @@ Rows are the truth: the due time lives in `next_attempt_at` and a claim is a lea
 `locked_until`, so any worker on any machine can take over a crashed worker's work.
 """
 
+import json
 import logging
 import random
 import time
@@ -12,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
@@ -28,16 +29,18 @@ MAX_BACKOFF_SECONDS = 3600
 JITTER = 0.2
 Status = WebhookDelivery.Status
 
-_DELIVERY_FIELDS = (
-    "id",
-    "event_type",
-    "attempt_count",
-    "first_attempted_at",
-    "event__body",
-    "endpoint__url",
-    "endpoint__secret_encrypted",
-    "endpoint__enabled",
-)
+_SQL_TYPES = {
+    "id": "bigint",
+    "status": "varchar",
+    "attempt_count": "integer",
+    "first_attempted_at": "timestamptz",
+    "next_attempt_at": "timestamptz",
+    "locked_until": "timestamptz",
+    "last_status_code": "integer",
+    "last_error": "text",
+    "succeeded_at": "timestamptz",
+    "failed_at": "timestamptz",
+}
 _OUTCOME_FIELDS = [
     "status",
     "attempt_count",
@@ -76,12 +79,19 @@ def deliveries_claim(*, limit: int = BATCH_SIZE) -> list[WebhookDelivery]:
         + float(settings.OMNIFLOW_WEBHOOK_LEASE_MARGIN_SECONDS)
     )
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # The claim must walk the due index in order and stop after `limit` heads. Right
+            # after a burst the row estimates are stale, and the planner then prefers to fetch
+            # and sort every due row on each claim: quadratic in the size of the backlog.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL enable_sort = off; SET LOCAL enable_bitmapscan = off")
         # SKIP LOCKED (PostgreSQL) lets several workers claim side by side; SQLite ignores
         # select_for_update and serialises writers anyway (the embedded default runs one worker).
         deliveries = list(
             _due(now)
             .select_related("event", "endpoint")
-            .only(*_DELIVERY_FIELDS)
+            # The body is all that is sent; the event's data stays in the database.
+            .defer("event__data", "event__previous_attributes")
             .order_by("next_attempt_at", "id")
             .select_for_update(skip_locked=True, of=("self",))[:limit]
         )
@@ -231,8 +241,66 @@ def deliveries_send(*, deliveries: list[WebhookDelivery]) -> None:
         for delivery, request, result in zip(sendable, requests, results, strict=True)
     ]
     with transaction.atomic():
+        _write_outcomes(deliveries)
+        if attempts:
+            _write_attempts(attempts)
+
+
+def _write_outcomes(deliveries: list[WebhookDelivery]) -> None:
+    """Write the new state of every delivery of a batch in one statement."""
+    if connection.vendor != "postgresql":
         WebhookDelivery.objects.bulk_update(deliveries, _OUTCOME_FIELDS)
+        return
+    # One UPDATE from arrays rather than bulk_update's CASE per field and row: at thousands of
+    # deliveries a second, building and parsing that SQL costs more than the HTTP requests.
+    columns = ["id", *_OUTCOME_FIELDS]
+    arrays = ", ".join(f"%s::{_SQL_TYPES[name]}[]" for name in columns)
+    assignments = ", ".join(f"{name} = v.{name}" for name in _OUTCOME_FIELDS)
+    params = [[getattr(delivery, name) for delivery in deliveries] for name in columns]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {WebhookDelivery._meta.db_table} AS d SET {assignments} "
+            f"FROM unnest({arrays}) AS v({', '.join(columns)}) WHERE d.id = v.id",
+            params,
+        )
+
+
+_ATTEMPT_COLUMNS = {
+    "delivery_id": "bigint",
+    "request_headers": "jsonb",
+    "request_body": "text",
+    "response_status_code": "integer",
+    "response_headers": "jsonb",
+    "response_body": "text",
+    "duration_ms": "integer",
+    "error": "text",
+    "created_at": "timestamptz",
+}
+
+
+def _write_attempts(attempts: list[WebhookDeliveryAttempt]) -> None:
+    """Insert the attempts of a batch in one statement."""
+    if connection.vendor != "postgresql":
         WebhookDeliveryAttempt.objects.bulk_create(attempts)
+        return
+    json_columns = {"request_headers", "response_headers"}
+    params = [
+        [
+            json.dumps(getattr(attempt, name)) if name in json_columns else getattr(attempt, name)
+            for attempt in attempts
+        ]
+        for name in _ATTEMPT_COLUMNS
+    ]
+    arrays = ", ".join(
+        "%s::text[]::jsonb[]" if kind == "jsonb" else f"%s::{kind}[]"
+        for kind in _ATTEMPT_COLUMNS.values()
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {WebhookDeliveryAttempt._meta.db_table} "
+            f"({', '.join(_ATTEMPT_COLUMNS)}) SELECT * FROM unnest({arrays})",
+            params,
+        )
 
 
 @dataclass

@@ -102,7 +102,7 @@ class WebhookDelivery(models.Model):
         indexes = [
             # What is due: only unfinished rows, by due time.
             models.Index(
-                fields=["next_attempt_at"],
+                fields=["next_attempt_at", "id"],
                 name="webhook_delivery_due_idx",
                 condition=models.Q(status__in=UNFINISHED_STATUSES),
             ),

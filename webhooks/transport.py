@@ -93,7 +93,8 @@ async def _read_capped(response: aiohttp.ClientResponse) -> str:
             break
         chunks.append(chunk)
         remaining -= len(chunk)
-    return b"".join(chunks).decode("utf-8", errors="replace")
+    # PostgreSQL text cannot hold NUL, and this excerpt is for people to read.
+    return b"".join(chunks).decode("utf-8", errors="replace").replace("\x00", "\ufffd")
 
 
 async def _post(session: aiohttp.ClientSession, request: Request, timeout: float) -> Result:

@@ -10,6 +10,7 @@ import os
 import socket
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -77,11 +78,15 @@ def _is_unsafe(exc: BaseException) -> bool:
     return False
 
 
+@lru_cache(maxsize=1024)
+def _public_literal_or_name(url: str) -> bool:
+    literal = literal_address(urlsplit(url).hostname or "")
+    return literal is None or is_public_address(literal)
+
+
 def _refused_literal(url: str) -> bool:
     # aiohttp skips the resolver for IP literals, so they are checked here.
-    host = urlsplit(url).hostname or ""
-    literal = literal_address(host)
-    return literal is not None and not private_urls_allowed() and not is_public_address(literal)
+    return not private_urls_allowed() and not _public_literal_or_name(url)
 
 
 async def _read_capped(response: aiohttp.ClientResponse) -> str:
@@ -97,7 +102,9 @@ async def _read_capped(response: aiohttp.ClientResponse) -> str:
     return b"".join(chunks).decode("utf-8", errors="replace").replace("\x00", "\ufffd")
 
 
-async def _post(session: aiohttp.ClientSession, request: Request, timeout: float) -> Result:
+async def _post(
+    session: aiohttp.ClientSession, request: Request, timeout: aiohttp.ClientTimeout
+) -> Result:
     result = Result(delivery_id=request.delivery_id)
     started = time.monotonic()
     if _refused_literal(request.url):
@@ -110,13 +117,13 @@ async def _post(session: aiohttp.ClientSession, request: Request, timeout: float
             data=request.body,
             headers=request.headers,
             allow_redirects=False,
-            timeout=aiohttp.ClientTimeout(total=timeout),
+            timeout=timeout,
         ) as response:
             result.status_code = response.status
             result.headers = dict(response.headers)
             result.body = await _read_capped(response)
     except TimeoutError:
-        result.error = f"Timed out after {timeout:g} s."
+        result.error = f"Timed out after {timeout.total:g} s."
     except (aiohttp.ClientError, OSError) as exc:
         if _is_unsafe(exc):
             result.error = "Refused: the URL's host resolves to a non-public address."
@@ -149,8 +156,9 @@ class _Sender:
             )
         return self.session
 
-    async def _send_all(self, requests: list[Request], timeout: float) -> list[Result]:
+    async def _send_all(self, requests: list[Request], seconds: float) -> list[Result]:
         session = await self._session()
+        timeout = aiohttp.ClientTimeout(total=seconds)
         return list(await asyncio.gather(*(_post(session, r, timeout) for r in requests)))
 
     def send_all(self, requests: list[Request]) -> list[Result]:

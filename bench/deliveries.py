@@ -175,7 +175,7 @@ class Workers:
             f"--concurrency={processes}",
             "-Q",
             queue,
-            "--loglevel=WARNING",
+            "--loglevel=" + os.environ.get("BENCH_WORKER_LOGLEVEL", "WARNING"),
             "--without-mingle",
             "--without-gossip",
             "-n",

@@ -8,6 +8,7 @@ import json
 import logging
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -375,9 +376,16 @@ class DispatchReport:
 
 
 def deliveries_dispatch(
-    *, batch_size: int = BATCH_SIZE, time_budget_seconds: float = 60.0
+    *,
+    batch_size: int = BATCH_SIZE,
+    time_budget_seconds: float = 60.0,
+    on_full_batch: Callable[[], None] | None = None,
 ) -> DispatchReport:
-    """Claim and send batches until nothing is due or the time budget is spent."""
+    """Claim and send batches until nothing is due or the time budget is spent.
+
+    `on_full_batch` is called whenever a batch comes back full: more is due than this process
+    sends alone, so the caller may ask other processes to join.
+    """
     report = DispatchReport()
     started = time.monotonic()
     while True:
@@ -385,10 +393,12 @@ def deliveries_dispatch(
         if not deliveries:
             report.last_batch_full = False
             break
+        report.last_batch_full = len(deliveries) == batch_size
+        if report.last_batch_full and on_full_batch is not None:
+            on_full_batch()
         deliveries_send(deliveries=deliveries)
         report.batches += 1
         report.deliveries += len(deliveries)
-        report.last_batch_full = len(deliveries) == batch_size
         if time.monotonic() - started > time_budget_seconds:
             break
     if report.deliveries:

@@ -49,20 +49,14 @@ def dispatch() -> int:
     # Cleared before the first claim, so an event committed from now on nudges again and one
     # committed before is seen by this run: no event waits for the sweeper by bad luck.
     cache_delete_quietly()
-    report = deliveries_dispatch()
-    if report.last_batch_full:
-        # More is due than one process sends: let an idle worker process join in.
-        request_dispatch()
-    return report.deliveries
+    # More due than one batch: let an idle worker process join in.
+    return deliveries_dispatch(on_full_batch=request_dispatch).deliveries
 
 
 @shared_task(name="webhooks.sweep", ignore_result=True, acks_late=False)
 def sweep() -> int:
     """Send whatever is due that no nudge picked up: retries, and work of crashed workers."""
-    report = deliveries_dispatch()
-    if report.last_batch_full:
-        request_dispatch()
-    return report.deliveries
+    return deliveries_dispatch(on_full_batch=request_dispatch).deliveries
 
 
 @worker_process_shutdown.connect

@@ -16,7 +16,8 @@ from .delivery import deliveries_dispatch
 logger = logging.getLogger(__name__)
 
 NUDGE_FLAG = "webhooks:dispatch-requested"
-NUDGE_FLAG_TTL_SECONDS = 30
+# Short, so a wake-up lost with the broker (a purge, a Redis restart) delays nothing for long.
+NUDGE_FLAG_TTL_SECONDS = 5
 
 
 def request_dispatch() -> None:

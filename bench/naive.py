@@ -20,7 +20,9 @@ from django.utils import timezone  # noqa: E402
 from webhooks.models import WebhookDelivery, WebhookDeliveryAttempt  # noqa: E402
 from webhooks.signing import decrypt_secret, sign  # noqa: E402
 
-app = Celery("naive", broker=os.environ["REDIS_URL"])
+# Not the current app: the benchmark process imports this module and must keep sending the
+# engine's own wake-ups through omniflow's app (shared tasks follow the current app).
+app = Celery("naive", broker=os.environ["REDIS_URL"], set_as_current=False)
 app.conf.task_default_queue = "naive"
 app.conf.task_ignore_result = True
 app.conf.worker_prefetch_multiplier = 1

@@ -39,6 +39,7 @@ Status = WebhookDelivery.Status
 
 _SQL_TYPES = {
     "id": "bigint",
+    "claimed_until": "timestamptz",
     "status": "varchar",
     "attempt_count": "integer",
     "first_attempted_at": "timestamptz",
@@ -98,6 +99,8 @@ class Claim:
     last_error: str
     succeeded_at: datetime | None
     failed_at: datetime | None
+    # The lease this worker holds; outcomes are written only while it still holds it.
+    claimed_until: datetime | None = None
     locked_until: datetime | None = None
 
 
@@ -162,7 +165,7 @@ def deliveries_claim(*, limit: int = BATCH_SIZE) -> list[Claim]:
                 f"RETURNING {_CLAIM_COLUMNS}",
                 [*params, lease],
             )
-            return [Claim(*row) for row in cursor.fetchall()]
+            return [Claim(*row, claimed_until=lease) for row in cursor.fetchall()]
 
 
 def _request_for(delivery: Claim, secrets: dict[int, str]) -> transport.Request:
@@ -325,14 +328,17 @@ def _write_outcomes(deliveries: list[Claim]) -> None:
     # One UPDATE from a JSON document rather than bulk_update's CASE per field and row: at
     # thousands of deliveries a second, building and binding that SQL costs more than the
     # HTTP requests do. JSON because the driver binds one string faster than typed arrays.
-    columns = ["id", *_OUTCOME_FIELDS]
+    columns = ["id", "claimed_until", *_OUTCOME_FIELDS]
     rows = [{name: _json_value(getattr(d, name)) for name in columns} for d in deliveries]
     record = ", ".join(f"{name} {_SQL_TYPES[name]}" for name in columns)
     assignments = ", ".join(f"{name} = v.{name}" for name in _OUTCOME_FIELDS)
     with connection.cursor() as cursor:
+        # A worker that overran its lease (stalled, not crashed) must not overwrite the state
+        # written by the worker that took the delivery over; its attempt is still recorded.
         cursor.execute(
             f"UPDATE {WebhookDelivery._meta.db_table} AS d SET {assignments} "
-            f"FROM jsonb_to_recordset(%s::jsonb) AS v({record}) WHERE d.id = v.id",
+            f"FROM jsonb_to_recordset(%s::jsonb) AS v({record}) "
+            "WHERE d.id = v.id AND d.locked_until = v.claimed_until",
             [json.dumps(rows)],
         )
 

@@ -303,3 +303,45 @@ def test_a_failing_resource_does_not_hold_up_the_others(workspace, receiver, all
     assert {
         r.json["data"]["sequence"] for r in receiver.received() if r.json["data"]["id"] == 1
     } == {0}
+
+
+def test_a_worker_that_lost_its_lease_does_not_overwrite_the_new_owner(
+    workspace, receiver, allow_private_urls
+):
+    endpoint_create(workspace=workspace, url=receiver.url(), event_types=["ticket.created"])
+    event = emit_committed(workspace=workspace, event_type="ticket.created", resource_id=1)
+    (claim,) = engine.deliveries_claim()
+    # Given the lease ran out and another worker claimed the delivery anew,
+    WebhookDelivery.objects.filter(id=claim.id).update(
+        locked_until=claim.claimed_until + timedelta(minutes=1)
+    )
+
+    # when the first worker finally writes its outcome,
+    engine.deliveries_send(deliveries=[claim])
+
+    # then the new owner's state stands, and the attempt that happened is still on record.
+    delivery = WebhookDelivery.objects.get(event=event)
+    assert (delivery.status, delivery.attempt_count) == ("pending", 0)
+    assert delivery.locked_until == claim.claimed_until + timedelta(minutes=1)
+    assert delivery.attempts.count() == 1
+
+
+def test_claims_take_only_the_oldest_unfinished_delivery_of_each_resource(
+    workspace, allow_private_urls
+):
+    endpoint_create(workspace=workspace, url="http://127.0.0.1:9/", event_types=["ticket.created"])
+    for sequence in range(3):
+        for resource in (1, 2):
+            emit_committed(
+                workspace=workspace, event_type="ticket.created", resource_id=resource, n=sequence
+            )
+
+    first = engine.deliveries_claim()
+    again = engine.deliveries_claim()
+
+    assert sorted(c.body.count('"n":0') for c in first) == [1, 1]
+    assert {c.id for c in first} == set(
+        WebhookDelivery.objects.order_by("id").values_list("id", flat=True)[:2]
+    )
+    # Leased heads block their resources: nothing else is due until they finish.
+    assert again == []

@@ -84,9 +84,9 @@ def _public_literal_or_name(url: str) -> bool:
     return literal is None or is_public_address(literal)
 
 
-def _refused_literal(url: str) -> bool:
+def _refused_literal(url: str, allow_private: bool) -> bool:
     # aiohttp skips the resolver for IP literals, so they are checked here.
-    return not private_urls_allowed() and not _public_literal_or_name(url)
+    return not allow_private and not _public_literal_or_name(url)
 
 
 async def _read_capped(response: aiohttp.ClientResponse) -> str:
@@ -103,11 +103,14 @@ async def _read_capped(response: aiohttp.ClientResponse) -> str:
 
 
 async def _post(
-    session: aiohttp.ClientSession, request: Request, timeout: aiohttp.ClientTimeout
+    session: aiohttp.ClientSession,
+    request: Request,
+    timeout: aiohttp.ClientTimeout,
+    allow_private: bool,
 ) -> Result:
     result = Result(delivery_id=request.delivery_id)
     started = time.monotonic()
-    if _refused_literal(request.url):
+    if _refused_literal(request.url, allow_private):
         result.error = "Refused: the URL's address is not public."
         result.unsafe_destination = True
         return result
@@ -159,7 +162,10 @@ class _Sender:
     async def _send_all(self, requests: list[Request], seconds: float) -> list[Result]:
         session = await self._session()
         timeout = aiohttp.ClientTimeout(total=seconds)
-        return list(await asyncio.gather(*(_post(session, r, timeout) for r in requests)))
+        allow_private = private_urls_allowed()
+        return list(
+            await asyncio.gather(*(_post(session, r, timeout, allow_private) for r in requests))
+        )
 
     def send_all(self, requests: list[Request]) -> list[Result]:
         timeout = float(settings.OMNIFLOW_WEBHOOK_TIMEOUT_SECONDS)

@@ -4,7 +4,6 @@ Rows are the truth: the due time lives in `next_attempt_at` and a claim is a lea
 `locked_until`, so any worker on any machine can take over a crashed worker's work.
 """
 
-import json
 import logging
 import random
 import time
@@ -20,13 +19,8 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from . import transport
-from .models import (
-    UNFINISHED_STATUSES,
-    WebhookDelivery,
-    WebhookDeliveryAttempt,
-    WebhookEndpoint,
-    WebhookEvent,
-)
+from .models import UNFINISHED_STATUSES, WebhookDelivery, WebhookEndpoint, WebhookEvent
+from .outcomes import attempts_write, outcomes_write
 from .signing import SecretUnavailable, decrypt_secret, sign
 
 logger = logging.getLogger(__name__)
@@ -36,31 +30,6 @@ BATCH_SIZE = 250
 MAX_BACKOFF_SECONDS = 3600
 JITTER = 0.2
 Status = WebhookDelivery.Status
-
-_SQL_TYPES = {
-    "id": "bigint",
-    "claimed_until": "timestamptz",
-    "status": "varchar",
-    "attempt_count": "integer",
-    "first_attempted_at": "timestamptz",
-    "next_attempt_at": "timestamptz",
-    "locked_until": "timestamptz",
-    "last_status_code": "integer",
-    "last_error": "text",
-    "succeeded_at": "timestamptz",
-    "failed_at": "timestamptz",
-}
-_OUTCOME_FIELDS = [
-    "status",
-    "attempt_count",
-    "first_attempted_at",
-    "next_attempt_at",
-    "locked_until",
-    "last_status_code",
-    "last_error",
-    "succeeded_at",
-    "failed_at",
-]
 
 
 def _due(now: datetime):
@@ -305,73 +274,9 @@ def deliveries_send(*, deliveries: list[Claim]) -> None:
         for delivery, request, result in zip(sendable, requests, results, strict=True)
     ]
     with transaction.atomic():
-        _write_outcomes(deliveries)
+        outcomes_write(deliveries=deliveries)
         if attempts:
-            _write_attempts(attempts)
-
-
-def _json_value(value):
-    return value.isoformat() if isinstance(value, datetime) else value
-
-
-def _write_outcomes(deliveries: list[Claim]) -> None:
-    """Write the new state of every delivery of a batch in one statement."""
-    if connection.vendor != "postgresql":
-        WebhookDelivery.objects.bulk_update(
-            [
-                WebhookDelivery(id=d.id, **{name: getattr(d, name) for name in _OUTCOME_FIELDS})
-                for d in deliveries
-            ],
-            _OUTCOME_FIELDS,
-        )
-        return
-    # One UPDATE from a JSON document rather than bulk_update's CASE per field and row: at
-    # thousands of deliveries a second, building and binding that SQL costs more than the
-    # HTTP requests do. JSON because the driver binds one string faster than typed arrays.
-    columns = ["id", "claimed_until", *_OUTCOME_FIELDS]
-    rows = [{name: _json_value(getattr(d, name)) for name in columns} for d in deliveries]
-    record = ", ".join(f"{name} {_SQL_TYPES[name]}" for name in columns)
-    assignments = ", ".join(f"{name} = v.{name}" for name in _OUTCOME_FIELDS)
-    with connection.cursor() as cursor:
-        # A worker that overran its lease (stalled, not crashed) must not overwrite the state
-        # written by the worker that took the delivery over; its attempt is still recorded.
-        cursor.execute(
-            f"UPDATE {WebhookDelivery._meta.db_table} AS d SET {assignments} "
-            f"FROM jsonb_to_recordset(%s::jsonb) AS v({record}) "
-            "WHERE d.id = v.id AND d.locked_until = v.claimed_until",
-            [json.dumps(rows)],
-        )
-
-
-_ATTEMPT_COLUMNS = {
-    "delivery_id": "bigint",
-    "request_headers": "jsonb",
-    "request_body": "text",
-    "response_status_code": "integer",
-    "response_headers": "jsonb",
-    "response_body": "text",
-    "duration_ms": "integer",
-    "error": "text",
-    "created_at": "timestamptz",
-}
-
-
-def _write_attempts(attempts: list[dict[str, Any]]) -> None:
-    """Insert the attempts of a batch in one statement."""
-    if connection.vendor != "postgresql":
-        WebhookDeliveryAttempt.objects.bulk_create(
-            WebhookDeliveryAttempt(**attempt) for attempt in attempts
-        )
-        return
-    rows = [{name: _json_value(value) for name, value in attempt.items()} for attempt in attempts]
-    record = ", ".join(f"{name} {kind}" for name, kind in _ATTEMPT_COLUMNS.items())
-    columns = ", ".join(_ATTEMPT_COLUMNS)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {WebhookDeliveryAttempt._meta.db_table} ({columns}) "
-            f"SELECT {columns} FROM jsonb_to_recordset(%s::jsonb) AS v({record})",
-            [json.dumps(rows)],
-        )
+            attempts_write(attempts=attempts)
 
 
 @dataclass

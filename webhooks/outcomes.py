@@ -74,6 +74,26 @@ def outcomes_write(*, deliveries: Sequence["Claim"]) -> None:
             "WHERE d.id = v.id AND d.locked_until = v.claimed_until",
             [json.dumps(rows)],
         )
+        retrying = [d.id for d in deliveries if d.status == WebhookDelivery.Status.RETRYING]
+        if retrying:
+            _defer_successors(cursor, retrying)
+
+
+def _defer_successors(cursor, head_ids: list[int]) -> None:
+    """Make the deliveries queued behind a retrying one due no sooner than its next try.
+
+    They cannot go before it anyway; left due, every claim would walk past them again (10,000
+    deliveries behind a dead endpoint's heads would slow everyone else's claims).
+    """
+    table = WebhookDelivery._meta.db_table
+    cursor.execute(
+        f"UPDATE {table} AS s SET next_attempt_at = h.next_attempt_at FROM {table} AS h "
+        "WHERE h.id = ANY(%s) AND h.status = 'retrying' "
+        "AND s.endpoint_id = h.endpoint_id AND s.resource_type = h.resource_type "
+        "AND s.resource_id = h.resource_id AND s.id > h.id "
+        "AND s.status IN ('pending', 'retrying') AND s.next_attempt_at < h.next_attempt_at",
+        [head_ids],
+    )
 
 
 _ATTEMPT_COLUMNS = {

@@ -345,3 +345,24 @@ def test_claims_take_only_the_oldest_unfinished_delivery_of_each_resource(
     )
     # Leased heads block their resources: nothing else is due until they finish.
     assert again == []
+
+
+def test_deliveries_behind_a_retrying_one_wait_for_its_next_try(
+    workspace, receiver, allow_private_urls
+):
+    receiver.behaviour = lambda number, request: (
+        (503, {}) if request.json["data"]["id"] == 1 else (200, {})
+    )
+    endpoint_create(workspace=workspace, url=receiver.url(), event_types=["ticket.created"])
+    head = emit_committed(workspace=workspace, event_type="ticket.created", resource_id=1)
+    emit_committed(workspace=workspace, event_type="ticket.created", resource_id=1)
+    emit_committed(workspace=workspace, event_type="ticket.created", resource_id=2)
+
+    engine.deliveries_dispatch()
+
+    retrying = WebhookDelivery.objects.get(event=head)
+    behind = WebhookDelivery.objects.get(resource_id="1", status="pending")
+    assert retrying.status == "retrying"
+    # Not due before the one it waits for, so claims do not walk past it meanwhile.
+    assert behind.next_attempt_at == retrying.next_attempt_at
+    assert WebhookDelivery.objects.get(resource_id="2").status == "succeeded"

@@ -10,7 +10,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 
 from .models import WebhookDelivery, WebhookDeliveryAttempt
 
@@ -74,26 +76,41 @@ def outcomes_write(*, deliveries: Sequence["Claim"]) -> None:
             "WHERE d.id = v.id AND d.locked_until = v.claimed_until",
             [json.dumps(rows)],
         )
-        retrying = [d.id for d in deliveries if d.status == WebhookDelivery.Status.RETRYING]
-        if retrying:
-            _defer_successors(cursor, retrying)
+        _defer_and_release_successors(cursor, deliveries)
 
 
-def _defer_successors(cursor, head_ids: list[int]) -> None:
-    """Make the deliveries queued behind a retrying one due no sooner than its next try.
+# Deliveries queued behind a retrying one cannot go before it, yet they are due: left so,
+# every claim walks past them again, and thousands of them behind a dead endpoint would slow
+# every other endpoint's claims. So they are deferred to the end of its retry window once, at
+# its first retry, and released (due now) as soon as it succeeds or finally fails.
+_SAME_RESOURCE_BEHIND = (
+    "s.endpoint_id = h.endpoint_id AND s.resource_type = h.resource_type "
+    "AND s.resource_id = h.resource_id AND s.id > h.id AND s.status IN ('pending', 'retrying')"
+)
 
-    They cannot go before it anyway; left due, every claim would walk past them again (10,000
-    deliveries behind a dead endpoint's heads would slow everyone else's claims).
-    """
+
+def _defer_and_release_successors(cursor, deliveries: Sequence["Claim"]) -> None:
     table = WebhookDelivery._meta.db_table
-    cursor.execute(
-        f"UPDATE {table} AS s SET next_attempt_at = h.next_attempt_at FROM {table} AS h "
-        "WHERE h.id = ANY(%s) AND h.status = 'retrying' "
-        "AND s.endpoint_id = h.endpoint_id AND s.resource_type = h.resource_type "
-        "AND s.resource_id = h.resource_id AND s.id > h.id "
-        "AND s.status IN ('pending', 'retrying') AND s.next_attempt_at < h.next_attempt_at",
-        [head_ids],
-    )
+    Status = WebhookDelivery.Status
+    retrying = [d.id for d in deliveries if d.status == Status.RETRYING]
+    finished = [d.id for d in deliveries if d.status in (Status.SUCCEEDED, Status.FAILED)]
+    if retrying:
+        window = float(settings.OMNIFLOW_WEBHOOK_RETRY_WINDOW_SECONDS)
+        cursor.execute(
+            f"UPDATE {table} AS s SET next_attempt_at = h.first_attempted_at "
+            f"+ make_interval(secs => %s) FROM {table} AS h "
+            f"WHERE h.id = ANY(%s) AND h.status = 'retrying' AND {_SAME_RESOURCE_BEHIND} "
+            "AND s.next_attempt_at < h.first_attempted_at + make_interval(secs => %s)",
+            [window, retrying, window],
+        )
+    if finished:
+        now = timezone.now()
+        cursor.execute(
+            f"UPDATE {table} AS s SET next_attempt_at = %s FROM {table} AS h "
+            "WHERE h.id = ANY(%s) AND h.status IN ('succeeded', 'failed') "
+            f"AND {_SAME_RESOURCE_BEHIND} AND s.next_attempt_at > %s",
+            [now, finished, now],
+        )
 
 
 _ATTEMPT_COLUMNS = {

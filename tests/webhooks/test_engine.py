@@ -347,11 +347,12 @@ def test_claims_take_only_the_oldest_unfinished_delivery_of_each_resource(
     assert again == []
 
 
-def test_deliveries_behind_a_retrying_one_wait_for_its_next_try(
+def test_deliveries_behind_a_retrying_one_are_deferred_then_released(
     workspace, receiver, allow_private_urls
 ):
+    failing = {1}
     receiver.behaviour = lambda number, request: (
-        (503, {}) if request.json["data"]["id"] == 1 else (200, {})
+        (503, {}) if request.json["data"]["id"] in failing else (200, {})
     )
     endpoint_create(workspace=workspace, url=receiver.url(), event_types=["ticket.created"])
     head = emit_committed(workspace=workspace, event_type="ticket.created", resource_id=1)
@@ -363,6 +364,12 @@ def test_deliveries_behind_a_retrying_one_wait_for_its_next_try(
     retrying = WebhookDelivery.objects.get(event=head)
     behind = WebhookDelivery.objects.get(resource_id="1", status="pending")
     assert retrying.status == "retrying"
-    # Not due before the one it waits for, so claims do not walk past it meanwhile.
-    assert behind.next_attempt_at == retrying.next_attempt_at
+    # Not due while it waits, so claims do not walk past it on every round.
+    assert behind.next_attempt_at == retrying.first_attempted_at + timedelta(days=1)
     assert WebhookDelivery.objects.get(resource_id="2").status == "succeeded"
+
+    # When the one ahead finally succeeds, the one behind is due at once.
+    failing.clear()
+    WebhookDelivery.objects.filter(id=retrying.id).update(next_attempt_at=retrying.created_at)
+    engine.deliveries_dispatch()
+    assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {"succeeded"}

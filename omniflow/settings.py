@@ -115,6 +115,7 @@ else:
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
 if not REDIS_URL:
     _broker_dir = VAR_DIR / "broker"
+    # Kombu's file-system transport does not create its folders; the worker dies without them.
     for _folder in ("queue", "processed", "control"):
         (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -212,6 +213,20 @@ OMNIFLOW_WEBHOOK_RETRY_WINDOW_SECONDS = env.int(
 )
 OMNIFLOW_WEBHOOK_TIMEOUT_SECONDS = env.float("OMNIFLOW_WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 OMNIFLOW_WEBHOOK_ALLOW_PRIVATE_URLS = env.bool("OMNIFLOW_WEBHOOK_ALLOW_PRIVATE_URLS", default=False)
+# A claim's lease is the request timeout plus this; after it a crashed worker's claim is free.
+OMNIFLOW_WEBHOOK_LEASE_MARGIN_SECONDS = env.float(
+    "OMNIFLOW_WEBHOOK_LEASE_MARGIN_SECONDS", default=30.0
+)
+# How often the sweeper looks for due deliveries no nudge picked up (retries, crashed workers).
+OMNIFLOW_WEBHOOK_SWEEP_SECONDS = env.float("OMNIFLOW_WEBHOOK_SWEEP_SECONDS", default=5.0)
+CELERY_BEAT_SCHEDULE = {
+    "webhooks-sweep": {
+        "task": "webhooks.sweep",
+        "schedule": OMNIFLOW_WEBHOOK_SWEEP_SECONDS,
+        # A sweep that waited longer than one interval is superseded by the next one.
+        "options": {"expires": max(OMNIFLOW_WEBHOOK_SWEEP_SECONDS, 1.0)},
+    },
+}
 
 LOGGING = {
     "version": 1,

@@ -1,6 +1,7 @@
 import secrets
 
 from django.db import models
+from django.utils import timezone
 
 from workspaces.models import Workspace
 
@@ -19,7 +20,11 @@ class WebhookEvent(models.Model):
     resource_id = models.CharField(max_length=64)
     data = models.JSONField()
     previous_attributes = models.JSONField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # The exact JSON sent to every endpoint, serialised once so retries and replays are
+    # byte-identical (and so the signature a consumer checks is over these very bytes).
+    body = models.TextField(blank=True, default="")
+    # Not auto_now_add: the body carries created_at and is built before the row is saved.
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
         ordering = ["id"]
@@ -27,3 +32,110 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.public_id} {self.event_type}"
+
+
+class WebhookEndpoint(models.Model):
+    """A customer URL subscribed to some event types."""
+
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="webhook_endpoints"
+    )
+    url = models.URLField(max_length=2000)
+    event_types = models.JSONField(default=list)
+    # Fernet token of the shared secret; empty means requests go unsigned.
+    secret_encrypted = models.TextField(blank=True, default="")
+    description = models.CharField(max_length=500, blank=True, default="")
+    enabled = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["workspace", "enabled"])]
+
+    def __str__(self) -> str:
+        return self.url
+
+    @property
+    def has_secret(self) -> bool:
+        return bool(self.secret_encrypted)
+
+
+UNFINISHED_STATUSES = ("pending", "retrying")
+
+
+class WebhookDelivery(models.Model):
+    """One event on its way to one endpoint, with its retry state and lease."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RETRYING = "retrying", "Retrying"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    event = models.ForeignKey(WebhookEvent, on_delete=models.CASCADE, related_name="deliveries")
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    # Copied from the event so the due query and the per-resource ordering check need no join.
+    event_type = models.CharField(max_length=64)
+    resource_type = models.CharField(max_length=32)
+    resource_id = models.CharField(max_length=64)
+    replay_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replays"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempt_count = models.PositiveIntegerField(default=0)
+    first_attempted_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    # The lease: a worker that claimed the delivery owns it until then; after that, anyone may.
+    locked_until = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True, default="")
+    succeeded_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            # What is due: only unfinished rows, by due time.
+            models.Index(
+                fields=["next_attempt_at", "id"],
+                name="webhook_delivery_due_idx",
+                condition=models.Q(status__in=UNFINISHED_STATUSES),
+            ),
+            # Is there an older unfinished delivery of this (endpoint, resource)?
+            models.Index(
+                fields=["endpoint", "resource_type", "resource_id", "id"],
+                name="webhook_delivery_order_idx",
+                condition=models.Q(status__in=UNFINISHED_STATUSES),
+            ),
+            # The deliveries log, newest first, per workspace.
+            models.Index(fields=["workspace", "-id"], name="webhook_delivery_log_idx"),
+            models.Index(fields=["workspace", "status", "-id"], name="webhook_delivery_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"delivery {self.pk} ({self.status})"
+
+
+class WebhookDeliveryAttempt(models.Model):
+    """One HTTP request of a delivery and what came back."""
+
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="attempts")
+    request_headers = models.JSONField(default=dict)
+    request_body = models.TextField(blank=True, default="")
+    response_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_headers = models.JSONField(default=dict)
+    response_body = models.TextField(blank=True, default="")
+    duration_ms = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"attempt {self.pk} of delivery {self.delivery_id}"

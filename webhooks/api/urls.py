@@ -1,1 +1,39 @@
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("webhook-endpoints", views.EndpointListView.as_view(), name="webhook-endpoint-list"),
+    path(
+        "webhook-endpoints/<int:endpoint_id>",
+        views.EndpointDetailView.as_view(),
+        name="webhook-endpoint-detail",
+    ),
+    path(
+        "webhook-endpoints/<int:endpoint_id>/secret",
+        views.EndpointSecretView.as_view(),
+        name="webhook-endpoint-secret",
+    ),
+    path(
+        "webhook-endpoints/<int:endpoint_id>/rotate-secret",
+        views.EndpointRotateSecretView.as_view(),
+        name="webhook-endpoint-rotate-secret",
+    ),
+    path("webhook-event-types", views.EventTypeListView.as_view(), name="webhook-event-types"),
+    path("webhook-deliveries", views.DeliveryListView.as_view(), name="webhook-delivery-list"),
+    path(
+        "webhook-deliveries/replay",
+        views.BulkReplayView.as_view(),
+        name="webhook-delivery-bulk-replay",
+    ),
+    path(
+        "webhook-deliveries/<int:delivery_id>",
+        views.DeliveryDetailView.as_view(),
+        name="webhook-delivery-detail",
+    ),
+    path(
+        "webhook-deliveries/<int:delivery_id>/replay",
+        views.DeliveryReplayView.as_view(),
+        name="webhook-delivery-replay",
+    ),
+]

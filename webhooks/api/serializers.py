@@ -1,0 +1,107 @@
+from rest_framework import serializers
+
+from ..events import CATALOGUE
+from ..models import WebhookDelivery, WebhookDeliveryAttempt, WebhookEndpoint
+from ..signing import decrypt_secret, mask_secret
+
+
+class EndpointSerializer(serializers.ModelSerializer):
+    """An endpoint as the API shows it: the secret only masked."""
+
+    secret = serializers.SerializerMethodField()
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = [
+            "id",
+            "url",
+            "event_types",
+            "description",
+            "enabled",
+            "secret",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_secret(self, endpoint: WebhookEndpoint) -> str:
+        return mask_secret(secret=decrypt_secret(token=endpoint.secret_encrypted))
+
+
+class EndpointInputSerializer(serializers.Serializer):
+    url = serializers.URLField(max_length=2000)
+    event_types = serializers.ListField(
+        child=serializers.ChoiceField(choices=list(CATALOGUE)), allow_empty=False
+    )
+    description = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    enabled = serializers.BooleanField(required=False)
+    # Omitted: generate one. Empty string: no secret (requests go unsigned).
+    secret = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, write_only=True, trim_whitespace=False
+    )
+
+
+class AttemptSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WebhookDeliveryAttempt
+        fields = [
+            "id",
+            "created_at",
+            "request_headers",
+            "request_body",
+            "response_status_code",
+            "response_headers",
+            "response_body",
+            "duration_ms",
+            "error",
+        ]
+
+
+class DeliverySerializer(serializers.ModelSerializer):
+    event_id = serializers.CharField(source="event.public_id")
+    endpoint = serializers.IntegerField(source="endpoint_id")
+    replay_of = serializers.IntegerField(source="replay_of_id", allow_null=True)
+
+    class Meta:
+        model = WebhookDelivery
+        fields = [
+            "id",
+            "event_id",
+            "event_type",
+            "endpoint",
+            "resource_type",
+            "resource_id",
+            "status",
+            "attempt_count",
+            "first_attempted_at",
+            "next_attempt_at",
+            "last_status_code",
+            "last_error",
+            "succeeded_at",
+            "failed_at",
+            "replay_of",
+            "created_at",
+        ]
+
+
+class DeliveryDetailSerializer(DeliverySerializer):
+    attempts = AttemptSerializer(many=True)
+
+    class Meta(DeliverySerializer.Meta):
+        fields = DeliverySerializer.Meta.fields + ["attempts"]
+
+
+class DeliveryFilterSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=WebhookDelivery.Status.choices, required=False)
+    endpoint = serializers.IntegerField(required=False, min_value=1)
+    event_type = serializers.ChoiceField(choices=list(CATALOGUE), required=False)
+    resource_type = serializers.CharField(max_length=32, required=False)
+    resource_id = serializers.CharField(max_length=64, required=False)
+    created_after = serializers.DateTimeField(required=False)
+    created_before = serializers.DateTimeField(required=False)
+
+
+class BulkReplaySerializer(serializers.Serializer):
+    endpoint = serializers.IntegerField(required=False, min_value=1)
+    event_type = serializers.ChoiceField(choices=list(CATALOGUE), required=False)
+    created_after = serializers.DateTimeField(required=False)
+    created_before = serializers.DateTimeField(required=False)

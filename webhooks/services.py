@@ -1,0 +1,157 @@
+"""Writes of the webhooks app: endpoints, their secrets, and replays."""
+
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from workspaces.models import Workspace
+
+from .destinations import validate_url
+from .events import CATALOGUE, nudge_after_commit
+from .models import WebhookDelivery, WebhookEndpoint
+from .signing import decrypt_secret, encrypt_secret, generate_secret
+
+_UNSET = object()
+
+
+def _clean_url(url: str) -> str:
+    try:
+        validate_url(url)
+    except ValueError as exc:
+        raise ValidationError({"url": [str(exc)]}) from exc
+    return url
+
+
+def _clean_event_types(event_types: list[str]) -> list[str]:
+    unknown = [name for name in event_types if name not in CATALOGUE]
+    if unknown:
+        raise ValidationError(
+            {"event_types": [f"Unknown event type(s): {', '.join(sorted(set(unknown)))}."]}
+        )
+    if not event_types:
+        raise ValidationError({"event_types": ["Subscribe to at least one event type."]})
+    # Keep the catalogue's order and drop repeats, so equal subscriptions look equal.
+    return [name for name in CATALOGUE if name in set(event_types)]
+
+
+def endpoint_create(
+    *,
+    workspace: Workspace,
+    url: str,
+    event_types: list[str],
+    description: str = "",
+    enabled: bool = True,
+    secret: str | None = None,
+) -> WebhookEndpoint:
+    """Create an endpoint; a secret is generated unless one is given ('' for none)."""
+    return WebhookEndpoint.objects.create(
+        workspace=workspace,
+        url=_clean_url(url),
+        event_types=_clean_event_types(event_types),
+        description=description,
+        enabled=enabled,
+        secret_encrypted=encrypt_secret(secret=generate_secret() if secret is None else secret),
+    )
+
+
+def endpoint_update(
+    *,
+    endpoint: WebhookEndpoint,
+    url: str | None = None,
+    event_types: list[str] | None = None,
+    description: str | None = None,
+    enabled: bool | None = None,
+    secret: object = _UNSET,
+) -> WebhookEndpoint:
+    """Change the given fields of an endpoint."""
+    if url is not None:
+        endpoint.url = _clean_url(url)
+    if event_types is not None:
+        endpoint.event_types = _clean_event_types(event_types)
+    if description is not None:
+        endpoint.description = description
+    if enabled is not None:
+        endpoint.enabled = enabled
+    if secret is not _UNSET:
+        endpoint.secret_encrypted = encrypt_secret(secret=str(secret or ""))
+    endpoint.save()
+    return endpoint
+
+
+def endpoint_delete(*, endpoint: WebhookEndpoint) -> None:
+    """Delete an endpoint and its delivery history."""
+    endpoint.delete()
+
+
+def endpoint_rotate_secret(*, endpoint: WebhookEndpoint) -> str:
+    """Replace the endpoint's secret with a new one; return the new secret."""
+    secret = generate_secret()
+    endpoint.secret_encrypted = encrypt_secret(secret=secret)
+    endpoint.save(update_fields=["secret_encrypted", "updated_at"])
+    return secret
+
+
+def endpoint_secret(*, endpoint: WebhookEndpoint) -> str:
+    """Return the endpoint's secret in clear (only for an explicit reveal)."""
+    return decrypt_secret(token=endpoint.secret_encrypted)
+
+
+def _replays_of(deliveries: list[WebhookDelivery]) -> list[WebhookDelivery]:
+    now = timezone.now()
+    return [
+        WebhookDelivery(
+            event_id=delivery.event_id,
+            endpoint_id=delivery.endpoint_id,
+            workspace_id=delivery.workspace_id,
+            event_type=delivery.event_type,
+            resource_type=delivery.resource_type,
+            resource_id=delivery.resource_id,
+            replay_of=delivery,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        for delivery in deliveries
+    ]
+
+
+@transaction.atomic
+def delivery_replay(*, delivery: WebhookDelivery) -> WebhookDelivery:
+    """Send a delivery's event to its endpoint again, now: a new delivery, same event id.
+
+    A new delivery id, because consumers drop repeats of one; it is signed with the secret
+    the endpoint has when it is sent, and queued behind the resource's unfinished deliveries.
+    """
+    (replay,) = WebhookDelivery.objects.bulk_create(_replays_of([delivery]))
+    nudge_after_commit()
+    return replay
+
+
+@transaction.atomic
+def deliveries_replay_failed(
+    *,
+    workspace: Workspace,
+    endpoint_id: int | None = None,
+    event_type: str | None = None,
+    created_after: datetime | None = None,
+    created_before: datetime | None = None,
+) -> int:
+    """Replay every failed delivery of the workspace matching the filter; return how many."""
+    failed = WebhookDelivery.objects.filter(
+        workspace=workspace, status=WebhookDelivery.Status.FAILED
+    )
+    if endpoint_id is not None:
+        failed = failed.filter(endpoint_id=endpoint_id)
+    if event_type:
+        failed = failed.filter(event_type=event_type)
+    if created_after is not None:
+        failed = failed.filter(created_at__gte=created_after)
+    if created_before is not None:
+        failed = failed.filter(created_at__lt=created_before)
+    replays = WebhookDelivery.objects.bulk_create(
+        _replays_of(list(failed.order_by("id"))), batch_size=1000
+    )
+    if replays:
+        nudge_after_commit()
+    return len(replays)

@@ -1,0 +1,65 @@
+"""Celery entry points of the delivery engine: a nudged dispatcher and a periodic sweeper.
+
+Retries are never Celery ETA tasks: their due time is `next_attempt_at` in the database and
+the sweeper finds them, so a lost message or a killed worker loses nothing.
+"""
+
+import logging
+
+from celery import shared_task
+from celery.signals import worker_process_shutdown
+from django.core.cache import cache
+
+from . import transport
+from .delivery import deliveries_dispatch
+
+logger = logging.getLogger(__name__)
+
+NUDGE_FLAG = "webhooks:dispatch-requested"
+# Short, so a wake-up lost with the broker (a purge, a Redis restart) delays nothing for long.
+NUDGE_FLAG_TTL_SECONDS = 5
+
+
+def request_dispatch() -> None:
+    """Queue a dispatch unless one is already queued and not yet started.
+
+    Runs in `on_commit` hooks of domain transactions: it must never raise, as the action has
+    committed and its events are safe in the outbox; the sweeper delivers them if this fails.
+    """
+    try:
+        if cache.add(NUDGE_FLAG, 1, NUDGE_FLAG_TTL_SECONDS):
+            dispatch.apply_async(retry=False)
+    except Exception:
+        cache_delete_quietly()
+        logger.warning("Webhooks: could not queue a dispatch; the sweeper will.", exc_info=True)
+
+
+def cache_delete_quietly() -> None:
+    try:
+        cache.delete(NUDGE_FLAG)
+    except Exception:
+        logger.debug("Webhooks: could not clear the dispatch flag.", exc_info=True)
+
+
+# Early ack: a message here is only a wake-up call, the work itself is in the database, so a
+# lost message costs nothing; and no unacked message is left for the broker client to restore
+# when the connection to Redis drops (kombu's restore path then kills the worker).
+@shared_task(name="webhooks.dispatch", ignore_result=True, acks_late=False)
+def dispatch() -> int:
+    """Send every due delivery, in batches, until none is left."""
+    # Cleared before the first claim, so an event committed from now on nudges again and one
+    # committed before is seen by this run: no event waits for the sweeper by bad luck.
+    cache_delete_quietly()
+    # More due than one batch: let an idle worker process join in.
+    return deliveries_dispatch(on_full_batch=request_dispatch).deliveries
+
+
+@shared_task(name="webhooks.sweep", ignore_result=True, acks_late=False)
+def sweep() -> int:
+    """Send whatever is due that no nudge picked up: retries, and work of crashed workers."""
+    return deliveries_dispatch(on_full_batch=request_dispatch).deliveries
+
+
+@worker_process_shutdown.connect
+def _close_connection_pool(**kwargs) -> None:
+    transport.close()

@@ -29,7 +29,7 @@ services:
 fuzz: $(STAMP)
 	scripts/ensure-services.sh
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-300} FUZZ_RANDOM=1 scripts/test.sh -q -p no:cacheprovider \
-		tests/inbox/test_schema_fuzz.py
+		tests/api/test_schema_fuzz.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

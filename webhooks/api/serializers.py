@@ -105,3 +105,31 @@ class BulkReplaySerializer(serializers.Serializer):
     event_type = serializers.ChoiceField(choices=list(CATALOGUE), required=False)
     created_after = serializers.DateTimeField(required=False)
     created_before = serializers.DateTimeField(required=False)
+
+
+class SecretSerializer(serializers.Serializer):
+    secret = serializers.CharField(help_text="The endpoint's signing secret, in clear.")
+
+
+class EndpointWithSecretSerializer(EndpointSerializer):
+    """The answer to a rotation: the endpoint with its new secret in clear, this once."""
+
+    secret = serializers.CharField(help_text="The new signing secret, in clear.")
+
+    class Meta(EndpointSerializer.Meta):
+        ref_name = "WebhookEndpointWithSecret"
+
+
+class EventTypeSerializer(serializers.Serializer):
+    type = serializers.CharField()
+    description = serializers.CharField()
+    resource_type = serializers.CharField()
+    example = serializers.JSONField(help_text="An example request body of this event type.")
+
+
+class EventTypeListSerializer(serializers.Serializer):
+    results = EventTypeSerializer(many=True)
+
+
+class BulkReplayResultSerializer(serializers.Serializer):
+    replayed = serializers.IntegerField(help_text="How many failed deliveries were replayed.")

@@ -10,6 +10,9 @@ than it has to; this one differs in two ways and behaves the same otherwise:
   after a fork.
 - `incr` is one round trip (a Lua script: INCRBY only if the key exists) instead of EXISTS then
   INCRBY. Still atomic, and still ValueError for a missing key, as Django's contract says.
+- Keys are not checked for memcached's limits (250 characters, no spaces or control
+  characters): Redis has neither, and the check ran on every key of every call. The local-memory
+  cache of the embedded default still warns.
 """
 
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
@@ -56,3 +59,6 @@ class RedisCache(DjangoRedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = ReusingRedisCacheClient
+
+    def validate_key(self, key):
+        pass

@@ -2,7 +2,7 @@
 
 Every API request reads the key's cached row and counts itself in django-ratelimit's counters,
 so the cache's own overhead is paid several times per request. Django's backend pays more of it
-than it has to; this one differs in two ways and behaves the same otherwise:
+than it has to; this one differs in three ways and behaves the same otherwise:
 
 - One `redis.Redis` client per connection pool, made once, instead of one per call: building a
   client copies its table of ~170 response callbacks, which cost more than the round trip.

@@ -102,7 +102,7 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            # Django's RedisCache with a reused client and a one-round-trip incr.
+            # Django's RedisCache, cheaper per call (see omniflow/cache.py).
             "BACKEND": "omniflow.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="omniflow"),

@@ -1,6 +1,7 @@
 """Rate-limit specifications of API keys: parse and describe `N/unit` limits."""
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 UNIT_NAMES = {"s": "second", "m": "minute", "h": "hour", "d": "day"}
@@ -48,8 +49,9 @@ def parse_rates(text: str) -> tuple[Rate, ...]:
     return tuple(sorted(rates, key=lambda rate: rate.period_seconds))
 
 
+@lru_cache(maxsize=1024)
 def rates_for(*, tier: str, custom_rate: str) -> tuple[Rate, ...]:
-    """Return the limits that apply to a key of a tier."""
+    """Return the limits that apply to a key of a tier (remembered: every request asks)."""
     if tier == "custom":
         return parse_rates(custom_rate)
     return parse_rates(",".join(TIER_RATES[tier]))

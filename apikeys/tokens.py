@@ -8,6 +8,7 @@ right hash: a password hasher on every request would be far too slow.
 
 import hashlib
 import hmac
+import re
 import secrets
 import string
 import zlib
@@ -20,6 +21,10 @@ CHECKSUM_LENGTH = 6
 DISPLAY_RANDOM_LENGTH = 8  # characters of the random part kept in clear for lookup and display
 KEY_LENGTH = len(KEY_PREFIX) + RANDOM_LENGTH + CHECKSUM_LENGTH
 _BASE62 = string.digits + string.ascii_letters
+# Checked on every API request: a regex is several times faster than a loop over characters.
+_WELL_FORMED = re.compile(
+    rf"{re.escape(KEY_PREFIX)}([0-9A-Za-z]{{{RANDOM_LENGTH}}})([0-9A-Za-z]{{{CHECKSUM_LENGTH}}})"
+)
 
 
 def _base62(number: int, length: int) -> str:
@@ -42,12 +47,10 @@ def generate_key() -> str:
 
 def is_well_formed(plaintext: str) -> bool:
     """Tell whether a string has the shape and a valid checksum of an Omniflow key."""
-    if len(plaintext) != KEY_LENGTH or not plaintext.startswith(KEY_PREFIX):
+    match = _WELL_FORMED.fullmatch(plaintext)
+    if match is None:
         return False
-    body = plaintext[len(KEY_PREFIX) :]
-    if any(char not in _BASE62 for char in body):
-        return False
-    random_part, checksum = body[:RANDOM_LENGTH], body[RANDOM_LENGTH:]
+    random_part, checksum = match.groups()
     return hmac.compare_digest(_checksum(random_part), checksum)
 
 

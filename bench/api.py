@@ -15,7 +15,9 @@ Needs `wrk` (Debian/Ubuntu: `apt-get install wrk`; macOS: `brew install wrk`).
 
 Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/omniflow_keys_bench),
 BENCH_REDIS_URL (default redis://127.0.0.1:6379/7), BENCH_WORKERS (gunicorn workers, 2),
-BENCH_CONNECTIONS (wrk connections, 8), BENCH_SECONDS (per run, 10), BENCH_ROUNDS (2).
+BENCH_CONNECTIONS (wrk connections, 8), BENCH_SECONDS (per run, 10), BENCH_ROUNDS (2),
+BENCH_WORKER_CLASS (gunicorn's, `sync` as in the Dockerfile: one connection per request;
+`gthread` keeps wrk's connections alive), BENCH_THREADS (per gthread worker, 4).
 """
 
 import os
@@ -134,6 +136,8 @@ def main() -> None:
     connections = int(os.environ.get("BENCH_CONNECTIONS", "8"))
     seconds = int(os.environ.get("BENCH_SECONDS", "10"))
     rounds = int(os.environ.get("BENCH_ROUNDS", "2"))
+    worker_class = os.environ.get("BENCH_WORKER_CLASS", "sync")
+    threads = int(os.environ.get("BENCH_THREADS", "4"))
 
     load_before = os.getloadavg()[0]
     _ensure_database(env["DATABASE_URL"])
@@ -159,6 +163,8 @@ def main() -> None:
             str(GUNICORN),
             "omniflow.wsgi:application",
             f"--workers={workers}",
+            f"--worker-class={worker_class}",
+            *([f"--threads={threads}"] if worker_class == "gthread" else []),
             f"--bind=127.0.0.1:{port}",
             "--log-level=warning",
         ],
@@ -199,7 +205,9 @@ def main() -> None:
     ratio = limited / bare
     added_ms = lone_limited - lone_bare
     print(
-        f"gunicorn {workers} sync workers on {os.cpu_count()} CPUs; wrk {connections} "
+        f"gunicorn {workers} {worker_class} workers"
+        f"{f' of {threads} threads' if worker_class == 'gthread' else ''} on {os.cpu_count()} "
+        f"CPUs; wrk {connections} "
         f"connections; {rounds} rounds of {seconds}s per view and run, alternating"
     )
     # wrk, gunicorn and Redis share this machine; other load there slows each Redis round trip.

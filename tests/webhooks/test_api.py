@@ -58,6 +58,20 @@ def test_reveal_and_rotate_secret(api_client, workspace):
     assert api_client.post(f"{ENDPOINTS}/{endpoint.id}/secret").json() == {"secret": new}
 
 
+@pytest.mark.parametrize("method", ["get", "patch", "delete"])
+@pytest.mark.parametrize("action", ["secret", "rotate-secret"])
+def test_secret_actions_answer_only_post(api_client, workspace, method, action):
+    endpoint = endpoint_create(
+        workspace=workspace, url="https://93.184.215.14/", event_types=["ticket.created"]
+    )
+
+    response = getattr(api_client, method)(f"{ENDPOINTS}/{endpoint.id}/{action}")
+
+    assert response.status_code == 405
+    assert response.json()["type"] == "method_not_allowed"
+    endpoint.refresh_from_db()  # still there, unchanged
+
+
 @pytest.mark.parametrize(
     ("payload", "field"),
     [

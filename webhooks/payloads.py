@@ -35,38 +35,58 @@ def event_body(
 
 _CONVERSATION = {
     "id": 1042,
-    "object": "conversation",
+    "external_id": "zendesk-88213",
     "channel": "chat",
-    "status": "open",
     "subject": "Where is my order?",
-    "contact": {"id": 311, "email": "ada@example.com"},
+    "status": "open",
+    "priority": "normal",
+    "contact": 311,
+    "assignee": None,
+    "tags": ["orders"],
+    "custom_attributes": {"order_id": "5521"},
+    "started_at": "2026-11-27T09:13:40Z",
+    "resolved_at": None,
     "created_at": "2026-11-27T09:14:03Z",
+    "updated_at": "2026-11-27T09:14:03Z",
 }
 _TICKET = {
     "id": 88,
-    "object": "ticket",
-    "title": "Refund for order #5521",
-    "status": "open",
+    "subject": "Refund for order #5521",
+    "description": "Parcel arrived damaged.",
     "priority": "normal",
+    "status": "open",
     "conversation": 1042,
+    "tags": ["refund"],
     "created_at": "2026-11-27T09:20:11Z",
+    "updated_at": "2026-11-27T09:20:11Z",
 }
 
+# Each type's `data` and `previous_attributes` have exactly the shape the domain emits
+# (tests/webhooks/test_catalogue_examples.py holds them to it).
 EXAMPLES: dict[str, tuple[dict[str, Any], dict[str, Any] | None]] = {
     "conversation.created": (_CONVERSATION, None),
     "conversation.resolved": (
-        {**_CONVERSATION, "status": "resolved", "resolved_at": "2026-11-27T09:41:00Z"},
+        {
+            **_CONVERSATION,
+            "status": "resolved",
+            "resolved_at": "2026-11-27T09:41:00Z",
+            "updated_at": "2026-11-27T09:41:00Z",
+        },
         {"status": "open", "resolved_at": None},
     ),
     "ticket.created": (_TICKET, None),
-    "ticket.status_changed": ({**_TICKET, "status": "pending"}, {"status": "open"}),
+    "ticket.status_changed": (
+        {**_TICKET, "status": "pending", "updated_at": "2026-11-27T09:25:30Z"},
+        {"status": "open"},
+    ),
     "scorecard.created": (
         {
             "id": 5120,
-            "object": "scorecard",
             "conversation": 1042,
-            "score": 92,
-            "grader": "qa-bot",
+            "grader": "qa-lead@example.com",
+            "total_score": 92.0,
+            "criteria": {"empathy": 4.5, "resolution": 5.0},
+            "comment": "Clear and kind.",
             "created_at": "2026-11-27T10:02:45Z",
         },
         None,
@@ -74,33 +94,35 @@ EXAMPLES: dict[str, tuple[dict[str, Any], dict[str, Any] | None]] = {
     "agent.published": (
         {
             "id": 7,
-            "object": "agent",
             "name": "Returns assistant",
-            "version": 12,
+            "description": "Handles returns and refunds.",
+            "status": "published",
+            "configuration": {"prompt": "Be helpful and brief."},
+            "published_version": 12,
             "published_at": "2026-11-27T08:00:00Z",
+            "created_at": "2026-10-02T14:11:09Z",
+            "updated_at": "2026-11-27T08:00:00Z",
         },
         None,
     ),
     "training_attempt.completed": (
         {
             "id": 240,
-            "object": "training_attempt",
-            "trainee": {"id": 19, "email": "sam@example.com"},
+            "trainee": "sam@example.com",
             "scenario": "Angry customer, late delivery",
-            "score": 81,
+            "status": "completed",
+            "score": 81.0,
+            "feedback": "Acknowledge the delay first.",
+            "started_at": "2026-11-27T11:18:02Z",
             "completed_at": "2026-11-27T11:30:00Z",
+            "created_at": "2026-11-27T11:18:02Z",
         },
-        None,
+        {"status": "in_progress"},
     ),
+    # The conversation a routing rule changed, with the attributes it changed.
     "automation.triggered": (
-        {
-            "id": 3301,
-            "object": "automation_run",
-            "rule": {"id": 12, "name": "VIP to priority queue"},
-            "conversation": 1042,
-            "triggered_at": "2026-11-27T09:14:04Z",
-        },
-        None,
+        {**_CONVERSATION, "priority": "high", "updated_at": "2026-11-27T09:14:04Z"},
+        {"priority": "normal"},
     ),
 }
 

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "apikeys",
     "inbox",
     "webhooks",
+    "inbound",
 ]
 
 MIDDLEWARE = [
@@ -212,6 +213,10 @@ OMNIFLOW_WEBHOOK_RETRY_WINDOW_SECONDS = env.int(
 )
 OMNIFLOW_WEBHOOK_TIMEOUT_SECONDS = env.float("OMNIFLOW_WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 OMNIFLOW_WEBHOOK_ALLOW_PRIVATE_URLS = env.bool("OMNIFLOW_WEBHOOK_ALLOW_PRIVATE_URLS", default=False)
+
+# --- Inbound webhooks ---------------------------------------------------------------------
+# POSTs each trigger takes (django-ratelimit syntax); more get 429 with Retry-After.
+OMNIFLOW_INBOUND_RATE = env.str("OMNIFLOW_INBOUND_RATE", default="600/m")
 
 LOGGING = {
     "version": 1,

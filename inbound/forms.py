@@ -32,7 +32,9 @@ class TriggerForm(forms.Form):
     )
     payload_schema = forms.CharField(
         label="JSON shape",
-        widget=forms.Textarea(attrs={"rows": 12, "spellcheck": "false"}),
+        widget=forms.Textarea(
+            attrs={"rows": 12, "spellcheck": "false", "style": "font-family: monospace"}
+        ),
         help_text="A JSON Schema (draft 2020-12) of the JSON you will POST. "
         "Payloads that do not match get 422 and change nothing.",
     )
@@ -105,7 +107,7 @@ def trigger_initial(trigger: InboundTrigger) -> dict:
     return {
         "name": trigger.name,
         "resource": trigger.resource,
-        "payload_schema": json.dumps(trigger.payload_schema, indent=2),
+        "payload_schema": trigger.payload_schema_json,
         "conversation_match": trigger.conversation_match,
         "conversation_path": trigger.conversation_path,
         "tags": ", ".join(trigger.tags),

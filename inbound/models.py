@@ -1,3 +1,4 @@
+import json
 import secrets
 
 from django.conf import settings
@@ -56,8 +57,8 @@ class InboundTrigger(models.Model):
     # Where the sender's own event id is, so its retries are recognised without a header.
     idempotency_path = models.CharField(max_length=200, blank=True)
     enabled = models.BooleanField(default=True)
-    # Optional: the sender then signs each body with it (X-Omniflow-Signature).
-    secret = models.CharField(max_length=200, blank=True)
+    # Optional: the sender then signs each body with it (X-Omniflow-Signature). A Fernet token.
+    secret = models.CharField(max_length=500, blank=True)
     # Part of the URL's signature: bumping it voids every URL handed out before.
     url_version = models.PositiveIntegerField(default=1)
     created_by = models.ForeignKey(
@@ -83,6 +84,10 @@ class InboundTrigger(models.Model):
 
         return reverse("inbound-receive", args=[self.public_id, url_signature(trigger=self)])
 
+    @property
+    def payload_schema_json(self) -> str:
+        return json.dumps(self.payload_schema, indent=2)
+
 
 class InboundReceipt(models.Model):
     """One POST to a trigger: what came in, what was answered and what was done."""
@@ -107,3 +112,7 @@ class InboundReceipt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.trigger_id} {self.status} {self.http_status}"
+
+    @property
+    def result_json(self) -> str:
+        return json.dumps(self.result, sort_keys=True)

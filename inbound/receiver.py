@@ -30,7 +30,12 @@ from .models import InboundTrigger
 from .payloads import payload_errors, value_at
 from .selectors import trigger_for_receiving
 from .services import receipt_record
-from .signing import SIGNATURE_HEADER, body_signature_valid, url_signature_valid
+from .signing import (
+    SIGNATURE_HEADER,
+    body_signature_valid,
+    decrypt_secret,
+    url_signature_valid,
+)
 
 IDEMPOTENCY_HEADER = "HTTP_IDEMPOTENCY_KEY"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -111,7 +116,9 @@ class InboundReceiveView(View):
         if len(self.body) > settings.OMNIFLOW_API_MAX_BODY_BYTES:
             return self._refuse(413, "payload_too_large", "Payload too large.", self._too_large())
         if trigger.secret and not body_signature_valid(
-            secret=trigger.secret, body=self.body, signature=request.META.get(SIGNATURE_HEADER, "")
+            secret=decrypt_secret(token=trigger.secret),
+            body=self.body,
+            signature=request.META.get(SIGNATURE_HEADER, ""),
         ):
             return self._refuse(
                 401,

@@ -12,6 +12,7 @@ from workspaces.models import Membership, Workspace
 
 from .models import InboundReceipt, InboundTrigger
 from .payloads import PathError, path_check, schema_errors
+from .signing import encrypt_secret
 
 Action = InboundTrigger.Action
 Resource = InboundTrigger.Resource
@@ -99,6 +100,8 @@ def _trigger_check(trigger: InboundTrigger) -> None:
 
 
 def _normalized(changes: dict[str, Any]) -> dict[str, Any]:
+    if "secret" in changes:
+        changes["secret"] = encrypt_secret(secret=(changes["secret"] or "").strip())
     if "tags" in changes and isinstance(changes["tags"], list):
         changes["tags"] = sorted({str(tag).strip() for tag in changes["tags"] if str(tag).strip()})
     for field in PATH_FIELDS:

@@ -6,6 +6,7 @@ import pytest
 
 from inbound.models import InboundTrigger
 from inbound.services import trigger_create
+from inbound.signing import decrypt_secret
 
 from .conftest import ORDER_SCHEMA, post_json
 
@@ -111,7 +112,9 @@ def test_edit_keeps_the_secret_when_left_empty(admin_client, workspace):
 
     assert response.status_code == 302
     trigger.refresh_from_db()
-    assert (trigger.name, trigger.secret) == ("Renamed", "s3cret")
+    assert trigger.name == "Renamed"
+    assert trigger.secret != "s3cret", "stored encrypted"
+    assert decrypt_secret(token=trigger.secret) == "s3cret"
 
 
 def test_regenerate_url_after_confirmation_voids_the_old_one(admin_client, workspace, client):

@@ -4,6 +4,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
+from referencing.exceptions import Unresolvable
 
 _MISSING = object()
 PATH_HELP = "A dotted path into the payload, e.g. order.conversation_id (list items by number)."
@@ -47,8 +48,13 @@ def schema_errors(schema: dict) -> list[str]:
 def payload_errors(*, schema: dict, payload: Any) -> dict[str, list[str]]:
     """Return the payload's violations of the schema as {"field.path": [messages]}."""
     errors: dict[str, list[str]] = {}
-    validator = Draft202012Validator(schema)
-    for error in sorted(validator.iter_errors(payload), key=lambda error: list(error.path)):
+    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    try:
+        found = sorted(validator.iter_errors(payload), key=lambda error: list(error.path))
+    except Unresolvable as error:
+        # Nothing is fetched from the network: a $ref outside the schema cannot be checked.
+        return {"non_field_errors": [f"The declared shape has an unresolvable $ref: {error}"]}
+    for error in found:
         field = ".".join(str(part) for part in error.absolute_path) or "non_field_errors"
         errors.setdefault(field, []).append(error.message)
     return errors

@@ -73,7 +73,7 @@ def _idempotency_key(request, trigger: InboundTrigger, payload: Any) -> str | No
     if not key:
         return None
     digest = hashlib.sha256(key[:MAX_IDEMPOTENCY_KEY_LENGTH].encode()).hexdigest()
-    # Per trigger and per URL version: a regenerated URL starts afresh.
+    # Per trigger: two triggers of one sender may share event ids.
     return f"inbound:idempotency:{trigger.pk}:{digest}"
 
 
@@ -151,6 +151,18 @@ class InboundReceiveView(View):
                     "Conflict.",
                     "A request with this idempotency key is still in progress; retry later.",
                 )
+            if (
+                request.META.get(IDEMPOTENCY_HEADER)
+                and record.get("fingerprint") != self._fingerprint()
+            ):
+                # As in the API: one key, one request. An event id path names the event
+                # itself, so a resend of it whose body differs is still the same event.
+                return _problem(
+                    409,
+                    "idempotency_key_reused",
+                    "Conflict.",
+                    "This Idempotency-Key was used with a different body; use a new key.",
+                )
             return self._replay(record)
         response = None
         try:
@@ -223,14 +235,17 @@ class InboundReceiveView(View):
     def _too_large() -> str:
         return f"The body is over the limit of {settings.OMNIFLOW_API_MAX_BODY_BYTES} bytes."
 
-    @staticmethod
-    def _record(response: HttpResponse) -> dict:
+    def _record(self, response: HttpResponse) -> dict:
         return {
             "state": "done",
+            "fingerprint": self._fingerprint(),
             "status": response.status_code,
             "content_type": response["Content-Type"],
             "body": response.content.decode(),
         }
+
+    def _fingerprint(self) -> str:
+        return hashlib.sha256(self.body).hexdigest()
 
     @staticmethod
     def _replay(record: dict) -> HttpResponse:

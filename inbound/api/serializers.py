@@ -1,20 +1,9 @@
-from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from workspaces.models import Membership
+from inbox.api.fields import JSONObjectField, WorkspaceMemberField, tag_list_field
 
 from ..models import InboundReceipt, InboundTrigger
-
-
-class MemberField(serializers.PrimaryKeyRelatedField):
-    """A user id, limited to members of the request's workspace."""
-
-    def get_queryset(self):
-        workspace = self.context["workspace"]
-        return get_user_model().objects.filter(
-            pk__in=Membership.objects.filter(workspace=workspace).values("user_id")
-        )
 
 
 class TriggerInput(serializers.Serializer):
@@ -25,23 +14,21 @@ class TriggerInput(serializers.Serializer):
         required=False,
         help_text="Implied by the resource; if given it must be the resource's action.",
     )
-    payload_schema = serializers.JSONField(
+    payload_schema = JSONObjectField(
         required=False, help_text="The JSON shape you will POST, as a JSON Schema object."
     )
     conversation_match = serializers.ChoiceField(
         choices=InboundTrigger.ConversationMatch.choices, required=False
     )
     conversation_path = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    tags = serializers.ListField(
-        child=serializers.CharField(max_length=64), required=False, max_length=50
-    )
+    tags = tag_list_field(required=False)
     event_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
     contact_email_path = serializers.CharField(max_length=200, required=False, allow_blank=True)
     contact_external_id_path = serializers.CharField(
         max_length=200, required=False, allow_blank=True
     )
     contact_name_path = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    assignee = MemberField(required=False, allow_null=True)
+    assignee = WorkspaceMemberField(required=False, allow_null=True)
     idempotency_path = serializers.CharField(max_length=200, required=False, allow_blank=True)
     enabled = serializers.BooleanField(required=False)
     secret = serializers.CharField(

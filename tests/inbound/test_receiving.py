@@ -389,6 +389,10 @@ def test_an_idempotency_key_replays_the_first_answer_without_acting_twice(
     assert InboundReceipt.objects.filter(trigger=trigger).count() == 1
     assert post_json(client, trigger, payload, HTTP_IDEMPOTENCY_KEY="evt-2").status_code == 200
     assert Contact.objects.count() == 1
+    reused = post_json(client, trigger, {"email": "bob@example.com"}, HTTP_IDEMPOTENCY_KEY="evt-1")
+    assert reused.status_code == 409
+    assert reused.json()["type"] == "idempotency_key_reused"
+    assert Contact.objects.count() == 1
 
 
 def test_a_configured_event_id_path_dedupes_repeats(client, tag_trigger, conversation):

@@ -407,3 +407,17 @@ def test_a_configured_event_id_path_dedupes_repeats(client, tag_trigger, convers
     assert again["Idempotent-Replayed"] == "true"
     assert not conversation.tags.exists(), "no second tag"
     assert len(_trace(conversation, TraceEntry.Kind.TAGS_CHANGED)) == 1
+
+
+def test_a_shape_with_a_ref_outside_it_refuses_payloads_without_fetching(
+    client, tag_trigger, conversation
+):
+    trigger = trigger_update(
+        trigger=tag_trigger, payload_schema={"$ref": "https://schemas.example.com/order.json"}
+    )
+
+    response = post_json(client, trigger, SHIPPED)
+
+    assert response.status_code == 422
+    assert "unresolvable $ref" in response.json()["errors"]["non_field_errors"][0]
+    _nothing_written(conversation)

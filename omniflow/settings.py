@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "apikeys",
     "inbox",
     "webhooks",
+    "inbound",
 ]
 
 MIDDLEWARE = [
@@ -238,6 +239,10 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": max(OMNIFLOW_WEBHOOK_SWEEP_SECONDS, 1.0)},
     },
 }
+
+# --- Inbound webhooks ---------------------------------------------------------------------
+# POSTs each trigger takes (django-ratelimit syntax); more get 429 with Retry-After.
+OMNIFLOW_INBOUND_RATE = env.str("OMNIFLOW_INBOUND_RATE", default="600/m")
 
 LOGGING = {
     "version": 1,

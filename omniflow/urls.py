@@ -4,12 +4,15 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
+from inbound.receiver import InboundReceiveView
+
 from . import health
 
 api_v1 = [
     path("schema", SpectacularAPIView.as_view(), name="api-schema"),
     path("", include("inbox.api.urls")),
     path("", include("webhooks.api.urls")),
+    path("", include("inbound.api.urls")),
 ]
 
 urlpatterns = [
@@ -21,7 +24,13 @@ urlpatterns = [
     path("settings/", include("workspaces.urls")),
     path("settings/api-keys/", include("apikeys.urls")),
     path("settings/", include("webhooks.urls")),
+    path("settings/inbound/", include("inbound.urls")),
     path("api/v1/", include(api_v1)),
+    path(
+        "hooks/inbound/<str:public_id>/<str:signature>",
+        InboundReceiveView.as_view(),
+        name="inbound-receive",
+    ),
     path("api/docs", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),
 ]

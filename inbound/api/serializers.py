@@ -1,0 +1,85 @@
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from inbox.api.fields import JSONObjectField, WorkspaceMemberField, tag_list_field
+
+from ..models import InboundReceipt, InboundTrigger
+
+
+class TriggerInput(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    resource = serializers.ChoiceField(choices=InboundTrigger.Resource.choices)
+    action = serializers.ChoiceField(
+        choices=InboundTrigger.Action.choices,
+        required=False,
+        help_text="Implied by the resource; if given it must be the resource's action.",
+    )
+    payload_schema = JSONObjectField(
+        required=False, help_text="The JSON shape you will POST, as a JSON Schema object."
+    )
+    conversation_match = serializers.ChoiceField(
+        choices=InboundTrigger.ConversationMatch.choices, required=False
+    )
+    conversation_path = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    tags = tag_list_field(required=False)
+    event_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    contact_email_path = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    contact_external_id_path = serializers.CharField(
+        max_length=200, required=False, allow_blank=True
+    )
+    contact_name_path = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    assignee = WorkspaceMemberField(required=False, allow_null=True)
+    idempotency_path = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    enabled = serializers.BooleanField(required=False)
+    secret = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        help_text="If set, each POST must carry X-Omniflow-Signature (never shown again).",
+    )
+
+
+class TriggerRepresentation(serializers.Serializer):
+    id = serializers.IntegerField()
+    public_id = serializers.CharField()
+    url = serializers.SerializerMethodField()
+    name = serializers.CharField()
+    resource = serializers.ChoiceField(choices=InboundTrigger.Resource.choices)
+    action = serializers.ChoiceField(choices=InboundTrigger.Action.choices)
+    payload_schema = serializers.JSONField()
+    conversation_match = serializers.ChoiceField(choices=InboundTrigger.ConversationMatch.choices)
+    conversation_path = serializers.CharField()
+    tags = serializers.ListField(child=serializers.CharField())
+    event_name = serializers.CharField()
+    contact_email_path = serializers.CharField()
+    contact_external_id_path = serializers.CharField()
+    contact_name_path = serializers.CharField()
+    assignee = serializers.IntegerField(source="assignee_id", allow_null=True)
+    idempotency_path = serializers.CharField()
+    enabled = serializers.BooleanField()
+    has_secret = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    @extend_schema_field(serializers.URLField())
+    def get_url(self, trigger: InboundTrigger) -> str:
+        return self.context["request"].build_absolute_uri(trigger.receive_path)
+
+    def get_has_secret(self, trigger: InboundTrigger) -> bool:
+        return bool(trigger.secret)
+
+
+class ReceiptRepresentation(serializers.ModelSerializer):
+    class Meta:
+        model = InboundReceipt
+        fields = [
+            "id",
+            "received_at",
+            "status",
+            "http_status",
+            "error_type",
+            "error",
+            "payload_excerpt",
+            "result",
+        ]

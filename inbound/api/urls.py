@@ -1,0 +1,19 @@
+"""Routes of the inbound-trigger API under /api/v1/ (no trailing slashes)."""
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("inbound-triggers", views.TriggerListView.as_view(), name="inbound-triggers"),
+    path(
+        "inbound-triggers/<int:pk>",
+        views.TriggerDetailView.as_view(),
+        name="inbound-trigger-detail",
+    ),
+    path(
+        "inbound-triggers/<int:pk>/receipts",
+        views.TriggerReceiptListView.as_view(),
+        name="inbound-trigger-receipts",
+    ),
+]

@@ -1,0 +1,117 @@
+"""API of inbound triggers: CRUD and each trigger's receipts (scope `inbound`)."""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+
+from omniflow.api.pagination import StableCursorPagination
+
+from .. import selectors, services
+from .serializers import ReceiptRepresentation, TriggerInput, TriggerRepresentation
+
+TAG = ["Inbound webhooks"]
+
+
+class InboundView(GenericAPIView):
+    required_scope = "inbound"
+    pagination_class = StableCursorPagination
+
+    @property
+    def workspace(self):
+        return self.request.auth.workspace
+
+    def validated(self, *, partial: bool = False) -> dict:
+        serializer = TriggerInput(
+            data=self.request.data, partial=partial, context={"workspace": self.workspace}
+        )
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    def trigger(self):
+        return get_object_or_404(
+            selectors.triggers_for_workspace(workspace=self.workspace), pk=self.kwargs["pk"]
+        )
+
+    def shown(self, trigger) -> dict:
+        return TriggerRepresentation(trigger, context={"request": self.request}).data
+
+
+class TriggerListView(InboundView):
+    """List and create inbound triggers."""
+
+    @extend_schema(
+        tags=TAG,
+        operation_id="inbound_triggers_list",
+        summary="List inbound triggers",
+        responses=TriggerRepresentation(many=True),
+    )
+    def get(self, request):
+        rows = self.paginate_queryset(selectors.triggers_for_workspace(workspace=self.workspace))
+        return self.get_paginated_response(
+            TriggerRepresentation(rows, many=True, context={"request": request}).data
+        )
+
+    @extend_schema(
+        tags=TAG,
+        operation_id="inbound_triggers_create",
+        summary="Create an inbound trigger",
+        description="The representation's `url` is where your system POSTs; keep it secret.",
+        request=TriggerInput,
+        responses={201: TriggerRepresentation},
+    )
+    def post(self, request):
+        trigger = services.trigger_create(
+            workspace=self.workspace, created_by=None, **self.validated()
+        )
+        return Response(self.shown(trigger), status=status.HTTP_201_CREATED)
+
+
+class TriggerDetailView(InboundView):
+    """Read, update and delete one inbound trigger."""
+
+    @extend_schema(
+        tags=TAG,
+        operation_id="inbound_triggers_retrieve",
+        summary="Get an inbound trigger",
+        responses=TriggerRepresentation,
+    )
+    def get(self, request, pk):
+        return Response(self.shown(self.trigger()))
+
+    @extend_schema(
+        tags=TAG,
+        operation_id="inbound_triggers_update",
+        summary="Update an inbound trigger",
+        request=TriggerInput,
+        responses=TriggerRepresentation,
+    )
+    def patch(self, request, pk):
+        trigger = services.trigger_update(trigger=self.trigger(), **self.validated(partial=True))
+        return Response(self.shown(trigger))
+
+    @extend_schema(
+        tags=TAG,
+        operation_id="inbound_triggers_destroy",
+        summary="Delete an inbound trigger",
+        responses={204: None},
+    )
+    def delete(self, request, pk):
+        services.trigger_delete(trigger=self.trigger())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TriggerReceiptListView(InboundView):
+    """List what a trigger received, newest first."""
+
+    @extend_schema(
+        tags=TAG,
+        operation_id="inbound_triggers_receipts",
+        summary="List a trigger's receipts",
+        responses=ReceiptRepresentation(many=True),
+    )
+    def get(self, request, pk):
+        receipts = selectors.receipts_for_trigger(workspace=self.workspace, trigger=self.trigger())
+        rows = self.paginate_queryset(receipts)
+        return self.get_paginated_response(ReceiptRepresentation(rows, many=True).data)

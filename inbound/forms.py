@@ -1,0 +1,121 @@
+"""Form of Settings → Inbound webhooks: it parses input; the services check the trigger."""
+
+import json
+
+from django import forms
+from django.contrib.auth import get_user_model
+
+from workspaces.models import Membership, Workspace
+
+from .models import InboundTrigger
+from .payloads import PATH_HELP, schema_errors
+
+EXAMPLE_SCHEMA = """{
+  "type": "object",
+  "required": ["order"],
+  "properties": {
+    "order": {
+      "type": "object",
+      "required": ["conversation_id"],
+      "properties": {"conversation_id": {"type": "string"}}
+    }
+  }
+}"""
+
+
+class TriggerForm(forms.Form):
+    name = forms.CharField(max_length=200, help_text="What sends it, e.g. “Shop: order shipped”.")
+    resource = forms.ChoiceField(
+        choices=InboundTrigger.Resource.choices,
+        help_text="Conversation: tag it. Ticket: escalate the conversation's open tickets. "
+        "Contact: create or update it and assign it. Custom event: record it on the trace.",
+    )
+    payload_schema = forms.CharField(
+        label="JSON shape",
+        widget=forms.Textarea(
+            attrs={"rows": 12, "spellcheck": "false", "style": "font-family: monospace"}
+        ),
+        help_text="A JSON Schema (draft 2020-12) of the JSON you will POST. "
+        "Payloads that do not match get 422 and change nothing.",
+    )
+    conversation_match = forms.ChoiceField(
+        choices=InboundTrigger.ConversationMatch.choices,
+        initial=InboundTrigger.ConversationMatch.EXTERNAL_ID,
+        label="Find the conversation by",
+    )
+    conversation_path = forms.CharField(
+        max_length=200, required=False, label="Conversation path", help_text=PATH_HELP
+    )
+    tags = forms.CharField(
+        max_length=500, required=False, help_text="Tags to add, comma-separated, e.g. shipped."
+    )
+    event_name = forms.CharField(
+        max_length=100, required=False, help_text="The custom event's name, e.g. order.shipped."
+    )
+    contact_email_path = forms.CharField(max_length=200, required=False, label="Email path")
+    contact_external_id_path = forms.CharField(
+        max_length=200, required=False, label="External id path"
+    )
+    contact_name_path = forms.CharField(max_length=200, required=False, label="Name path")
+    assignee = forms.ModelChoiceField(
+        queryset=get_user_model().objects.none(),
+        required=False,
+        empty_label="Nobody",
+        help_text="The member new and updated contacts are assigned to.",
+    )
+    idempotency_path = forms.CharField(
+        max_length=200,
+        required=False,
+        label="Event id path",
+        help_text="Optional: where your event's unique id is. A repeat within 24 hours "
+        "gets the first answer and changes nothing (so does a repeated Idempotency-Key).",
+    )
+    secret = forms.CharField(
+        max_length=200,
+        required=False,
+        label="Signing secret",
+        widget=forms.PasswordInput(render_value=True),
+        help_text="Optional: then each POST must carry X-Omniflow-Signature = "
+        "base64(HMAC-SHA256(secret, raw body)).",
+    )
+    enabled = forms.BooleanField(required=False, initial=True)
+
+    def __init__(self, *args, workspace: Workspace, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = get_user_model().objects.filter(
+            pk__in=Membership.objects.filter(workspace=workspace).values("user_id")
+        )
+        self.fields["assignee"].label_from_instance = lambda user: user.email or user.username
+
+    def clean_payload_schema(self):
+        text = self.cleaned_data["payload_schema"]
+        try:
+            schema = json.loads(text)
+        except ValueError as error:
+            raise forms.ValidationError(f"This is not valid JSON: {error}.") from error
+        problems = schema_errors(schema)
+        if problems:
+            raise forms.ValidationError(f"This is not a valid JSON Schema: {problems[0]}")
+        return schema
+
+    def clean_tags(self):
+        return [tag.strip() for tag in self.cleaned_data["tags"].split(",") if tag.strip()]
+
+
+def trigger_initial(trigger: InboundTrigger) -> dict:
+    """Return a form's initial data from a trigger (the secret is never sent back)."""
+    return {
+        "name": trigger.name,
+        "resource": trigger.resource,
+        "payload_schema": trigger.payload_schema_json,
+        "conversation_match": trigger.conversation_match,
+        "conversation_path": trigger.conversation_path,
+        "tags": ", ".join(trigger.tags),
+        "event_name": trigger.event_name,
+        "contact_email_path": trigger.contact_email_path,
+        "contact_external_id_path": trigger.contact_external_id_path,
+        "contact_name_path": trigger.contact_name_path,
+        "assignee": trigger.assignee_id,
+        "idempotency_path": trigger.idempotency_path,
+        "enabled": trigger.enabled,
+    }

@@ -1,0 +1,259 @@
+"""`POST /hooks/inbound/<public_id>/<signature>`: the URL is the credential, no API key.
+
+Checks run cheapest first and each refusal is final: unknown, disabled or wrongly signed URL
+(404, the same answer for each, so URLs cannot be probed), rate (429), size (413), body
+signature (401), media type (415), JSON (400), shape (422). Past the URL check every answer
+but 429 leaves a receipt, so the trigger's page shows what senders got; 429s leave none, so a
+flood cannot fill the table.
+"""
+
+import hashlib
+import io
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import RequestDataTooBig, ValidationError
+from django.db import transaction
+from django.http import HttpResponse, JsonResponse
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.csrf import csrf_exempt
+from django_ratelimit.core import get_usage
+from rest_framework.exceptions import APIException, ParseError
+
+from omniflow.api.errors import PROBLEM_CONTENT_TYPE, problem
+from omniflow.api.parsers import StrictJSONParser
+
+from .actions import ActionRefused, action_run
+from .models import InboundTrigger
+from .payloads import payload_errors, value_at
+from .selectors import trigger_for_receiving
+from .services import receipt_record
+from .signing import (
+    SIGNATURE_HEADER,
+    body_signature_valid,
+    decrypt_secret,
+    url_signature_valid,
+)
+
+IDEMPOTENCY_HEADER = "HTTP_IDEMPOTENCY_KEY"
+REPLAYED_HEADER = "Idempotent-Replayed"
+IDEMPOTENCY_SECONDS = 24 * 3600
+# Longer than any action may run; only reached when a process died mid-request.
+IN_FLIGHT_SECONDS = 120
+MAX_IDEMPOTENCY_KEY_LENGTH = 255
+
+
+def _problem(
+    status_code: int, type_: str, title: str, detail: str, errors: dict | None = None
+) -> JsonResponse:
+    return JsonResponse(
+        problem(status_code=status_code, type_=type_, title=title, detail=detail, errors=errors),
+        status=status_code,
+        content_type=PROBLEM_CONTENT_TYPE,
+    )
+
+
+def _not_found() -> JsonResponse:
+    return _problem(404, "not_found", "Not found.", "No inbound webhook at this URL.")
+
+
+def _is_json(content_type: str) -> bool:
+    return content_type == "application/json" or (
+        content_type.startswith("application/") and content_type.endswith("+json")
+    )
+
+
+def _idempotency_key(request, trigger: InboundTrigger, payload: Any) -> str | None:
+    key = request.META.get(IDEMPOTENCY_HEADER)
+    if not key and trigger.idempotency_path:
+        value = value_at(payload, trigger.idempotency_path)
+        key = None if value is None or isinstance(value, dict | list) else str(value)
+    if not key:
+        return None
+    digest = hashlib.sha256(key[:MAX_IDEMPOTENCY_KEY_LENGTH].encode()).hexdigest()
+    # Per trigger: two triggers of one sender may share event ids.
+    return f"inbound:idempotency:{trigger.pk}:{digest}"
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class InboundReceiveView(View):
+    """Receive one POST for a trigger and run its action."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, public_id: str, signature: str):
+        trigger = trigger_for_receiving(public_id=public_id)
+        if (
+            trigger is None
+            or not url_signature_valid(trigger=trigger, signature=signature)
+            or not trigger.enabled
+        ):
+            return _not_found()
+        usage = get_usage(
+            request,
+            group=f"inbound-trigger:{trigger.pk}",
+            key=lambda group, request: "all",
+            rate=settings.OMNIFLOW_INBOUND_RATE,
+            increment=True,
+        )
+        if usage and usage["should_limit"]:
+            response = _problem(
+                429,
+                "rate_limited",
+                "Too many requests.",
+                f"This trigger takes at most {settings.OMNIFLOW_INBOUND_RATE}; retry later.",
+            )
+            response["Retry-After"] = str(max(1, usage["time_left"]))
+            return response
+        self.trigger = trigger
+        try:
+            self.body = request.body
+        except RequestDataTooBig:
+            self.body = b""
+            return self._refuse(413, "payload_too_large", "Payload too large.", self._too_large())
+        if len(self.body) > settings.OMNIFLOW_API_MAX_BODY_BYTES:
+            return self._refuse(413, "payload_too_large", "Payload too large.", self._too_large())
+        if trigger.secret and not body_signature_valid(
+            secret=decrypt_secret(token=trigger.secret),
+            body=self.body,
+            signature=request.META.get(SIGNATURE_HEADER, ""),
+        ):
+            return self._refuse(
+                401,
+                "signature_invalid",
+                "Invalid signature.",
+                "X-Omniflow-Signature must be base64(HMAC-SHA256(secret, raw body)).",
+            )
+        if not _is_json(request.content_type):
+            return self._refuse(
+                415,
+                "unsupported_media_type",
+                "Unsupported media type.",
+                f"Send JSON with Content-Type: application/json, not '{request.content_type}'.",
+            )
+        try:
+            payload = StrictJSONParser().parse(
+                io.BytesIO(self.body), parser_context={"encoding": request.encoding or "utf-8"}
+            )
+        except ParseError as error:
+            return self._refuse(400, "parse_error", "Malformed request body.", str(error.detail))
+        cache_key = _idempotency_key(request, trigger, payload)
+        if cache_key is None:
+            return self._run(payload)
+        if not cache.add(cache_key, {"state": "in_flight"}, IN_FLIGHT_SECONDS):
+            record = cache.get(cache_key) or {"state": "in_flight"}
+            if record["state"] == "in_flight":
+                return _problem(
+                    409,
+                    "idempotency_key_in_use",
+                    "Conflict.",
+                    "A request with this idempotency key is still in progress; retry later.",
+                )
+            if (
+                request.META.get(IDEMPOTENCY_HEADER)
+                and record.get("fingerprint") != self._fingerprint()
+            ):
+                # As in the API: one key, one request. An event id path names the event
+                # itself, so a resend of it whose body differs is still the same event.
+                return _problem(
+                    409,
+                    "idempotency_key_reused",
+                    "Conflict.",
+                    "This Idempotency-Key was used with a different body; use a new key.",
+                )
+            return self._replay(record)
+        response = None
+        try:
+            response = self._run(payload)
+            return response
+        finally:
+            # A 5xx is transient: the retry must run for real, so the key is released.
+            if response is not None and response.status_code < 500:
+                cache.set(cache_key, self._record(response), IDEMPOTENCY_SECONDS)
+            else:
+                cache.delete(cache_key)
+
+    def _run(self, payload: Any) -> JsonResponse:
+        errors = payload_errors(schema=self.trigger.payload_schema, payload=payload)
+        if errors:
+            detail = "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in errors.items())
+            return self._refuse(
+                422,
+                "payload_invalid",
+                "The payload does not match the declared shape.",
+                detail,
+                errors=errors,
+            )
+        try:
+            with transaction.atomic():
+                result = action_run(trigger=self.trigger, payload=payload)
+                receipt = receipt_record(
+                    trigger=self.trigger, http_status=200, body=self.body, result=result
+                )
+        except ActionRefused as refused:
+            errors = {refused.field: [refused.detail]} if refused.field else None
+            return self._refuse(
+                422, refused.type_, "The action could not run.", refused.detail, errors=errors
+            )
+        except ValidationError as error:
+            errors = error.message_dict if hasattr(error, "error_dict") else None
+            detail = "; ".join(error.messages)
+            return self._refuse(
+                422, "action_invalid", "The action could not run.", detail, errors=errors
+            )
+        except APIException as error:
+            # The inbox services' Conflict, e.g. an email and an external id of two contacts.
+            status = error.status_code
+            return self._refuse(status, error.default_code, "Conflict.", str(error.detail))
+        return JsonResponse(
+            {
+                "status": "accepted",
+                "trigger": self.trigger.public_id,
+                "receipt_id": receipt.pk,
+                "action": self.trigger.action,
+                "result": result,
+            },
+            status=200,
+        )
+
+    def _refuse(
+        self, status: int, type_: str, title: str, detail: str, errors: dict | None = None
+    ) -> JsonResponse:
+        receipt_record(
+            trigger=self.trigger,
+            http_status=status,
+            body=self.body,
+            error_type=type_,
+            error=detail,
+            result={"errors": errors} if errors else None,
+        )
+        return _problem(status, type_, title, detail, errors=errors)
+
+    @staticmethod
+    def _too_large() -> str:
+        return f"The body is over the limit of {settings.OMNIFLOW_API_MAX_BODY_BYTES} bytes."
+
+    def _record(self, response: HttpResponse) -> dict:
+        return {
+            "state": "done",
+            "fingerprint": self._fingerprint(),
+            "status": response.status_code,
+            "content_type": response["Content-Type"],
+            "body": response.content.decode(),
+        }
+
+    def _fingerprint(self) -> str:
+        return hashlib.sha256(self.body).hexdigest()
+
+    @staticmethod
+    def _replay(record: dict) -> HttpResponse:
+        response = HttpResponse(
+            record["body"], status=record["status"], content_type=record["content_type"]
+        )
+        response[REPLAYED_HEADER] = "true"
+        return response
+
+
+__all__ = ["InboundReceiveView"]

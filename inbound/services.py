@@ -1,0 +1,183 @@
+"""Writes of inbound webhooks: triggers (create, update, regenerate URL, delete) and receipts."""
+
+import json
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from workspaces.models import Membership, Workspace
+
+from .models import InboundReceipt, InboundTrigger
+from .payloads import PathError, path_check, schema_errors
+from .signing import encrypt_secret
+
+Action = InboundTrigger.Action
+Resource = InboundTrigger.Resource
+
+# Each resource has the one action that acts on it.
+ACTION_FOR_RESOURCE = {
+    Resource.CONVERSATION: Action.TAG_CONVERSATION,
+    Resource.TICKET: Action.ESCALATE_TICKETS,
+    Resource.CONTACT: Action.CREATE_CONTACT,
+    Resource.CUSTOM_EVENT: Action.RECORD_EVENT,
+}
+PATH_FIELDS = (
+    "conversation_path",
+    "contact_email_path",
+    "contact_external_id_path",
+    "contact_name_path",
+    "idempotency_path",
+)
+CONFIG_FIELDS = (
+    "name",
+    "resource",
+    "action",
+    "payload_schema",
+    "conversation_match",
+    "conversation_path",
+    "tags",
+    "event_name",
+    "contact_email_path",
+    "contact_external_id_path",
+    "contact_name_path",
+    "assignee",
+    "idempotency_path",
+    "enabled",
+    "secret",
+)
+EXCERPT_BYTES = 4096
+
+
+def _trigger_check(trigger: InboundTrigger) -> None:
+    """Refuse a trigger whose action cannot run: every error at once, per field."""
+    errors: dict[str, list[str]] = {}
+
+    def refuse(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    if not trigger.name.strip():
+        refuse("name", "Give the trigger a name.")
+    if trigger.resource not in Resource.values:
+        refuse("resource", f"Pick one of {', '.join(Resource.values)}.")
+    elif trigger.action != ACTION_FOR_RESOURCE[trigger.resource]:
+        expected = ACTION_FOR_RESOURCE[trigger.resource]
+        refuse("action", f"A {trigger.resource} trigger runs the action '{expected}'.")
+    for message in schema_errors(trigger.payload_schema):
+        refuse("payload_schema", message)
+    for field in PATH_FIELDS:
+        try:
+            path_check(getattr(trigger, field))
+        except PathError as error:
+            refuse(field, str(error))
+    if trigger.action in (Action.TAG_CONVERSATION, Action.ESCALATE_TICKETS, Action.RECORD_EVENT):
+        if not trigger.conversation_path:
+            refuse("conversation_path", "Say where in the payload the conversation is named.")
+        if trigger.conversation_match not in InboundTrigger.ConversationMatch.values:
+            refuse("conversation_match", "Match conversations by external_id or id.")
+    if trigger.action == Action.TAG_CONVERSATION and not trigger.tags:
+        refuse("tags", "Give at least one tag to add.")
+    if not isinstance(trigger.tags, list) or not all(
+        isinstance(tag, str) and 0 < len(tag) <= 64 for tag in trigger.tags
+    ):
+        refuse("tags", "Tags are a list of names of 1 to 64 characters.")
+    if trigger.action == Action.RECORD_EVENT and not trigger.event_name.strip():
+        refuse("event_name", "Name the event to record, e.g. order.shipped.")
+    if trigger.action == Action.CREATE_CONTACT:
+        if not trigger.contact_email_path and not trigger.contact_external_id_path:
+            refuse("contact_email_path", "Say where the contact's email or external id is.")
+        if (
+            trigger.assignee_id is not None
+            and not Membership.objects.filter(
+                workspace_id=trigger.workspace_id, user_id=trigger.assignee_id
+            ).exists()
+        ):
+            refuse("assignee", "The assignee must be a member of this workspace.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _normalized(changes: dict[str, Any]) -> dict[str, Any]:
+    if "secret" in changes:
+        changes["secret"] = encrypt_secret(secret=(changes["secret"] or "").strip())
+    if "tags" in changes and isinstance(changes["tags"], list):
+        changes["tags"] = sorted({str(tag).strip() for tag in changes["tags"] if str(tag).strip()})
+    for field in PATH_FIELDS:
+        if isinstance(changes.get(field), str):
+            changes[field] = changes[field].strip()
+    if changes.get("resource") and not changes.get("action"):
+        changes["action"] = ACTION_FOR_RESOURCE.get(changes["resource"], "")
+    return changes
+
+
+@transaction.atomic
+def trigger_create(
+    *, workspace: Workspace, created_by: AbstractBaseUser | None, **config: Any
+) -> InboundTrigger:
+    """Create a trigger after checking its shape and action configuration."""
+    unknown = set(config) - set(CONFIG_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown trigger fields: {', '.join(sorted(unknown))}")
+    trigger = InboundTrigger(workspace=workspace, created_by=created_by, **_normalized(config))
+    _trigger_check(trigger)
+    trigger.save()
+    return trigger
+
+
+@transaction.atomic
+def trigger_update(*, trigger: InboundTrigger, **changes: Any) -> InboundTrigger:
+    """Change a trigger's configuration; its URL stays the same."""
+    unknown = set(changes) - set(CONFIG_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown trigger fields: {', '.join(sorted(unknown))}")
+    trigger = InboundTrigger.objects.select_for_update().get(pk=trigger.pk)
+    changes = _normalized(changes)
+    if "resource" in changes and "action" not in changes:
+        changes["action"] = ACTION_FOR_RESOURCE.get(changes["resource"], "")
+    for field, value in changes.items():
+        setattr(trigger, field, value)
+    _trigger_check(trigger)
+    trigger.updated_at = timezone.now()
+    trigger.save()
+    return trigger
+
+
+@transaction.atomic
+def trigger_url_regenerate(*, trigger: InboundTrigger) -> InboundTrigger:
+    """Give the trigger a new URL; the old one answers 404 from now on."""
+    trigger = InboundTrigger.objects.select_for_update().get(pk=trigger.pk)
+    trigger.url_version += 1
+    trigger.updated_at = timezone.now()
+    trigger.save(update_fields=["url_version", "updated_at"])
+    return trigger
+
+
+def trigger_delete(*, trigger: InboundTrigger) -> None:
+    """Delete a trigger and its receipts; its URL answers 404 from now on."""
+    trigger.delete()
+
+
+def receipt_record(
+    *,
+    trigger: InboundTrigger,
+    http_status: int,
+    body: bytes,
+    error_type: str = "",
+    error: str = "",
+    result: dict[str, Any] | None = None,
+) -> InboundReceipt:
+    """Log one POST to a trigger with the first 4 KB of its body."""
+    return InboundReceipt.objects.create(
+        workspace_id=trigger.workspace_id,
+        trigger=trigger,
+        status=(
+            InboundReceipt.Status.ACCEPTED if http_status < 300 else InboundReceipt.Status.REJECTED
+        ),
+        http_status=http_status,
+        error_type=error_type,
+        error=error,
+        payload_excerpt=body[:EXCERPT_BYTES].decode("utf-8", errors="replace"),
+        result=json.loads(json.dumps(result or {}, default=str)),
+    )

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.TriggerListView.as_view(), name="trigger-list"),
+    path("new/", views.TriggerCreateView.as_view(), name="trigger-create"),
+    path("<int:trigger_id>/", views.TriggerDetailView.as_view(), name="trigger-detail"),
+    path("<int:trigger_id>/edit/", views.TriggerUpdateView.as_view(), name="trigger-edit"),
+    path(
+        "<int:trigger_id>/regenerate/",
+        views.TriggerRegenerateView.as_view(),
+        name="trigger-regenerate",
+    ),
+    path("<int:trigger_id>/delete/", views.TriggerDeleteView.as_view(), name="trigger-delete"),
+]

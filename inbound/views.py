@@ -1,0 +1,119 @@
+"""Settings → Inbound webhooks: members see triggers and receipts; admins change them."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect
+from django.views.generic import FormView, TemplateView
+
+from workspaces.access import WorkspaceAdminMixin, WorkspaceMemberMixin
+
+from .forms import EXAMPLE_SCHEMA, TriggerForm, trigger_initial
+from .models import InboundTrigger
+from .selectors import receipts_for_trigger, trigger_get, triggers_for_workspace
+from .services import trigger_create, trigger_delete, trigger_update, trigger_url_regenerate
+
+RECENT_RECEIPTS = 25
+
+
+class TriggerObjectMixin:
+    """Look up the URL's trigger inside the current workspace; another workspace's gives 404."""
+
+    def get_trigger(self) -> InboundTrigger:
+        if not hasattr(self, "_trigger"):
+            try:
+                self._trigger = trigger_get(
+                    workspace=self.workspace, trigger_id=self.kwargs["trigger_id"]
+                )
+            except InboundTrigger.DoesNotExist as error:
+                raise Http404("No such trigger.") from error
+        return self._trigger
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["trigger"] = self.get_trigger()
+        return context
+
+
+class TriggerListView(WorkspaceMemberMixin, TemplateView):
+    template_name = "inbound/trigger_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["triggers"] = triggers_for_workspace(workspace=self.workspace)
+        return context
+
+
+class TriggerDetailView(WorkspaceMemberMixin, TriggerObjectMixin, TemplateView):
+    template_name = "inbound/trigger_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        trigger = self.get_trigger()
+        context["url"] = self.request.build_absolute_uri(trigger.receive_path)
+        context["receipts"] = receipts_for_trigger(workspace=self.workspace, trigger=trigger)[
+            :RECENT_RECEIPTS
+        ]
+        return context
+
+
+class TriggerFormMixin:
+    template_name = "inbound/trigger_form.html"
+    form_class = TriggerForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "workspace": self.workspace}
+
+    def save(self, form) -> InboundTrigger:
+        raise NotImplementedError
+
+    def form_valid(self, form):
+        try:
+            trigger = self.save(form)
+        except ValidationError as error:
+            # Field errors of the service land on the form's fields; the input stays.
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Saved “{trigger.name}”.")
+        return redirect(trigger)
+
+
+class TriggerCreateView(WorkspaceAdminMixin, TriggerFormMixin, FormView):
+    def get_initial(self):
+        return {"payload_schema": EXAMPLE_SCHEMA, "enabled": True}
+
+    def save(self, form) -> InboundTrigger:
+        return trigger_create(
+            workspace=self.workspace, created_by=self.request.user, **form.cleaned_data
+        )
+
+
+class TriggerUpdateView(WorkspaceAdminMixin, TriggerObjectMixin, TriggerFormMixin, FormView):
+    def get_initial(self):
+        return trigger_initial(self.get_trigger())
+
+    def save(self, form) -> InboundTrigger:
+        changes = dict(form.cleaned_data)
+        if not changes["secret"]:
+            # The secret is never shown back, so an empty box keeps the current one.
+            changes.pop("secret")
+        return trigger_update(trigger=self.get_trigger(), **changes)
+
+
+class TriggerRegenerateView(WorkspaceAdminMixin, TriggerObjectMixin, TemplateView):
+    template_name = "inbound/trigger_confirm_regenerate.html"
+
+    def post(self, request, *args, **kwargs):
+        trigger = trigger_url_regenerate(trigger=self.get_trigger())
+        messages.success(request, "New URL generated. The old one now answers 404.")
+        return redirect(trigger)
+
+
+class TriggerDeleteView(WorkspaceAdminMixin, TriggerObjectMixin, TemplateView):
+    template_name = "inbound/trigger_confirm_delete.html"
+
+    def post(self, request, *args, **kwargs):
+        trigger = self.get_trigger()
+        trigger_delete(trigger=trigger)
+        messages.success(request, f"Deleted “{trigger.name}”. Its URL now answers 404.")
+        return redirect("trigger-list")

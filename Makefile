@@ -25,6 +25,12 @@ test: $(STAMP)
 services:
 	scripts/ensure-services.sh
 
+## Fuzz the API with schemathesis over its OpenAPI schema, many random examples; any 5xx fails.
+fuzz: $(STAMP)
+	scripts/ensure-services.sh
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-300} FUZZ_RANDOM=1 scripts/test.sh -q -p no:cacheprovider \
+		tests/inbox/test_schema_fuzz.py
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

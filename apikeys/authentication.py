@@ -1,44 +1,72 @@
 """DRF authentication by workspace API key: `Authorization: Bearer omf_live_…`."""
 
+import time
+
 from django.core.cache import cache
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
 from .models import ApiKey
-from .selectors import api_key_for_plaintext
+from .selectors import api_key_cache_keys, api_key_for_plaintext
+from .throttling import (
+    key_usage_count,
+    unauthenticated_block,
+    unauthenticated_block_cache_key,
+    unauthenticated_count_or_refuse,
+    unauthenticated_throttled,
+)
 
 LAST_USED_RESOLUTION_SECONDS = 60
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):
-    """Authenticate a request by API key; `request.auth` is the ApiKey, `request.user` too."""
+    """Authenticate a request by API key; `request.auth` is the ApiKey, `request.user` too.
+
+    Requests with a bad key count against their client IP (see `throttling`) and get 429
+    instead of 401 once it is used up. A valid key's request is counted against the key's limits
+    here rather than only in the throttle, because DRF checks permissions before throttles: a
+    request refused for scope is counted and reports its allowance too.
+    """
 
     keyword = "Bearer"
 
     def authenticate(self, request):
         header = authentication.get_authorization_header(request).decode("latin-1")
         if not header:
+            # Counted by HasApiKeyScope if the view needs a key (the schema and docs do not).
             return None
         scheme, _, credentials = header.partition(" ")
         if scheme.lower() != self.keyword.lower():
-            raise exceptions.AuthenticationFailed(
-                "Use the Bearer scheme: 'Authorization: Bearer omf_live_…'."
+            raise self._failure(
+                request, "Use the Bearer scheme: 'Authorization: Bearer omf_live_…'."
             )
         credentials = credentials.strip()
         if not credentials or " " in credentials:
-            raise exceptions.AuthenticationFailed("Malformed Authorization header.")
-        api_key = api_key_for_plaintext(plaintext=credentials)
+            raise self._failure(request, "Malformed Authorization header.")
+        # One round trip reads the key's cached row and whether this client IP is blocked: a
+        # client that has used up its failures must not learn whether a further guess is right.
+        block_key = unauthenticated_block_cache_key(request=request._request)
+        cached = cache.get_many([block_key, *api_key_cache_keys(plaintext=credentials)])
+        blocked = unauthenticated_block(request=request._request, marker=cached.get(block_key))
+        if blocked is not None:
+            raise unauthenticated_throttled(blocked)
+        api_key = api_key_for_plaintext(plaintext=credentials, cached=cached)
         if api_key is None:
-            raise exceptions.AuthenticationFailed("Invalid API key.")
+            raise self._failure(request, "Invalid API key.")
         if api_key.is_revoked:
-            raise exceptions.AuthenticationFailed("This API key has been revoked.")
+            raise self._failure(request, "This API key has been revoked.")
         if api_key.is_expired:
-            raise exceptions.AuthenticationFailed("This API key has expired.")
+            raise self._failure(request, "This API key has expired.")
+        key_usage_count(request=request._request, api_key=api_key)
         _touch_last_used(api_key)
         return (ApiKeyUser(api_key), api_key)
 
     def authenticate_header(self, request):
         return f'{self.keyword} realm="omniflow"'
+
+    def _failure(self, request, message: str) -> exceptions.APIException:
+        unauthenticated_count_or_refuse(request=request._request)
+        return exceptions.AuthenticationFailed(message)
 
 
 class ApiKeyUser:
@@ -59,7 +87,20 @@ class ApiKeyUser:
         return f"API key {self.api_key.prefix}…"
 
 
+# Key id -> when this process last recorded its use (time.monotonic()).
+_last_recorded: dict[int, float] = {}
+
+
 def _touch_last_used(api_key: ApiKey) -> None:
-    """Record use at most once a minute per key, so the request path rarely writes."""
+    """Record use at most once a minute per key, so the request path rarely writes.
+
+    Each process asks the shared cache at most once a minute per key (saving a round trip on
+    the other requests), and only the first process to ask in that minute writes the row.
+    """
+    now = time.monotonic()
+    last = _last_recorded.get(api_key.pk)
+    if last is not None and now - last < LAST_USED_RESOLUTION_SECONDS:
+        return
+    _last_recorded[api_key.pk] = now
     if cache.add(f"apikey:used:{api_key.pk}", 1, LAST_USED_RESOLUTION_SECONDS):
         ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=timezone.now())

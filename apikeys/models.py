@@ -4,6 +4,12 @@ from django.utils import timezone
 
 from workspaces.models import Workspace
 
+from .ratelimits import describe, rates_for
+from .scopes import ALL_SCOPES
+
+# The fields an update may change, in the order the audit log lists them.
+UPDATABLE_FIELDS = ("name", "scopes", "tier", "custom_rate")
+
 
 class ApiKey(models.Model):
     """A workspace API key. Only a keyed hash and a display prefix are stored."""
@@ -58,3 +64,66 @@ class ApiKey(models.Model):
         if self.is_expired:
             return "expired"
         return "active"
+
+    @property
+    def has_all_scopes(self) -> bool:
+        return set(self.scopes) == set(ALL_SCOPES)
+
+    @property
+    def limits_label(self) -> str:
+        """Return the key's limits for people, e.g. "120/minute, 1000/hour"."""
+        return describe(rates_for(tier=self.tier, custom_rate=self.custom_rate))
+
+
+class ApiKeyAuditEntry(models.Model):
+    """One change to a key (who, what, when); the history outlives the key and the actor."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", "Created"
+        UPDATED = "updated", "Updated"
+        REVOKED = "revoked", "Revoked"
+
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="api_key_audit_entries"
+    )
+    api_key = models.ForeignKey(
+        ApiKey, null=True, on_delete=models.SET_NULL, related_name="audit_entries"
+    )
+    # Snapshots, so an entry still reads right after the key or the user is deleted.
+    key_prefix = models.CharField(max_length=32)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(max_length=254)
+    action = models.CharField(max_length=16, choices=Action.choices)
+    # For updates: {"field": {"from": old, "to": new}} for each field that changed.
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["workspace", "-created_at"], name="apikey_audit_recent")]
+        verbose_name = "API key audit entry"
+        verbose_name_plural = "API key audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.actor_label} {self.action} {self.key_prefix}…"
+
+    @property
+    def summary(self) -> str:
+        """Return what changed, for people: "scopes: tickets:read → tickets:write"."""
+        if self.action != self.Action.UPDATED:
+            return self.details.get("name", "")
+        # jsonb does not keep key order.
+        changed = [field for field in UPDATABLE_FIELDS if field in self.details]
+        return "; ".join(
+            f"{field.replace('_', ' ')}: {_shown(self.details[field]['from'])} → "
+            f"{_shown(self.details[field]['to'])}"
+            for field in changed
+        )
+
+
+def _shown(value) -> str:
+    if isinstance(value, list):
+        return ", ".join(value) or "none"
+    return str(value) if value not in ("", None) else "none"

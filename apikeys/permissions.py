@@ -2,6 +2,7 @@ from rest_framework import permissions
 
 from .authentication import ApiKeyUser
 from .scopes import READ, WRITE, scopes_grant
+from .throttling import unauthenticated_count_or_refuse
 
 
 class HasApiKeyScope(permissions.BasePermission):
@@ -13,6 +14,9 @@ class HasApiKeyScope(permissions.BasePermission):
 
     def has_permission(self, request, view) -> bool:
         if not isinstance(request.user, ApiKeyUser):
+            # No credentials at all (bad ones failed in authentication): DRF answers 401, and
+            # the request counts against its client IP like a bad key.
+            unauthenticated_count_or_refuse(request=request._request)
             return False
         resource = (
             view.get_required_scope(request)

@@ -1,1 +1,10 @@
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.ApiKeyListView.as_view(), name="apikey-list"),
+    path("new/", views.ApiKeyCreateView.as_view(), name="apikey-create"),
+    path("<int:key_id>/edit/", views.ApiKeyUpdateView.as_view(), name="apikey-edit"),
+    path("<int:key_id>/revoke/", views.ApiKeyRevokeView.as_view(), name="apikey-revoke"),
+]

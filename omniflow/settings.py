@@ -7,6 +7,7 @@ Celery broker and a local-memory cache. Set DATABASE_URL and REDIS_URL for Postg
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -27,7 +28,11 @@ def _dev_secret_key() -> str:
 
 
 DEBUG = env.bool("DEBUG", default=True)
-SECRET_KEY = env.str("SECRET_KEY", default="") or _dev_secret_key()
+SECRET_KEY = env.str("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("Set SECRET_KEY: DEBUG is off, so this is not a dev machine.")
+    SECRET_KEY = _dev_secret_key()
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -56,6 +61,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "apikeys.middleware.RateLimitHeadersMiddleware",
+    # Order matters: the size limit runs before idempotency reads the body to fingerprint it.
+    "omniflow.api.limits.BodySizeLimitMiddleware",
+    "omniflow.api.idempotency.IdempotencyMiddleware",
 ]
 
 ROOT_URLCONF = "omniflow.urls"
@@ -107,12 +116,13 @@ CELERY_BROKER_URL = REDIS_URL or "filesystem://"
 if not REDIS_URL:
     _broker_dir = VAR_DIR / "broker"
     # Kombu's file-system transport does not create its folders; the worker dies without them.
-    for _folder in ("queue", "processed"):
+    for _folder in ("queue", "processed", "control"):
         (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 else:
@@ -165,9 +175,10 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["apikeys.authentication.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["apikeys.permissions.HasApiKeyScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["apikeys.throttling.ApiKeyRateThrottle"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PARSER_CLASSES": ["omniflow.api.parsers.StrictJSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "omniflow.api.schema.ApiAutoSchema",
     "EXCEPTION_HANDLER": "omniflow.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
 }
@@ -177,11 +188,22 @@ SPECTACULAR_SETTINGS = {
     "scorecards, agents, training and webhooks.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {
+        "ConversationStatusEnum": "inbox.models.Conversation.Status",
+        "TicketStatusEnum": "inbox.models.Ticket.Status",
+        "AgentStatusEnum": "inbox.models.Agent.Status",
+        "TrainingAttemptStatusEnum": "inbox.models.TrainingAttempt.Status",
+    },
 }
+
+# Largest request body the API accepts; bigger ones get a JSON 413 (documented in the schema).
+OMNIFLOW_API_MAX_BODY_BYTES = env.int("OMNIFLOW_API_MAX_BODY_BYTES", default=1024 * 1024)
 
 # --- API keys -----------------------------------------------------------------------------
 # Keyed hash of API keys; separate from SECRET_KEY so rotating one does not void the other.
 OMNIFLOW_API_KEY_PEPPER = env.str("OMNIFLOW_API_KEY_PEPPER", default="") or SECRET_KEY
+# Requests without a valid key, per client IP (REMOTE_ADDR), so keys cannot be guessed at speed.
+OMNIFLOW_API_UNAUTHENTICATED_RATE = env.str("OMNIFLOW_API_UNAUTHENTICATED_RATE", default="30/m")
 
 # --- Webhooks -----------------------------------------------------------------------------
 OMNIFLOW_SECRETS_KEY = env.str("OMNIFLOW_SECRETS_KEY", default="")

@@ -1,8 +1,10 @@
+import os
+
 import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from tests.factories import MembershipFactory, WorkspaceFactory, make_api_key
+from tests.factories import TEST_PASSWORD, MembershipFactory, WorkspaceFactory, make_api_key
 
 
 @pytest.fixture(autouse=True)
@@ -57,3 +59,40 @@ def api_client(api_key):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_key[1]}")
     return client
+
+
+@pytest.fixture(scope="session")
+def _chromium():
+    """One headless Debian Chromium for the session (no browser download works here)."""
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop running in this thread for the session; the
+    # tests' ORM calls (fixtures, assertions) are still synchronous and safe.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(_chromium, live_server, transactional_db):
+    """A fresh browser page on the live server (relative URLs work); clipboard allowed."""
+    context = _chromium.new_context(base_url=live_server.url)
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def browser_login(page, user) -> None:
+    """Log in through the real login page."""
+    page.goto("/login/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", TEST_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/settings/**")

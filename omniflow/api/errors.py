@@ -6,7 +6,8 @@
 `type` is stable and meant for code; `title` and `detail` are for people.
 """
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -62,8 +63,9 @@ def _flatten_errors(data, prefix: str = "") -> dict[str, list[str]]:
     if isinstance(data, dict):
         for key, value in data.items():
             name = f"{prefix}.{key}" if prefix else str(key)
-            if key == "non_field_errors" and not prefix:
-                name = "non_field_errors"
+            if key == "non_field_errors":
+                # A nested object's own errors belong to the field that holds it.
+                name = prefix or "non_field_errors"
             flat.update(_flatten_errors(value, name))
     elif isinstance(data, list):
         if all(not isinstance(item, dict | list) for item in data):
@@ -90,6 +92,13 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, DjangoValidationError):
+        # Services validate with Django's exception; the API answers it as a 400 per field.
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+    elif isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge()
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

@@ -1,3 +1,5 @@
+from django.core.exceptions import ValidationError
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination
 
 
@@ -12,3 +14,10 @@ class StableCursorPagination(CursorPagination):
     page_size = 50
     page_size_query_param = "limit"
     max_page_size = 200
+
+    def paginate_queryset(self, queryset, request, view=None):
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except (ValueError, TypeError, OverflowError, ValidationError) as error:
+            # A cursor is opaque but only base64: a forged position must not become a 500.
+            raise NotFound(self.invalid_cursor_message) from error

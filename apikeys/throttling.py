@@ -1,0 +1,239 @@
+"""Request limits of the API, counted by django-ratelimit in the shared (Redis) cache.
+
+- A request with a valid key counts against every limit of the key (`ratelimits.rates_for`:
+  default 60/m; burstable 120/m and 1000/h; custom as set). Every request counts, refused ones
+  included, so a client that keeps hammering while blocked stays blocked.
+- A request without a valid key (another scheme, malformed, unknown, revoked, expired; or no
+  key at all to a view that needs one, so the API schema and docs are free) counts against its
+  client IP (`settings.OMNIFLOW_API_UNAUTHENTICATED_RATE`, default 30/m). Once an IP has used
+  that up, every request from it that presents a key is refused, valid or not, so a guesser
+  cannot tell a right guess from a wrong one until the window resets: the request that uses it
+  up sets a block marker, which authentication reads in the same round trip as the key's row.
+- Counters are django-ratelimit's: `SET NX` then `INCR` in Redis, atomic across processes and
+  machines. Its windows are fixed and shifted per counted value (key id or IP), so two keys do
+  not reset at the same instant; the reset comes from `get_usage`'s `time_left`.
+
+Over a limit the API answers 429 with `Retry-After` (whole seconds until every exhausted window
+has reset: each request counts against every window, so an exhausted one would refuse the next).
+
+Every API response reports the allowance of the *tightest* limit (least remaining; of equals,
+the one that resets last) in the IETF draft's three fields (draft-ietf-httpapi-ratelimit-headers;
+chosen over `X-RateLimit-*`, whose `Reset` is an epoch time in some APIs and a delay in others):
+
+    RateLimit-Limit: 120          requests allowed in that window
+    RateLimit-Remaining: 37       requests left in it
+    RateLimit-Reset: 21           seconds until it resets
+    RateLimit-Policy: 120;w=60, 1000;w=3600   every limit that applies (w = window in seconds)
+
+`RateLimitHeadersMiddleware` (apikeys.middleware) writes them from the usage stashed on the
+Django request.
+"""
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest
+from django_ratelimit.core import get_usage
+from rest_framework import exceptions
+from rest_framework.throttling import BaseThrottle
+
+from .models import ApiKey
+from .ratelimits import Rate, parse_rates, rates_for
+
+KEY_GROUP = "apikeys.key"
+UNAUTHENTICATED_GROUP = "apikeys.unauthenticated"
+# Attributes on the Django HttpRequest (DRF's `request._request`), read by the middleware.
+USAGE_ATTRIBUTE = "omniflow_rate_usage"
+_KEY_USAGE_ATTRIBUTE = "omniflow_key_rate_usage"
+
+
+@dataclass(frozen=True)
+class WindowUsage:
+    """Where one counter stands after this request."""
+
+    limit: int
+    period_seconds: int
+    count: int
+    reset_seconds: int
+    exceeded: bool
+
+    @property
+    def remaining(self) -> int:
+        return max(self.limit - self.count, 0)
+
+
+@dataclass(frozen=True)
+class RateUsage:
+    """Where all the counters of one key (or client IP) stand after this request."""
+
+    windows: tuple[WindowUsage, ...]
+
+    @property
+    def blocked(self) -> bool:
+        return any(window.exceeded for window in self.windows)
+
+    @property
+    def retry_after(self) -> int:
+        """Return whole seconds until every exhausted window has reset."""
+        return max(
+            (window.reset_seconds for window in self.windows if window.remaining == 0), default=0
+        )
+
+    @property
+    def tightest(self) -> WindowUsage:
+        return min(self.windows, key=lambda window: (window.remaining, -window.reset_seconds))
+
+    def headers(self) -> dict[str, str]:
+        """Return the RateLimit-* headers of the tightest limit."""
+        tightest = self.tightest
+        return {
+            "RateLimit-Limit": str(tightest.limit),
+            "RateLimit-Remaining": str(tightest.remaining),
+            "RateLimit-Reset": str(tightest.reset_seconds),
+            "RateLimit-Policy": ", ".join(
+                f"{window.limit};w={window.period_seconds}" for window in self.windows
+            ),
+        }
+
+
+def _usage(
+    request: HttpRequest, *, group: str, value: str, rates: Iterable[Rate]
+) -> RateUsage | None:
+    """Count the request against each rate of `value` (a key id or an IP) in `group`."""
+    windows = []
+    for rate in rates:
+        usage = get_usage(
+            request, group=group, key=lambda _group, _request: value, rate=str(rate), increment=True
+        )
+        if usage is None:  # RATELIMIT_ENABLE = False
+            continue
+        # `time_left` is 0 in the window's last second: the next window starts a second later.
+        reset_seconds = max(usage["time_left"], 0) + 1
+        windows.append(
+            WindowUsage(
+                limit=usage["limit"],
+                period_seconds=rate.period_seconds,
+                count=usage["count"],
+                reset_seconds=reset_seconds,
+                exceeded=usage["should_limit"],
+            )
+        )
+    return RateUsage(windows=tuple(windows)) if windows else None
+
+
+def key_usage_count(*, request: HttpRequest, api_key: ApiKey) -> RateUsage | None:
+    """Count this request against the key's limits (once per request) and return the usage."""
+    if hasattr(request, _KEY_USAGE_ATTRIBUTE):
+        return getattr(request, _KEY_USAGE_ATTRIBUTE)
+    usage = _usage(
+        request,
+        group=KEY_GROUP,
+        value=str(api_key.pk),
+        rates=rates_for(tier=api_key.tier, custom_rate=api_key.custom_rate),
+    )
+    setattr(request, _KEY_USAGE_ATTRIBUTE, usage)
+    setattr(request, USAGE_ATTRIBUTE, usage)
+    return usage
+
+
+def client_ip(request: HttpRequest) -> str:
+    """Return the address requests without a valid key are counted against.
+
+    REMOTE_ADDR: behind a reverse proxy, have the server set it to the client's address.
+    A server that sets none (some WSGI harnesses) shares one bucket rather than failing.
+    """
+    return request.META.get("REMOTE_ADDR") or "unknown"
+
+
+def unauthenticated_block_cache_key(*, request: HttpRequest) -> str:
+    """Return the cache key that marks this client IP as blocked until its windows reset."""
+    return f"apikeys:unauthenticated-block:{client_ip(request)}"
+
+
+def unauthenticated_block(*, request: HttpRequest, marker: Any) -> RateUsage | None:
+    """Return the usage that refuses this client IP, given its block marker read from the cache."""
+    if marker is None:
+        return None
+    reset_at, limit, period_seconds = marker
+    # Compared with the clock rather than left to the marker's TTL, so a marker is only as
+    # long-lived as the window that set it, whatever the clock does.
+    reset_seconds = reset_at - int(time.time())
+    if reset_seconds <= 0:
+        return None
+    usage = RateUsage(
+        windows=(
+            WindowUsage(
+                limit=limit,
+                period_seconds=period_seconds,
+                count=limit,
+                reset_seconds=reset_seconds,
+                exceeded=True,
+            ),
+        )
+    )
+    setattr(request, USAGE_ATTRIBUTE, usage)
+    return usage
+
+
+def unauthenticated_count(*, request: HttpRequest) -> RateUsage | None:
+    """Count a request without a valid key against its client IP and return the usage.
+
+    When this request uses up a window, mark the IP blocked until it resets: the marker is read
+    in the same round trip as the key lookup, so even a valid key from that IP is refused.
+    """
+    usage = _usage(
+        request,
+        group=UNAUTHENTICATED_GROUP,
+        value=client_ip(request),
+        rates=parse_rates(settings.OMNIFLOW_API_UNAUTHENTICATED_RATE),
+    )
+    if usage is None:
+        return None
+    exhausted = [window for window in usage.windows if window.remaining == 0]
+    if exhausted:
+        blocking = max(exhausted, key=lambda window: window.reset_seconds)
+        cache.set(
+            unauthenticated_block_cache_key(request=request),
+            (int(time.time()) + blocking.reset_seconds, blocking.limit, blocking.period_seconds),
+            blocking.reset_seconds,
+        )
+    setattr(request, USAGE_ATTRIBUTE, usage)
+    return usage
+
+
+def unauthenticated_count_or_refuse(*, request: HttpRequest) -> None:
+    """Count a request without a valid key; raise the 429 once its client IP is over the limit."""
+    usage = unauthenticated_count(request=request)
+    if usage is not None and usage.blocked:
+        raise unauthenticated_throttled(usage)
+
+
+def unauthenticated_throttled(usage: RateUsage) -> exceptions.Throttled:
+    """Return the 429 for a client IP that has used up its requests without a valid key."""
+    return exceptions.Throttled(
+        wait=usage.retry_after,
+        detail=(
+            "Too many requests without a valid API key from this address. "
+            f"Retry in {usage.retry_after} seconds."
+        ),
+    )
+
+
+class ApiKeyRateThrottle(BaseThrottle):
+    """Refuse a key's request over any of its limits; DRF then answers 429 with Retry-After."""
+
+    usage: RateUsage | None = None
+
+    def allow_request(self, request, view) -> bool:
+        if not isinstance(request.auth, ApiKey):
+            # Requests without a key were counted per IP by the authentication class.
+            return True
+        self.usage = key_usage_count(request=request._request, api_key=request.auth)
+        return self.usage is None or not self.usage.blocked
+
+    def wait(self) -> int | None:
+        return self.usage.retry_after if self.usage is not None else None

@@ -1,0 +1,1 @@
+"""Views of the inbox API, one module per resource."""

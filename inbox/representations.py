@@ -1,0 +1,210 @@
+"""How the public API shows each resource: one serializer per resource, used by the API views
+and by the services for webhook payloads, so both always agree."""
+
+from typing import Any
+
+from rest_framework import serializers
+
+from .models import (
+    Agent,
+    Contact,
+    Conversation,
+    RoutingRule,
+    Scorecard,
+    Ticket,
+    TraceEntry,
+    TrainingAttempt,
+)
+
+
+class ContactRepresentation(serializers.ModelSerializer):
+    assignee = serializers.IntegerField(source="assignee_id", allow_null=True, read_only=True)
+
+    class Meta:
+        model = Contact
+        fields = [
+            "id",
+            "email",
+            "external_id",
+            "name",
+            "phone",
+            "custom_attributes",
+            "assignee",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class ConversationRepresentation(serializers.ModelSerializer):
+    contact = serializers.IntegerField(source="contact_id", allow_null=True, read_only=True)
+    assignee = serializers.IntegerField(source="assignee_id", allow_null=True, read_only=True)
+    tags = serializers.SlugRelatedField(
+        many=True, read_only=True, slug_field="name", help_text="Tag names, alphabetical."
+    )
+
+    class Meta:
+        model = Conversation
+        fields = [
+            "id",
+            "external_id",
+            "channel",
+            "subject",
+            "status",
+            "priority",
+            "contact",
+            "assignee",
+            "tags",
+            "custom_attributes",
+            "started_at",
+            "resolved_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class TicketRepresentation(serializers.ModelSerializer):
+    conversation = serializers.IntegerField(
+        source="conversation_id", allow_null=True, read_only=True
+    )
+    tags = serializers.SlugRelatedField(
+        many=True, read_only=True, slug_field="name", help_text="Tag names, alphabetical."
+    )
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "id",
+            "subject",
+            "description",
+            "priority",
+            "status",
+            "conversation",
+            "tags",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+SCORECARD_FIELDS = [
+    "id",
+    "conversation",
+    "grader",
+    "total_score",
+    "criteria",
+    "comment",
+    "created_at",
+]
+
+
+class ScorecardRepresentation(serializers.ModelSerializer):
+    conversation = serializers.IntegerField(source="conversation_id", read_only=True)
+    criteria = serializers.DictField(
+        child=serializers.FloatField(), read_only=True, help_text="Score per criterion name."
+    )
+
+    class Meta:
+        model = Scorecard
+        fields = SCORECARD_FIELDS
+        read_only_fields = fields
+
+
+class AgentRepresentation(serializers.ModelSerializer):
+    class Meta:
+        model = Agent
+        fields = [
+            "id",
+            "name",
+            "description",
+            "configuration",
+            "status",
+            "published_version",
+            "published_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class TrainingAttemptRepresentation(serializers.ModelSerializer):
+    class Meta:
+        model = TrainingAttempt
+        fields = [
+            "id",
+            "trainee",
+            "scenario",
+            "status",
+            "score",
+            "feedback",
+            "started_at",
+            "completed_at",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class RoutingRuleRepresentation(serializers.ModelSerializer):
+    class Meta:
+        model = RoutingRule
+        fields = [
+            "id",
+            "name",
+            "trigger",
+            "is_active",
+            "position",
+            "conditions",
+            "actions",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class TraceEntryRepresentation(serializers.ModelSerializer):
+    class Meta:
+        model = TraceEntry
+        fields = ["id", "occurred_at", "actor", "kind", "details"]
+        read_only_fields = fields
+
+
+def _plain(data) -> dict[str, Any]:
+    return dict(data)
+
+
+def contact_data(contact: Contact) -> dict[str, Any]:
+    """Return a contact as the API shows it."""
+    return _plain(ContactRepresentation(contact).data)
+
+
+def conversation_data(conversation: Conversation) -> dict[str, Any]:
+    """Return a conversation as the API shows it (tags read fresh, never from a stale cache)."""
+    fresh = Conversation.objects.prefetch_related("tags").get(pk=conversation.pk)
+    return _plain(ConversationRepresentation(fresh).data)
+
+
+def ticket_data(ticket: Ticket) -> dict[str, Any]:
+    """Return a ticket as the API shows it (tags read fresh)."""
+    fresh = Ticket.objects.prefetch_related("tags").get(pk=ticket.pk)
+    return _plain(TicketRepresentation(fresh).data)
+
+
+def scorecard_data(scorecard: Scorecard) -> dict[str, Any]:
+    """Return a scorecard as the API shows it."""
+    return _plain(ScorecardRepresentation(scorecard).data)
+
+
+def agent_data(agent: Agent) -> dict[str, Any]:
+    """Return an agent as the API shows it."""
+    return _plain(AgentRepresentation(agent).data)
+
+
+def training_attempt_data(attempt: TrainingAttempt) -> dict[str, Any]:
+    """Return a training attempt as the API shows it."""
+    return _plain(TrainingAttemptRepresentation(attempt).data)
+
+
+def routing_rule_data(rule: RoutingRule) -> dict[str, Any]:
+    """Return a routing rule as the API shows it."""
+    return _plain(RoutingRuleRepresentation(rule).data)

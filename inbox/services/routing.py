@@ -1,0 +1,203 @@
+"""Routing rules: their CRUD, and applying them to a new or updated conversation.
+
+A rule fires when all its conditions hold and at least one of its actions changes the
+conversation. So an update never fires a rule again for an effect that is already there, and
+rules do not re-trigger each other: their changes are applied directly, not as an update.
+"""
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from webhooks.events import emit
+from workspaces.models import Membership, Workspace
+
+from ..models import Conversation, RoutingRule, TraceEntry
+from ..representations import conversation_data
+from .common import UNSET, actor_for_rule, tags_resolve
+from .trace import trace_entry_append
+
+CONDITION_FIELDS = ("channel", "status", "priority", "subject", "tag", "contact_email")
+ATTRIBUTE_FIELD_PREFIX = "custom_attributes."
+OPERATORS = ("equals", "not_equals", "contains", "in")
+ACTION_TYPES = ("assign", "tag", "set_priority")
+
+
+def _field_values(conversation: Conversation, field: str, tag_names: list[str]) -> list[Any]:
+    """Return the values a condition field has on a conversation (tags have several)."""
+    if field == "tag":
+        return tag_names
+    if field == "contact_email":
+        return [conversation.contact.email if conversation.contact_id else ""]
+    if field.startswith(ATTRIBUTE_FIELD_PREFIX):
+        return [conversation.custom_attributes.get(field[len(ATTRIBUTE_FIELD_PREFIX) :])]
+    return [getattr(conversation, field)]
+
+
+def _holds(value: Any, operator: str, expected: Any) -> bool:
+    if operator == "equals":
+        return value == expected
+    if operator == "not_equals":
+        return value != expected
+    if operator == "contains":
+        return isinstance(value, str) and str(expected).lower() in value.lower()
+    if operator == "in":
+        return value in expected
+    return False
+
+
+def rule_matches(*, rule: RoutingRule, conversation: Conversation, tag_names: list[str]) -> bool:
+    """Tell whether all of a rule's conditions hold for a conversation."""
+    for condition in rule.conditions:
+        values = _field_values(conversation, condition["field"], tag_names)
+        operator, expected = condition["operator"], condition.get("value")
+        if operator == "not_equals":
+            if not all(_holds(value, operator, expected) for value in values):
+                return False
+        elif not any(_holds(value, operator, expected) for value in values):
+            return False
+    return True
+
+
+def _is_member(rule: RoutingRule, user_id: int) -> bool:
+    return Membership.objects.filter(workspace_id=rule.workspace_id, user_id=user_id).exists()
+
+
+def _rule_apply(*, rule: RoutingRule, conversation: Conversation) -> dict[str, Any]:
+    """Apply a rule's actions; return the previous values of what changed."""
+    previous: dict[str, Any] = {}
+    for action in rule.actions:
+        if action["type"] == "set_priority" and conversation.priority != action["priority"]:
+            previous.setdefault("priority", conversation.priority)
+            conversation.priority = action["priority"]
+        elif action["type"] == "assign" and conversation.assignee_id != action["assignee"]:
+            if action["assignee"] is not None and not _is_member(rule, action["assignee"]):
+                # The user left the workspace after the rule was written: never assign them.
+                continue
+            previous.setdefault("assignee", conversation.assignee_id)
+            conversation.assignee_id = action["assignee"]
+        elif action["type"] == "tag":
+            current = sorted(conversation.tags.values_list("name", flat=True))
+            if action["tag"] not in current:
+                previous.setdefault("tags", current)
+                new_tags = tags_resolve(workspace=rule.workspace, names=[action["tag"]])
+                conversation.tags.add(*new_tags)
+    return previous
+
+
+def routing_rules_apply(*, conversation: Conversation, trigger: str) -> list[RoutingRule]:
+    """Fire the workspace's active rules for a conversation event; return the rules that fired.
+
+    Runs in the caller's transaction; each firing is traced and emits `automation.triggered`.
+    """
+    rules = RoutingRule.objects.filter(
+        workspace_id=conversation.workspace_id,
+        is_active=True,
+        trigger__in=[trigger, RoutingRule.Trigger.ANY],
+    ).select_related("workspace")
+    fired = []
+    for rule in rules:
+        tag_names = list(conversation.tags.values_list("name", flat=True))
+        if not rule_matches(rule=rule, conversation=conversation, tag_names=tag_names):
+            continue
+        previous = _rule_apply(rule=rule, conversation=conversation)
+        if not previous:
+            continue
+        conversation.updated_at = timezone.now()
+        conversation.save(update_fields=["priority", "assignee", "updated_at"])
+        data = conversation_data(conversation)
+        trace_entry_append(
+            conversation=conversation,
+            kind=TraceEntry.Kind.RULE_FIRED,
+            actor=actor_for_rule(rule),
+            details={
+                "rule_id": rule.pk,
+                "rule_name": rule.name,
+                "changes": {
+                    field: {"from": old, "to": data[field]} for field, old in previous.items()
+                },
+            },
+        )
+        emit(
+            workspace=rule.workspace,
+            event_type="automation.triggered",
+            resource_type="conversation",
+            resource_id=conversation.pk,
+            data=data,
+            previous_attributes=previous,
+        )
+        fired.append(rule)
+    return fired
+
+
+def _assignees_check(*, workspace: Workspace, actions: list[dict[str, Any]]) -> None:
+    for index, action in enumerate(actions):
+        assignee = action.get("assignee") if action.get("type") == "assign" else None
+        if assignee is None:
+            continue
+        if not Membership.objects.filter(workspace=workspace, user_id=assignee).exists():
+            raise ValidationError(
+                {f"actions.{index}.assignee": "The assignee must be a member of this workspace."}
+            )
+
+
+@transaction.atomic
+def routing_rule_create(
+    *,
+    workspace: Workspace,
+    name: str,
+    conditions: list[dict[str, Any]],
+    actions: list[dict[str, Any]],
+    trigger: str = RoutingRule.Trigger.ANY,
+    is_active: bool = True,
+    position: int = 0,
+) -> RoutingRule:
+    """Create a routing rule."""
+    _assignees_check(workspace=workspace, actions=actions)
+    return RoutingRule.objects.create(
+        workspace=workspace,
+        name=name,
+        conditions=conditions,
+        actions=actions,
+        trigger=trigger,
+        is_active=is_active,
+        position=position,
+    )
+
+
+@transaction.atomic
+def routing_rule_update(
+    *,
+    rule: RoutingRule,
+    name: str | Any = UNSET,
+    conditions: list[dict[str, Any]] | Any = UNSET,
+    actions: list[dict[str, Any]] | Any = UNSET,
+    trigger: str | Any = UNSET,
+    is_active: bool | Any = UNSET,
+    position: int | Any = UNSET,
+) -> RoutingRule:
+    """Change a routing rule; it applies from the next conversation event on."""
+    if actions is not UNSET:
+        _assignees_check(workspace=rule.workspace, actions=actions)
+    changes = {
+        "name": name,
+        "conditions": conditions,
+        "actions": actions,
+        "trigger": trigger,
+        "is_active": is_active,
+        "position": position,
+    }
+    changed = [field for field, value in changes.items() if value is not UNSET]
+    for field in changed:
+        setattr(rule, field, changes[field])
+    rule.updated_at = timezone.now()
+    rule.save(update_fields=[*changed, "updated_at"])
+    return rule
+
+
+@transaction.atomic
+def routing_rule_delete(*, rule: RoutingRule) -> None:
+    """Delete a routing rule (the traces of its past firings stay)."""
+    rule.delete()

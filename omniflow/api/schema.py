@@ -1,0 +1,96 @@
+"""OpenAPI generation shared by every API view: the API-key scheme, the problem shape on
+every operation and the `Idempotency-Key` header on every POST."""
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from rest_framework import serializers
+
+from .errors import PROBLEM_CONTENT_TYPE
+
+
+class ProblemSerializer(serializers.Serializer):
+    """The one error shape of the API (RFC 9457 problem details)."""
+
+    type = serializers.CharField(help_text="Stable machine-readable error type.")
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    detail = serializers.CharField()
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="Messages per input field (validation errors only).",
+    )
+
+    class Meta:
+        ref_name = "Problem"
+
+
+_WRITE_METHODS = ("POST", "PUT", "PATCH")
+_ERROR_DESCRIPTIONS = {
+    "400": "Invalid input (see `errors` per field) or malformed JSON.",
+    "401": "Missing, invalid, revoked or expired API key.",
+    "403": "The API key lacks the scope this request needs.",
+    "404": "No such object in this workspace.",
+    "409": "Conflict with the current state, or an Idempotency-Key reused or in use.",
+    "413": "Request body over the limit (setting OMNIFLOW_API_MAX_BODY_BYTES, default 1 MiB).",
+    "415": "Request body is not JSON.",
+    "429": "Rate limit reached; Retry-After says when to try again.",
+}
+
+
+class ApiAutoSchema(AutoSchema):
+    """AutoSchema that documents the API's shared behaviour on each operation."""
+
+    def get_override_parameters(self):
+        parameters = list(super().get_override_parameters())
+        if self.method == "POST":
+            parameters.append(
+                OpenApiParameter(
+                    "Idempotency-Key",
+                    str,
+                    OpenApiParameter.HEADER,
+                    required=False,
+                    description=(
+                        "Retry-safe POST: the same key with the same body within 24 hours "
+                        "replays the first response (header `Idempotent-Replayed: true`) and "
+                        "creates nothing; a different body answers 409. At most 255 printable "
+                        "ASCII characters."
+                    ),
+                )
+            )
+        return parameters
+
+    def _error_codes(self) -> list[str]:
+        codes = ["400", "401", "403", "429"]
+        if "{" in self.path:
+            codes.append("404")
+        if self.method in _WRITE_METHODS:
+            codes += ["409", "413", "415"]
+        return sorted(codes)
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        if direction != "response" or not self.path.startswith("/api/v1/"):
+            return responses
+        problem = OpenApiResponse(response=ProblemSerializer)
+        for code in self._error_codes():
+            if code not in responses:
+                body = self._get_response_for_code(
+                    problem, code, media_types=[PROBLEM_CONTENT_TYPE], direction=direction
+                )
+                body["description"] = _ERROR_DESCRIPTIONS[code]
+                responses[code] = body
+        return responses
+
+
+class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = "apikeys.authentication.ApiKeyAuthentication"
+    name = "ApiKey"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A workspace API key: `Authorization: Bearer omf_live_…`.",
+        }

@@ -1,0 +1,234 @@
+import datetime as dt
+import threading
+
+import pytest
+from django.test import override_settings
+from django_ratelimit.core import _get_window
+from rest_framework.test import APIClient
+
+from apikeys import tokens
+from apikeys.services import api_key_revoke
+from tests.apikeys.urls import PROBE_PATH
+from tests.factories import make_api_key
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.apikeys.urls")]
+
+
+def _client(plaintext: str | None = None, ip: str = "127.0.0.1") -> APIClient:
+    client = APIClient(REMOTE_ADDR=ip)
+    if plaintext is not None:
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {plaintext}")
+    return client
+
+
+def _freeze_at_window_start(time_machine, *, value: str, period: int) -> None:
+    """Stop the clock just after a window of `value`'s counter opens.
+
+    django-ratelimit's windows are fixed but shifted per counted value; starting at a window's
+    opening keeps a test's time travel inside the windows it reasons about.
+    """
+    time_machine.move_to(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC), tick=False)
+    window_end = _get_window(value, period)
+    time_machine.move_to(dt.datetime.fromtimestamp(window_end + 1, dt.UTC), tick=False)
+
+
+def _send(client: APIClient, count: int) -> list[int]:
+    return [client.get(PROBE_PATH).status_code for _ in range(count)]
+
+
+def _assert_429(response) -> int:
+    assert response.status_code == 429
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["type"] == "rate_limited"
+    retry_after = int(response["Retry-After"])
+    assert response["RateLimit-Remaining"] == "0"
+    assert response["RateLimit-Reset"] == response["Retry-After"]
+    return retry_after
+
+
+def _assert_retry_after_is_exact(time_machine, client: APIClient, retry_after: int) -> None:
+    """One second early is still refused; at Retry-After the key is served again."""
+    time_machine.shift(retry_after - 1)
+    assert client.get(PROBE_PATH).status_code == 429
+    time_machine.shift(1)
+    assert client.get(PROBE_PATH).status_code == 200
+
+
+def test_default_tier_allows_60_a_minute_then_429_with_exact_retry_after(workspace, time_machine):
+    api_key, plaintext = make_api_key(workspace)
+    client = _client(plaintext)
+    time_machine.move_to(dt.datetime(2026, 3, 2, 9, 0, 17, 400000, tzinfo=dt.UTC), tick=False)
+
+    assert _send(client, 60) == [200] * 60
+    refused = client.get(PROBE_PATH)
+
+    retry_after = _assert_429(refused)
+    assert 1 <= retry_after <= 60
+    assert refused["RateLimit-Limit"] == "60"
+    assert refused["RateLimit-Policy"] == "60;w=60"
+    _assert_retry_after_is_exact(time_machine, client, retry_after)
+
+
+def test_burstable_tier_allows_120_a_minute_and_1000_an_hour(workspace, time_machine):
+    api_key, plaintext = make_api_key(workspace, tier="burstable")
+    client = _client(plaintext)
+    _freeze_at_window_start(time_machine, value=str(api_key.pk), period=3600)
+
+    # The minute limit: 120, then 429 until the minute window resets.
+    assert _send(client, 120) == [200] * 120
+    minute_retry_after = _assert_429(client.get(PROBE_PATH))
+    assert minute_retry_after <= 60
+    time_machine.shift(minute_retry_after)
+    counted_this_hour = 121  # refused requests count too
+
+    # The hour limit: fill it up minute by minute, never over the minute limit.
+    while counted_this_hour < 1000:
+        batch = min(120, 1000 - counted_this_hour)
+        responses = [client.get(PROBE_PATH) for _ in range(batch)]
+        assert [response.status_code for response in responses] == [200] * batch
+        counted_this_hour += batch
+        if counted_this_hour < 1000:  # the minute is used up: its reset is the one reported
+            time_machine.shift(int(responses[-1]["RateLimit-Reset"]))
+    refused = client.get(PROBE_PATH)
+
+    hour_retry_after = _assert_429(refused)
+    assert refused["RateLimit-Limit"] == "1000"
+    assert refused["RateLimit-Policy"] == "120;w=60, 1000;w=3600"
+    assert 60 < hour_retry_after <= 3600
+    _assert_retry_after_is_exact(time_machine, client, hour_retry_after)
+
+
+def test_custom_limit_is_exact(workspace, time_machine):
+    _, plaintext = make_api_key(workspace, tier="custom", custom_rate="5/m")
+    client = _client(plaintext)
+    time_machine.move_to(dt.datetime(2026, 3, 2, 9, 0, 42, tzinfo=dt.UTC), tick=False)
+
+    assert _send(client, 6) == [200] * 5 + [429]
+    retry_after = _assert_429(client.get(PROBE_PATH))
+    _assert_retry_after_is_exact(time_machine, client, retry_after)
+
+
+def test_custom_limits_all_apply_and_retry_after_follows_the_blocking_one(workspace, time_machine):
+    api_key, plaintext = make_api_key(workspace, tier="custom", custom_rate="3/m,5/h")
+    client = _client(plaintext)
+    _freeze_at_window_start(time_machine, value=str(api_key.pk), period=3600)
+
+    assert _send(client, 3) == [200] * 3
+    minute_retry_after = _assert_429(client.get(PROBE_PATH))  # 4 counted this hour
+    assert minute_retry_after <= 60
+    time_machine.shift(minute_retry_after)
+    assert client.get(PROBE_PATH).status_code == 200  # 5th this hour: the hour is used up
+    refused = client.get(PROBE_PATH)
+
+    hour_retry_after = _assert_429(refused)
+    assert refused["RateLimit-Limit"] == "5"
+    assert hour_retry_after > 60
+    _assert_retry_after_is_exact(time_machine, client, hour_retry_after)
+
+
+def test_two_keys_do_not_share_a_counter(workspace, time_machine):
+    _, first = make_api_key(workspace, tier="custom", custom_rate="2/m")
+    _, second = make_api_key(workspace, tier="custom", custom_rate="2/m")
+    time_machine.move_to(dt.datetime(2026, 3, 2, 9, 0, 5, tzinfo=dt.UTC), tick=False)
+
+    assert _send(_client(first), 3) == [200, 200, 429]
+    response = _client(second).get(PROBE_PATH)
+
+    assert response.status_code == 200
+    assert response["RateLimit-Remaining"] == "1"
+
+
+def test_counting_is_exact_under_concurrent_requests(workspace, time_machine):
+    _, plaintext = make_api_key(workspace, tier="custom", custom_rate="41/m")
+    time_machine.move_to(dt.datetime(2026, 3, 2, 9, 0, 5, tzinfo=dt.UTC), tick=False)
+    # The first request caches the key's row: the threads below need Redis only.
+    assert _client(plaintext).get(PROBE_PATH).status_code == 200
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def hammer():
+        client = _client(plaintext)
+        for _ in range(10):
+            status = client.get(PROBE_PATH).status_code
+            with lock:
+                statuses.append(status)
+
+    threads = [threading.Thread(target=hammer) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert statuses.count(200) == 40
+    assert statuses.count(429) == 40
+
+
+def test_every_response_reports_the_allowance(workspace, time_machine):
+    time_machine.move_to(dt.datetime(2026, 3, 2, 9, 0, 5, tzinfo=dt.UTC), tick=False)
+    _, plaintext = make_api_key(workspace, scopes=["tickets:read"])
+    client = _client(plaintext)
+
+    ok = client.get(PROBE_PATH)
+    forbidden = client.post(PROBE_PATH, {}, format="json")  # lacks tickets:write
+    unauthenticated = _client().get(PROBE_PATH)
+
+    assert ok.status_code == 200
+    assert (ok["RateLimit-Limit"], ok["RateLimit-Remaining"]) == ("60", "59")
+    assert 1 <= int(ok["RateLimit-Reset"]) <= 60
+    # Refused for scope, still counted against the key.
+    assert forbidden.status_code == 403
+    assert (forbidden["RateLimit-Limit"], forbidden["RateLimit-Remaining"]) == ("60", "58")
+    # Without a key, the allowance is the client IP's.
+    assert unauthenticated.status_code == 401
+    assert (unauthenticated["RateLimit-Limit"], unauthenticated["RateLimit-Remaining"]) == (
+        "30",
+        "29",
+    )
+
+
+def test_settings_pages_carry_no_rate_limit_headers(admin_client):
+    response = admin_client.get("/settings/")
+
+    assert response.status_code == 200
+    assert "RateLimit-Limit" not in response
+
+
+@override_settings(OMNIFLOW_API_UNAUTHENTICATED_RATE="3/m")
+def test_requests_without_a_valid_key_are_limited_per_ip(workspace, time_machine):
+    _, valid = make_api_key(workspace)
+    time_machine.move_to(dt.datetime(2026, 3, 2, 9, 0, 5, tzinfo=dt.UTC), tick=False)
+    guesser = _client(tokens.generate_key(), ip="203.0.113.7")
+
+    statuses = _send(guesser, 2) + [_client(ip="203.0.113.7").get(PROBE_PATH).status_code]
+    refused = _client(tokens.generate_key(), ip="203.0.113.7").get(PROBE_PATH)
+
+    assert statuses == [401, 401, 401]
+    retry_after = _assert_429(refused)
+    assert "without a valid API key" in refused.json()["detail"]
+    # A right guess from that address is refused too, so guessing at speed learns nothing.
+    assert _client(valid, ip="203.0.113.7").get(PROBE_PATH).status_code == 429
+    # Other addresses are not affected.
+    assert _client(tokens.generate_key(), ip="198.51.100.1").get(PROBE_PATH).status_code == 401
+    assert _client(valid, ip="198.51.100.1").get(PROBE_PATH).status_code == 200
+
+    time_machine.shift(retry_after)
+    assert _client(valid, ip="203.0.113.7").get(PROBE_PATH).status_code == 200
+
+
+@override_settings(OMNIFLOW_API_UNAUTHENTICATED_RATE="2/m")
+def test_revoked_keys_count_as_failures_per_ip(workspace, time_machine):
+    api_key, plaintext = make_api_key(workspace)
+    api_key_revoke(api_key=api_key, actor=None)
+    time_machine.move_to(dt.datetime(2026, 3, 2, 9, 0, 5, tzinfo=dt.UTC), tick=False)
+
+    assert _send(_client(plaintext), 3) == [401, 401, 429]
+
+
+@override_settings(OMNIFLOW_API_UNAUTHENTICATED_RATE="2/m")
+def test_views_that_need_no_key_are_not_counted_per_ip(db, time_machine):
+    time_machine.move_to(dt.datetime(2026, 3, 2, 9, 0, 5, tzinfo=dt.UTC), tick=False)
+
+    schema_statuses = [_client().get("/api/v1/schema").status_code for _ in range(3)]
+
+    assert schema_statuses == [200, 200, 200]
+    assert _send(_client(), 3) == [401, 401, 429]

@@ -1,0 +1,313 @@
+import re
+
+import pytest
+from rest_framework.test import APIClient
+
+from apikeys import tokens
+from apikeys.models import ApiKey, ApiKeyAuditEntry
+from tests.apikeys.urls import PROBE_PATH
+from tests.factories import make_api_key
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.apikeys.urls")]
+
+LIST_URL = "/settings/api-keys/"
+CREATE_URL = "/settings/api-keys/new/"
+
+
+def _plaintext_on(page: str) -> str:
+    match = re.search(r'id="api-key-plaintext">([^<]+)<', page)
+    assert match, "the created page shows the key"
+    return match.group(1)
+
+
+def _create(client, **data) -> tuple[ApiKey, str]:
+    form = {"name": "CRM sync", "tier": "default", "custom_rate": "", "expires_at": ""}
+    form.update(data)
+    response = client.post(CREATE_URL, form)
+    assert response.status_code == 200
+    plaintext = _plaintext_on(response.content.decode())
+    return ApiKey.objects.get(prefix=tokens.display_prefix(plaintext)), plaintext
+
+
+def test_create_shows_the_key_once_and_lists_it_by_prefix_only(
+    admin_client, admin_membership, workspace
+):
+    response = admin_client.post(
+        CREATE_URL,
+        {
+            "name": "CRM sync",
+            "scopes": ["tickets:read", "tickets:write", "contacts:read"],
+            "tier": "custom",
+            "custom_rate": "300/m, 5000/h",
+            "expires_at": "2099-01-01T00:00",
+        },
+    )
+
+    page = response.content.decode()
+    plaintext = _plaintext_on(page)
+    assert tokens.is_well_formed(plaintext)
+    assert "shown only this once" in page
+    assert "no-store" in response["Cache-Control"]
+    api_key = ApiKey.objects.get(workspace=workspace)
+    assert api_key.prefix == tokens.display_prefix(plaintext)
+    assert api_key.scopes == ["contacts:read", "tickets:write"]
+    assert (api_key.tier, api_key.custom_rate) == ("custom", "300/m,5000/h")
+    assert api_key.created_by == admin_membership.user
+    assert api_key.expires_at.year == 2099
+    # Never again: not on the list, not in the session.
+    listing = admin_client.get(LIST_URL).content.decode()
+    assert f"{api_key.prefix}…" in listing
+    assert plaintext not in listing
+    assert plaintext[len(api_key.prefix) :] not in listing
+    assert plaintext not in str(dict(admin_client.session))
+    assert "300/minute, 5000/hour" in listing
+    # And the key works.
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {plaintext}")
+    assert api.get(PROBE_PATH).status_code == 200
+
+
+def test_no_scope_ticked_grants_every_scope(admin_client):
+    api_key, _ = _create(admin_client)
+
+    assert api_key.has_all_scopes
+    assert "All (read &amp; write)" in admin_client.get(LIST_URL).content.decode()
+
+
+def test_list_shows_name_tier_creator_status_and_last_use(
+    admin_client, admin_membership, workspace, django_capture_on_commit_callbacks
+):
+    active, plaintext = _create(admin_client, name="Zapier", tier="burstable")
+    revoked, _ = _create(admin_client, name="Old ETL")
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(f"/settings/api-keys/{revoked.pk}/revoke/")
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {plaintext}")
+    api.get(PROBE_PATH)
+
+    page = admin_client.get(LIST_URL).content.decode()
+
+    assert "Zapier" in page and "Old ETL" in page
+    assert "Burstable (120/min, 1000/hour)" in page
+    assert admin_membership.user.email in page
+    assert '<span class="badge revoked">Revoked</span>' in page
+    assert '<span class="badge active">Active</span>' in page
+    assert "Never" in page  # the revoked key was never used
+    active.refresh_from_db()
+    assert active.last_used_at is not None
+    assert active.last_used_at.strftime("%Y-%m-%d %H:%M") in page
+
+
+@pytest.mark.parametrize(
+    "data, field, message",
+    [
+        ({"name": ""}, "name", "This field is required."),
+        ({"tier": "custom", "custom_rate": "lots"}, "custom_rate", "is not a rate"),
+        ({"tier": "custom", "custom_rate": ""}, "custom_rate", "at least one rate"),
+        ({"expires_at": "2001-01-01T00:00"}, "expires_at", "must be in the future"),
+        ({"expires_at": "not a date"}, "expires_at", "Enter a valid date/time."),
+        ({"tier": "platinum"}, "tier", "Select a valid choice."),
+    ],
+)
+def test_create_form_rerenders_with_errors_and_keeps_the_input(
+    admin_client, workspace, data, field, message
+):
+    form = {
+        "name": "Keep me",
+        "scopes": ["agents:write", "training:read"],
+        "tier": "default",
+        "custom_rate": "",
+        "expires_at": "",
+    }
+    form.update(data)
+
+    response = admin_client.post(CREATE_URL, form)
+
+    assert response.status_code == 200
+    assert message in " ".join(response.context["form"].errors[field])
+    page = response.content.decode()
+    assert 'class="errorlist' in page
+    assert re.search(r'value="agents:write"[^>]*checked', page)
+    assert re.search(r'value="training:read"[^>]*checked', page)
+    if data.get("name") != "":
+        assert 'value="Keep me"' in page
+    if data.get("custom_rate"):
+        assert f'value="{data["custom_rate"]}"' in page
+    assert not ApiKey.objects.filter(workspace=workspace).exists()
+
+
+def test_every_field_error_shows_at_the_first_submit(admin_client):
+    response = admin_client.post(
+        CREATE_URL, {"name": "", "tier": "custom", "custom_rate": "300/x", "expires_at": "soon"}
+    )
+
+    assert set(response.context["form"].errors) == {"name", "custom_rate", "expires_at"}
+
+
+def test_edit_changes_name_scopes_and_limits(admin_client, workspace):
+    api_key, plaintext = _create(admin_client, scopes=["tickets:write"])
+
+    form = admin_client.get(f"/settings/api-keys/{api_key.pk}/edit/").content.decode()
+    response = admin_client.post(
+        f"/settings/api-keys/{api_key.pk}/edit/",
+        {
+            "name": "CRM sync v2",
+            "scopes": ["contacts:read"],
+            "tier": "custom",
+            "custom_rate": "10/s",
+        },
+        follow=True,
+    )
+
+    assert 'value="CRM sync"' in form
+    assert re.search(r'value="tickets:read"[^>]*checked', form)  # write implies read
+    assert re.search(r'value="tickets:write"[^>]*checked', form)
+    assert response.redirect_chain[-1][0] == LIST_URL
+    assert "Saved “CRM sync v2”" in response.content.decode()
+    api_key.refresh_from_db()
+    assert (api_key.name, api_key.scopes) == ("CRM sync v2", ["contacts:read"])
+    assert (api_key.tier, api_key.custom_rate) == ("custom", "10/s")
+
+
+def test_edit_form_errors_keep_the_input(admin_client):
+    api_key, _ = _create(admin_client)
+
+    response = admin_client.post(
+        f"/settings/api-keys/{api_key.pk}/edit/",
+        {"name": "Renamed", "scopes": ["webhooks:write"], "tier": "custom", "custom_rate": "5/x"},
+    )
+
+    assert response.status_code == 200
+    assert "is not a rate" in " ".join(response.context["form"].errors["custom_rate"])
+    page = response.content.decode()
+    assert 'value="Renamed"' in page and 'value="5/x"' in page
+    assert re.search(r'value="webhooks:write"[^>]*checked', page)
+    api_key.refresh_from_db()
+    assert api_key.name == "CRM sync"
+
+
+def test_revoke_asks_for_confirmation_then_revokes(
+    admin_client, admin_membership, django_capture_on_commit_callbacks
+):
+    api_key, plaintext = _create(admin_client)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {plaintext}")
+    assert api.get(PROBE_PATH).status_code == 200
+
+    confirm = admin_client.get(f"/settings/api-keys/{api_key.pk}/revoke/")
+    api_key.refresh_from_db()
+    assert confirm.status_code == 200 and not api_key.is_revoked
+    assert "Revoke key" in confirm.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(f"/settings/api-keys/{api_key.pk}/revoke/", follow=True)
+
+    assert response.redirect_chain[-1][0] == LIST_URL
+    api_key.refresh_from_db()
+    assert api_key.is_revoked and api_key.revoked_by == admin_membership.user
+    assert '<span class="badge revoked">Revoked</span>' in response.content.decode()
+    assert api.get(PROBE_PATH).status_code == 401
+
+
+def test_a_revoked_key_cannot_be_edited(admin_client, workspace):
+    api_key, _ = _create(admin_client)
+    admin_client.post(f"/settings/api-keys/{api_key.pk}/revoke/")
+
+    response = admin_client.post(
+        f"/settings/api-keys/{api_key.pk}/edit/",
+        {"name": "Back to life", "tier": "default", "custom_rate": ""},
+    )
+
+    assert "it can no longer be changed" in response.content.decode()
+    api_key.refresh_from_db()
+    assert api_key.name == "CRM sync"
+
+
+def test_every_change_is_in_the_audit_log_on_the_page(admin_client, admin_membership):
+    api_key, _ = _create(admin_client, scopes=["tickets:read"])
+    admin_client.post(
+        f"/settings/api-keys/{api_key.pk}/edit/",
+        {"name": "CRM sync", "scopes": ["tickets:write"], "tier": "burstable", "custom_rate": ""},
+    )
+    admin_client.post(f"/settings/api-keys/{api_key.pk}/revoke/")
+
+    entries = list(ApiKeyAuditEntry.objects.filter(api_key=api_key).order_by("id"))
+    page = admin_client.get(LIST_URL).content.decode()
+
+    assert [entry.action for entry in entries] == ["created", "updated", "revoked"]
+    assert all(entry.actor == admin_membership.user for entry in entries)
+    assert entries[1].details == {
+        "scopes": {"from": ["tickets:read"], "to": ["tickets:write"]},
+        "tier": {"from": "default", "to": "burstable"},
+    }
+    assert "Recent activity" in page
+    assert "scopes: tickets:read → tickets:write; tier: default → burstable" in page
+    for label in ("Created", "Updated", "Revoked"):
+        assert f"<td>{label}</td>" in page
+    assert page.count(admin_membership.user.email) >= 3
+
+
+@pytest.mark.parametrize(
+    "method, url",
+    [
+        ("get", LIST_URL),
+        ("get", CREATE_URL),
+        ("post", CREATE_URL),
+        ("get", "/settings/api-keys/{pk}/edit/"),
+        ("post", "/settings/api-keys/{pk}/edit/"),
+        ("get", "/settings/api-keys/{pk}/revoke/"),
+        ("post", "/settings/api-keys/{pk}/revoke/"),
+    ],
+)
+def test_support_staff_get_403(support_client, workspace, method, url):
+    api_key, _ = make_api_key(workspace)
+
+    response = getattr(support_client, method)(url.format(pk=api_key.pk), {"name": "x"})
+
+    assert response.status_code == 403
+    api_key.refresh_from_db()
+    assert api_key.name == "Test key" and not api_key.is_revoked
+    assert ApiKey.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "method, url",
+    [
+        ("get", "/settings/api-keys/{pk}/edit/"),
+        ("post", "/settings/api-keys/{pk}/edit/"),
+        ("get", "/settings/api-keys/{pk}/revoke/"),
+        ("post", "/settings/api-keys/{pk}/revoke/"),
+    ],
+)
+def test_another_workspaces_key_is_404(admin_client, other_workspace, method, url):
+    foreign, _ = make_api_key(other_workspace, name="Theirs")
+
+    response = getattr(admin_client, method)(
+        url.format(pk=foreign.pk), {"name": "Mine now", "tier": "default", "custom_rate": ""}
+    )
+
+    assert response.status_code == 404
+    foreign.refresh_from_db()
+    assert foreign.name == "Theirs" and not foreign.is_revoked
+
+
+def test_list_shows_only_the_current_workspaces_keys(admin_client, workspace, other_workspace):
+    make_api_key(workspace, name="Ours")
+    theirs, _ = make_api_key(other_workspace, name="Theirs")
+
+    page = admin_client.get(LIST_URL).content.decode()
+
+    assert "Ours" in page
+    assert "Theirs" not in page and theirs.prefix not in page
+
+
+def test_settings_nav_links_to_api_keys(admin_client):
+    page = admin_client.get("/settings/").content.decode()
+
+    assert f'href="{LIST_URL}"' in page
+
+
+def test_pages_require_login(client):
+    response = client.get(LIST_URL)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/")

@@ -1,0 +1,30 @@
+import pytest
+
+from tests.conftest import browser_login
+from tests.factories import MembershipFactory
+
+pytestmark = pytest.mark.browser
+
+
+def test_admin_logs_in_and_sees_the_settings_navigation(page):
+    membership = MembershipFactory(role="admin")
+
+    browser_login(page, membership.user)
+
+    nav = page.locator("nav.settings-nav")
+    for label in ("API Keys", "Webhooks", "Deliveries", "Inbound webhooks"):
+        assert nav.get_by_text(label, exact=True).is_visible()
+    assert page.locator("h1").inner_text() == membership.workspace.name
+    page.screenshot(path="var/screenshots/settings-home.png", full_page=True)
+
+
+def test_wrong_password_re_renders_the_form_with_an_error(page):
+    membership = MembershipFactory(role="support")
+
+    page.goto("/login/")
+    page.fill("#id_username", membership.user.username)
+    page.fill("#id_password", "not-the-password")
+    page.click("button[type=submit]")
+
+    assert page.get_by_role("alert").is_visible()
+    assert page.input_value("#id_username") == membership.user.username

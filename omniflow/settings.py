@@ -193,6 +193,8 @@ SPECTACULAR_SETTINGS = {
         "TicketStatusEnum": "inbox.models.Ticket.Status",
         "AgentStatusEnum": "inbox.models.Agent.Status",
         "TrainingAttemptStatusEnum": "inbox.models.TrainingAttempt.Status",
+        "WebhookDeliveryStatusEnum": "webhooks.models.WebhookDelivery.Status",
+        "WebhookEventTypeEnum": "webhooks.events.EVENT_TYPES",
     },
 }
 

@@ -58,6 +58,19 @@ def test_reveal_and_rotate_secret(api_client, workspace):
     assert api_client.post(f"{ENDPOINTS}/{endpoint.id}/secret").json() == {"secret": new}
 
 
+@pytest.mark.parametrize("path", ["secret", "rotate-secret"])
+def test_secret_paths_answer_post_only(api_client, workspace, path):
+    endpoint = endpoint_create(
+        workspace=workspace, url="https://93.184.215.14/", event_types=["ticket.created"]
+    )
+
+    deleted = api_client.delete(f"{ENDPOINTS}/{endpoint.id}/{path}")
+    patched = api_client.patch(f"{ENDPOINTS}/{endpoint.id}/{path}", {"url": "x"}, format="json")
+
+    assert (deleted.status_code, patched.status_code) == (405, 405)
+    assert WebhookEndpoint.objects.filter(id=endpoint.id).exists()
+
+
 @pytest.mark.parametrize(
     ("payload", "field"),
     [

@@ -196,8 +196,8 @@ SPECTACULAR_SETTINGS = {
         "TicketStatusEnum": "inbox.models.Ticket.Status",
         "AgentStatusEnum": "inbox.models.Agent.Status",
         "TrainingAttemptStatusEnum": "inbox.models.TrainingAttempt.Status",
-        "DeliveryStatusEnum": "webhooks.models.WebhookDelivery.Status",
-        "EventTypeEnum": "webhooks.events.EVENT_TYPES",
+        "WebhookDeliveryStatusEnum": "webhooks.models.WebhookDelivery.Status",
+        "WebhookEventTypeEnum": "webhooks.events.EVENT_TYPES",
     },
 }
 

@@ -11,6 +11,7 @@ from workspaces.models import Workspace
 from .destinations import validate_url
 from .events import CATALOGUE, nudge_after_commit
 from .models import WebhookDelivery, WebhookEndpoint
+from .selectors import deliveries_for_log
 from .signing import decrypt_secret, encrypt_secret, generate_secret
 
 _UNSET = object()
@@ -152,6 +153,52 @@ def deliveries_replay_failed(
     replays = WebhookDelivery.objects.bulk_create(
         _replays_of(list(failed.order_by("id"))), batch_size=1000
     )
+    if replays:
+        nudge_after_commit()
+    return len(replays)
+
+
+@transaction.atomic
+def deliveries_replay_failed_in_log(
+    *,
+    workspace: Workspace,
+    endpoint_id: int | None = None,
+    event_type: str | None = None,
+    resource_type: str | None = None,
+    resource_id: str | None = None,
+    created_after: datetime | None = None,
+    created_before: datetime | None = None,
+) -> int:
+    """Replay the failed deliveries the log shows for these filters; return how many.
+
+    The same match as `deliveries_for_log(status="failed", ...)`, resource filters included,
+    so the count a Settings page confirms is the set that is replayed.
+    """
+    failed = (
+        deliveries_for_log(
+            workspace=workspace,
+            status=WebhookDelivery.Status.FAILED,
+            endpoint_id=endpoint_id,
+            event_type=event_type,
+            resource_type=resource_type,
+            resource_id=resource_id,
+            created_after=created_after,
+            created_before=created_before,
+        )
+        # Only what a replay row copies: not the events' bodies.
+        .select_related(None)
+        .only(
+            "id",
+            "event_id",
+            "endpoint_id",
+            "workspace_id",
+            "event_type",
+            "resource_type",
+            "resource_id",
+        )
+        .order_by("id")
+    )
+    replays = WebhookDelivery.objects.bulk_create(_replays_of(list(failed)), batch_size=1000)
     if replays:
         nudge_after_commit()
     return len(replays)

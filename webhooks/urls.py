@@ -1,1 +1,41 @@
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("webhooks/", views.EndpointListView.as_view(), name="endpoint-list"),
+    path("webhooks/new/", views.EndpointCreateView.as_view(), name="endpoint-create"),
+    path("webhooks/<int:endpoint_id>/", views.EndpointDetailView.as_view(), name="endpoint-detail"),
+    path(
+        "webhooks/<int:endpoint_id>/edit/", views.EndpointUpdateView.as_view(), name="endpoint-edit"
+    ),
+    path(
+        "webhooks/<int:endpoint_id>/delete/",
+        views.EndpointDeleteView.as_view(),
+        name="endpoint-delete",
+    ),
+    path(
+        "webhooks/<int:endpoint_id>/secret/reveal/",
+        views.EndpointRevealSecretView.as_view(),
+        name="endpoint-reveal-secret",
+    ),
+    path(
+        "webhooks/<int:endpoint_id>/secret/rotate/",
+        views.EndpointRotateSecretView.as_view(),
+        name="endpoint-rotate-secret",
+    ),
+    path("deliveries/", views.DeliveryListView.as_view(), name="delivery-list"),
+    path(
+        "deliveries/replay-failed/",
+        views.DeliveryBulkReplayView.as_view(),
+        name="delivery-bulk-replay",
+    ),
+    path(
+        "deliveries/<int:delivery_id>/", views.DeliveryDetailView.as_view(), name="delivery-detail"
+    ),
+    path(
+        "deliveries/<int:delivery_id>/replay/",
+        views.DeliveryReplayView.as_view(),
+        name="delivery-replay",
+    ),
+]

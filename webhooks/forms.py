@@ -1,0 +1,119 @@
+"""Forms of Settings → Webhooks and Deliveries: they parse input; the services validate."""
+
+from django import forms
+from django.core.validators import URLValidator
+
+from .events import CATALOGUE
+from .models import WebhookDelivery, WebhookEndpoint
+
+EVENT_CHOICES = [(event.name, event.name) for event in CATALOGUE.values()]
+
+
+class EndpointForm(forms.Form):
+    url = forms.CharField(
+        max_length=2000,
+        label="Endpoint URL",
+        # The scheme, host and address rules are the service's; this catches malformed URLs.
+        validators=[URLValidator(schemes=["http", "https"])],
+        help_text="Where Omniflow POSTs the events, e.g. https://example.com/omniflow/webhooks.",
+    )
+    event_types = forms.MultipleChoiceField(
+        choices=EVENT_CHOICES,
+        label="Events",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Subscribe to at least one event type."},
+    )
+    description = forms.CharField(max_length=500, required=False)
+    enabled = forms.BooleanField(
+        required=False, initial=True, help_text="Disabled endpoints receive nothing."
+    )
+
+    def event_rows(self) -> list[dict]:
+        """Return one row per catalogue event with its description and checkbox state."""
+        selected = set(self["event_types"].value() or [])
+        return [
+            {
+                "name": event.name,
+                "description": event.description,
+                "checked": event.name in selected,
+            }
+            for event in CATALOGUE.values()
+        ]
+
+
+class EndpointCreateForm(EndpointForm):
+    GENERATE = "generate"
+    OWN = "own"
+
+    secret_mode = forms.ChoiceField(
+        choices=[(GENERATE, "Generate a secret for me"), (OWN, "Use my own secret")],
+        initial=GENERATE,
+        widget=forms.RadioSelect,
+        label="Signing secret",
+    )
+    secret = forms.CharField(
+        max_length=200,
+        required=False,
+        strip=False,
+        label="Your secret",
+        widget=forms.PasswordInput(render_value=True),
+        help_text="At least 16 characters. Omniflow keeps it encrypted.",
+    )
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if cleaned_data.get("secret_mode") == self.OWN:
+            secret = cleaned_data.get("secret", "")
+            if len(secret.strip()) < 16:
+                self.add_error("secret", "Paste a secret of at least 16 characters.")
+        return cleaned_data
+
+    def secret_for_service(self) -> str | None:
+        """Return the secret to store; None asks the service to generate one."""
+        if self.cleaned_data["secret_mode"] == self.OWN:
+            return self.cleaned_data["secret"]
+        return None
+
+
+class DeliveryFilterForm(forms.Form):
+    """The deliveries log's filters, read from the query string."""
+
+    status = forms.ChoiceField(
+        choices=[("", "Any status"), *WebhookDelivery.Status.choices], required=False
+    )
+    endpoint = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    event_type = forms.ChoiceField(choices=[("", "Any event"), *EVENT_CHOICES], required=False)
+    resource_type = forms.CharField(max_length=32, required=False, label="Resource type")
+    resource_id = forms.CharField(max_length=64, required=False, label="Resource id")
+    created_after = forms.DateTimeField(
+        required=False,
+        label="From (UTC)",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    created_before = forms.DateTimeField(
+        required=False,
+        label="Until (UTC)",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+    def __init__(self, *args, endpoints: list[WebhookEndpoint], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["endpoint"].choices = [("", "Any endpoint")] + [
+            (endpoint.id, endpoint.url) for endpoint in endpoints
+        ]
+
+    def clean(self):
+        cleaned_data = super().clean()
+        after, before = cleaned_data.get("created_after"), cleaned_data.get("created_before")
+        if after and before and after >= before:
+            self.add_error("created_before", "Must be later than “From”.")
+        return cleaned_data
+
+    def selector_filters(self) -> dict:
+        """Return the filters as `deliveries_for_log` takes them (blank ones dropped)."""
+        data = dict(self.cleaned_data)
+        data["endpoint_id"] = data.pop("endpoint")
+        return {name: value for name, value in data.items() if value not in (None, "")}
+
+    def is_filtered(self) -> bool:
+        return bool(self.selector_filters())

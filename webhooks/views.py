@@ -1,0 +1,328 @@
+"""Settings → Webhooks (endpoints) and Settings → Deliveries (the log, with replay).
+
+Every member may look at endpoints and deliveries and replay deliveries; only admins create,
+change or delete endpoints or see and rotate their secrets.
+"""
+
+import json
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.cache import patch_cache_control
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import View
+from django.views.generic import FormView, TemplateView
+
+from workspaces.access import WorkspaceAdminMixin, WorkspaceMemberMixin
+
+from . import selectors, services
+from .events import CATALOGUE
+from .forms import DeliveryFilterForm, EndpointCreateForm, EndpointForm
+from .models import WebhookDelivery, WebhookEndpoint
+from .signing import SecretUnavailable, mask_secret
+
+LOG_PAGE_SIZE = 50
+
+
+class EndpointObjectMixin:
+    """Look up the URL's endpoint inside the current workspace; another workspace's gives 404."""
+
+    def get_endpoint(self) -> WebhookEndpoint:
+        if not hasattr(self, "_endpoint"):
+            try:
+                self._endpoint = selectors.endpoint_get(
+                    workspace=self.workspace, endpoint_id=self.kwargs["endpoint_id"]
+                )
+            except WebhookEndpoint.DoesNotExist as error:
+                raise Http404("No such endpoint.") from error
+        return self._endpoint
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["endpoint"] = self.get_endpoint()
+        return context
+
+
+class EndpointListView(WorkspaceMemberMixin, TemplateView):
+    template_name = "webhooks/endpoint_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        counts = selectors.endpoint_delivery_counts(workspace=self.workspace)
+        context["endpoints"] = [
+            {"endpoint": endpoint, "counts": counts.get(endpoint.id, {})}
+            for endpoint in selectors.endpoints_for_workspace(workspace=self.workspace)
+        ]
+        return context
+
+
+class EndpointCreateView(WorkspaceAdminMixin, FormView):
+    template_name = "webhooks/endpoint_form.html"
+    form_class = EndpointCreateForm
+
+    def form_valid(self, form):
+        try:
+            endpoint = services.endpoint_create(
+                workspace=self.workspace,
+                url=form.cleaned_data["url"],
+                event_types=form.cleaned_data["event_types"],
+                description=form.cleaned_data["description"],
+                enabled=form.cleaned_data["enabled"],
+                secret=form.secret_for_service(),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            f"Created the endpoint for {endpoint.url}. Reveal its secret below to set it up "
+            "on your side.",
+        )
+        return redirect("endpoint-detail", endpoint_id=endpoint.id)
+
+
+class EndpointDetailView(WorkspaceMemberMixin, EndpointObjectMixin, TemplateView):
+    template_name = "webhooks/endpoint_detail.html"
+    revealed_secret: str | None = None
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        endpoint = self.get_endpoint()
+        try:
+            context["masked_secret"] = mask_secret(
+                secret=services.endpoint_secret(endpoint=endpoint)
+            )
+        except SecretUnavailable:
+            context["secret_unavailable"] = True
+        context["revealed_secret"] = self.revealed_secret
+        context["events"] = [CATALOGUE[name] for name in endpoint.event_types if name in CATALOGUE]
+        context["counts"] = selectors.endpoint_delivery_counts(workspace=self.workspace).get(
+            endpoint.id, {}
+        )
+        context["deliveries_url"] = (
+            reverse("delivery-list") + "?" + urlencode({"endpoint": endpoint.id})
+        )
+        return context
+
+
+class EndpointUpdateView(WorkspaceAdminMixin, EndpointObjectMixin, FormView):
+    template_name = "webhooks/endpoint_form.html"
+    form_class = EndpointForm
+
+    def get_initial(self):
+        endpoint = self.get_endpoint()
+        return {
+            "url": endpoint.url,
+            "event_types": endpoint.event_types,
+            "description": endpoint.description,
+            "enabled": endpoint.enabled,
+        }
+
+    def form_valid(self, form):
+        try:
+            endpoint = services.endpoint_update(endpoint=self.get_endpoint(), **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Saved the endpoint for {endpoint.url}.")
+        return redirect("endpoint-detail", endpoint_id=endpoint.id)
+
+
+class EndpointDeleteView(WorkspaceAdminMixin, EndpointObjectMixin, TemplateView):
+    template_name = "webhooks/endpoint_confirm_delete.html"
+
+    def post(self, request, *args, **kwargs):
+        endpoint = self.get_endpoint()
+        url = endpoint.url
+        services.endpoint_delete(endpoint=endpoint)
+        messages.success(request, f"Deleted the endpoint for {url} and its delivery history.")
+        return redirect("endpoint-list")
+
+
+class EndpointRevealSecretView(EndpointDetailView):
+    """Show the secret in this one response: a POST, so it is an explicit act, never cached."""
+
+    admin_only = True
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        self.revealed_secret = services.endpoint_secret(endpoint=self.get_endpoint())
+        response = self.render_to_response(self.get_context_data(**kwargs))
+        patch_cache_control(response, no_store=True)
+        return response
+
+
+class EndpointRotateSecretView(EndpointDetailView):
+    """GET asks for confirmation; POST rotates and shows the new secret in that response."""
+
+    admin_only = True
+    template_name = "webhooks/endpoint_confirm_rotate.html"
+
+    def post(self, request, *args, **kwargs):
+        self.revealed_secret = services.endpoint_rotate_secret(endpoint=self.get_endpoint())
+        messages.success(request, "Rotated the secret. Requests are signed with the new one now.")
+        self.template_name = EndpointDetailView.template_name
+        response = self.render_to_response(self.get_context_data(**kwargs))
+        patch_cache_control(response, no_store=True)
+        return response
+
+
+def _log_filter_form(view, data) -> DeliveryFilterForm:
+    endpoints = list(selectors.endpoints_for_workspace(workspace=view.workspace))
+    return DeliveryFilterForm(data, endpoints=endpoints)
+
+
+def _query(data: dict, **extra) -> str:
+    """Return the filters as a query string (blank values dropped)."""
+    pairs = {name: value for name, value in data.items() if value not in (None, "")}
+    pairs.update(extra)
+    return urlencode(pairs)
+
+
+class DeliveryListView(WorkspaceMemberMixin, TemplateView):
+    template_name = "webhooks/delivery_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = _log_filter_form(self, self.request.GET)
+        context["form"] = form
+        context["endpoint_urls"] = dict(form.fields["endpoint"].choices)
+        if not form.is_valid():
+            context["page"] = None
+            return context
+        filters = form.selector_filters()
+        page = selectors.deliveries_log_page(
+            deliveries=selectors.deliveries_for_log(workspace=self.workspace, **filters),
+            before=_int_or_none(self.request.GET.get("before")),
+            after=_int_or_none(self.request.GET.get("after")),
+            size=LOG_PAGE_SIZE,
+        )
+        filter_data = {name: form.data.get(name, "") for name in form.fields}
+        context["page"] = page
+        context["filter_query"] = _query(filter_data)
+        if page.newer_than is not None:
+            context["newer_url"] = "?" + _query(filter_data, after=page.newer_than)
+        if page.older_than is not None:
+            context["older_url"] = "?" + _query(filter_data, before=page.older_than)
+        context["is_filtered"] = bool(filters)
+        # Bulk replay takes failed deliveries only; another status filter would match none.
+        context["can_bulk_replay"] = filters.get("status") in (None, WebhookDelivery.Status.FAILED)
+        context["bulk_replay_url"] = (
+            reverse("delivery-bulk-replay") + "?" + _query({**filter_data, "status": ""})
+        )
+        context["here"] = self.request.get_full_path()
+        return context
+
+
+def _int_or_none(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+class DeliveryObjectMixin:
+    def get_delivery(self) -> WebhookDelivery:
+        if not hasattr(self, "_delivery"):
+            try:
+                self._delivery = selectors.delivery_detail(
+                    workspace=self.workspace, delivery_id=self.kwargs["delivery_id"]
+                )
+            except WebhookDelivery.DoesNotExist as error:
+                raise Http404("No such delivery.") from error
+        return self._delivery
+
+
+class DeliveryDetailView(WorkspaceMemberMixin, DeliveryObjectMixin, TemplateView):
+    template_name = "webhooks/delivery_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        delivery = self.get_delivery()
+        context["delivery"] = delivery
+        context["event_json"] = _pretty_json(delivery.event.body)
+        context["attempts"] = [
+            {
+                "attempt": attempt,
+                "request_headers": json.dumps(attempt.request_headers, indent=2),
+                "response_headers": json.dumps(attempt.response_headers, indent=2),
+            }
+            for attempt in delivery.attempts.all()
+        ]
+        context["replays"] = list(delivery.replays.order_by("id"))
+        context["here"] = self.request.get_full_path()
+        return context
+
+
+def _pretty_json(text: str) -> str:
+    try:
+        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+    except ValueError:
+        return text
+
+
+def _safe_next(request, fallback: str) -> str:
+    next_url = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        return next_url
+    return fallback
+
+
+class DeliveryReplayView(WorkspaceMemberMixin, DeliveryObjectMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        replay = services.delivery_replay(delivery=self.get_delivery())
+        messages.success(
+            request,
+            f"Replay queued as delivery #{replay.id}: the same event, signed afresh with the "
+            "endpoint's current secret.",
+        )
+        return HttpResponseRedirect(_safe_next(request, reverse("delivery-list")))
+
+
+class DeliveryBulkReplayView(WorkspaceMemberMixin, TemplateView):
+    """GET shows how many failed deliveries match the filters; POST replays them."""
+
+    template_name = "webhooks/delivery_confirm_bulk_replay.html"
+
+    def _filters(self, form: DeliveryFilterForm) -> dict:
+        filters = form.selector_filters()
+        filters.pop("status", None)
+        return filters
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = _log_filter_form(self, self.request.GET)
+        context["form"] = form
+        if form.is_valid():
+            filters = self._filters(form)
+            context["count"] = selectors.deliveries_for_log(
+                workspace=self.workspace, status=WebhookDelivery.Status.FAILED, **filters
+            ).count()
+            context["endpoint_urls"] = dict(form.fields["endpoint"].choices)
+            context["filters"] = filters
+            context["log_url"] = (
+                reverse("delivery-list")
+                + "?"
+                + _query({name: form.data.get(name, "") for name in form.fields})
+            )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        form = _log_filter_form(self, request.POST)
+        if not form.is_valid():
+            messages.error(request, "The filters are not valid; nothing was replayed.")
+            return redirect("delivery-list")
+        filters = self._filters(form)
+        count = services.deliveries_replay_failed_in_log(workspace=self.workspace, **filters)
+        messages.success(
+            request,
+            f"Queued {count} replay{'' if count == 1 else 's'} of failed deliveries.",
+        )
+        query = _query({name: form.data.get(name, "") for name in form.fields if name != "status"})
+        return HttpResponseRedirect(reverse("delivery-list") + ("?" + query if query else ""))

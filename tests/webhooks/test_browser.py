@@ -61,7 +61,7 @@ def test_create_an_endpoint_see_a_delivery_fail_and_replay_it_to_success(
 
     # Create an endpoint: a mistake first, which keeps what was typed.
     browser_login(page, admin_membership.user)
-    page.locator(".settings-nav").get_by_role("link", name="Webhooks").click()
+    page.locator(".settings-nav").get_by_role("link", name="Webhooks", exact=True).click()
     expect(page.get_by_role("heading", name="Webhooks", exact=True)).to_be_visible()
     page.get_by_role("link", name="New endpoint").click()
     page.fill("#id_url", receiver.url())

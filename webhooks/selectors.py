@@ -45,6 +45,13 @@ def deliveries_for_log(
     return deliveries
 
 
+def deliveries_to_replay(*, workspace: Workspace, **filters) -> QuerySet[WebhookDelivery]:
+    """Return the failed deliveries matching the log's filters that were not replayed yet."""
+    return deliveries_for_log(
+        workspace=workspace, status=WebhookDelivery.Status.FAILED, **filters
+    ).filter(replays__isnull=True)
+
+
 def delivery_detail(*, workspace: Workspace, delivery_id: int) -> WebhookDelivery:
     """Return one delivery of the workspace with its attempts (DoesNotExist otherwise)."""
     return (

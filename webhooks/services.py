@@ -11,7 +11,7 @@ from workspaces.models import Workspace
 from .destinations import validate_url
 from .events import CATALOGUE, nudge_after_commit
 from .models import WebhookDelivery, WebhookEndpoint
-from .selectors import deliveries_for_log
+from .selectors import deliveries_to_replay
 from .signing import decrypt_secret, encrypt_secret, generate_secret
 
 _UNSET = object()
@@ -135,49 +135,19 @@ def deliveries_replay_failed(
     workspace: Workspace,
     endpoint_id: int | None = None,
     event_type: str | None = None,
-    created_after: datetime | None = None,
-    created_before: datetime | None = None,
-) -> int:
-    """Replay every failed delivery of the workspace matching the filter; return how many."""
-    failed = WebhookDelivery.objects.filter(
-        workspace=workspace, status=WebhookDelivery.Status.FAILED
-    )
-    if endpoint_id is not None:
-        failed = failed.filter(endpoint_id=endpoint_id)
-    if event_type:
-        failed = failed.filter(event_type=event_type)
-    if created_after is not None:
-        failed = failed.filter(created_at__gte=created_after)
-    if created_before is not None:
-        failed = failed.filter(created_at__lt=created_before)
-    replays = WebhookDelivery.objects.bulk_create(
-        _replays_of(list(failed.order_by("id"))), batch_size=1000
-    )
-    if replays:
-        nudge_after_commit()
-    return len(replays)
-
-
-@transaction.atomic
-def deliveries_replay_failed_in_log(
-    *,
-    workspace: Workspace,
-    endpoint_id: int | None = None,
-    event_type: str | None = None,
     resource_type: str | None = None,
     resource_id: str | None = None,
     created_after: datetime | None = None,
     created_before: datetime | None = None,
 ) -> int:
-    """Replay the failed deliveries the log shows for these filters; return how many.
+    """Replay the failed deliveries matching the filters that no replay followed yet.
 
-    The same match as `deliveries_for_log(status="failed", ...)`, resource filters included,
-    so the count a Settings page confirms is the set that is replayed.
+    The set is `deliveries_to_replay`'s, so the count a Settings page confirms is what is
+    replayed; a delivery already replayed is skipped, so an event is never sent twice by it.
     """
     failed = (
-        deliveries_for_log(
+        deliveries_to_replay(
             workspace=workspace,
-            status=WebhookDelivery.Status.FAILED,
             endpoint_id=endpoint_id,
             event_type=event_type,
             resource_type=resource_type,

@@ -301,8 +301,8 @@ class DeliveryBulkReplayView(WorkspaceMemberMixin, TemplateView):
         context["form"] = form
         if form.is_valid():
             filters = self._filters(form)
-            context["count"] = selectors.deliveries_for_log(
-                workspace=self.workspace, status=WebhookDelivery.Status.FAILED, **filters
+            context["count"] = selectors.deliveries_to_replay(
+                workspace=self.workspace, **filters
             ).count()
             context["endpoint_urls"] = dict(form.fields["endpoint"].choices)
             context["filters"] = filters
@@ -319,7 +319,7 @@ class DeliveryBulkReplayView(WorkspaceMemberMixin, TemplateView):
             messages.error(request, "The filters are not valid; nothing was replayed.")
             return redirect("delivery-list")
         filters = self._filters(form)
-        count = services.deliveries_replay_failed_in_log(workspace=self.workspace, **filters)
+        count = services.deliveries_replay_failed(workspace=self.workspace, **filters)
         messages.success(
             request,
             f"Queued {count} replay{'' if count == 1 else 's'} of failed deliveries.",

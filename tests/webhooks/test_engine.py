@@ -250,6 +250,25 @@ def test_bulk_replay_resends_only_failed_deliveries_matching_the_filter(
     assert [r.json["type"] for r in receiver.received()[3:]] == ["ticket.created"] * 2
 
 
+def test_bulk_replay_skips_failed_deliveries_already_replayed(
+    workspace, receiver, allow_private_urls
+):
+    receiver.behaviour = lambda number, request: (400, {})
+    endpoint_create(workspace=workspace, url=receiver.url(), event_types=["ticket.created"])
+    emit_committed(workspace=workspace, event_type="ticket.created", resource_id=1)
+    engine.deliveries_dispatch()
+    assert deliveries_replay_failed(workspace=workspace) == 1
+    engine.deliveries_dispatch()  # the replay fails too
+
+    second = deliveries_replay_failed(workspace=workspace)
+    engine.deliveries_dispatch()
+
+    # Only the latest failure of the chain is replayed: the event goes out once per bulk replay.
+    assert second == 1
+    assert len(receiver.received()) == 3
+    assert WebhookDelivery.objects.filter(replays__isnull=True, status="failed").count() == 1
+
+
 def test_signature_is_base64_hmac_sha256_of_the_raw_body(workspace, receiver, allow_private_urls):
     import hashlib
     import hmac

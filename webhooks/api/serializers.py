@@ -103,6 +103,8 @@ class DeliveryFilterSerializer(serializers.Serializer):
 class BulkReplaySerializer(serializers.Serializer):
     endpoint = serializers.IntegerField(required=False, min_value=1)
     event_type = serializers.ChoiceField(choices=list(CATALOGUE), required=False)
+    resource_type = serializers.CharField(max_length=32, required=False)
+    resource_id = serializers.CharField(max_length=64, required=False)
     created_after = serializers.DateTimeField(required=False)
     created_before = serializers.DateTimeField(required=False)
 

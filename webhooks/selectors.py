@@ -26,8 +26,12 @@ def deliveries_for_log(
     created_after: datetime | None = None,
     created_before: datetime | None = None,
 ) -> QuerySet[WebhookDelivery]:
-    """Return the workspace's deliveries matching the filters."""
-    deliveries = WebhookDelivery.objects.filter(workspace=workspace).select_related("event")
+    """Return the workspace's deliveries matching the filters, newest first."""
+    deliveries = (
+        WebhookDelivery.objects.filter(workspace=workspace)
+        .select_related("event")
+        .order_by("-id")
+    )
     if status:
         deliveries = deliveries.filter(status=status)
     if endpoint_id is not None:

@@ -8,7 +8,6 @@ import logging
 import random
 import time
 from collections.abc import Callable
-from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -255,17 +254,8 @@ def _fail_unsendable(delivery: Claim, error: str) -> None:
     delivery.last_error = error
 
 
-@dataclass
-class _Batch:
-    """Claimed deliveries whose requests are on the wire."""
-
-    deliveries: list[Claim]
-    sendable: list[Claim]
-    requests: list[transport.Request]
-    results: "Future[list[transport.Result]] | None"
-
-
-def _batch_start(deliveries: list[Claim]) -> _Batch:
+def deliveries_send(*, deliveries: list[Claim]) -> None:
+    """Send claimed deliveries concurrently and write every outcome in bulk."""
     secrets: dict[int, str] = {}
     requests: list[transport.Request] = []
     sendable: list[Claim] = []
@@ -279,28 +269,18 @@ def _batch_start(deliveries: list[Claim]) -> _Batch:
             _fail_unsendable(delivery, str(exc))
             continue
         sendable.append(delivery)
-    results = transport.send_start(requests=requests) if requests else None
-    return _Batch(deliveries=deliveries, sendable=sendable, requests=requests, results=results)
-
-
-def _batch_finish(batch: _Batch) -> None:
-    results = batch.results.result() if batch.results is not None else []
+    results = transport.send_all(requests=requests) if requests else []
     # One clock reading for the batch: its requests went out together.
     now = timezone.now()
     attempts = [
         _apply_result(delivery, request, result, now)
-        for delivery, request, result in zip(batch.sendable, batch.requests, results, strict=True)
+        for delivery, request, result in zip(sendable, requests, results, strict=True)
     ]
     with transaction.atomic():
         outcome_commit_relaxed()
-        outcomes_write(deliveries=batch.deliveries)
+        outcomes_write(deliveries=deliveries)
         if attempts:
             attempts_write(attempts=attempts)
-
-
-def deliveries_send(*, deliveries: list[Claim]) -> None:
-    """Send claimed deliveries concurrently and write every outcome in bulk."""
-    _batch_finish(_batch_start(deliveries))
 
 
 @dataclass
@@ -323,35 +303,18 @@ def deliveries_dispatch(
     """
     report = DispatchReport()
     started = time.monotonic()
-    # Pipelined: while one batch is on the wire (on the transport's thread), this thread
-    # writes the previous batch's outcomes and claims the next. Ordering still holds: a
-    # delivery in flight is unfinished in its row, so the claim's NOT EXISTS keeps the next
-    # delivery of its resource back until its outcome is written. Its lease holds it too.
-    in_flight: _Batch | None = None
     while True:
-        deliveries: list[Claim] = []
-        if time.monotonic() - started <= time_budget_seconds:
-            deliveries = deliveries_claim(limit=batch_size)
-            report.last_batch_full = len(deliveries) == batch_size
-        if not deliveries and in_flight is not None:
-            # Nothing due but what waits behind the batch in flight, maybe: its outcomes
-            # release those, so finish it and look again before stopping.
-            _batch_finish(in_flight)
-            report.batches += 1
-            report.deliveries += len(in_flight.deliveries)
-            in_flight = None
-            continue
-        if deliveries and report.last_batch_full and on_full_batch is not None:
+        deliveries = deliveries_claim(limit=batch_size)
+        if not deliveries:
+            report.last_batch_full = False
+            break
+        report.last_batch_full = len(deliveries) == batch_size
+        if report.last_batch_full and on_full_batch is not None:
             on_full_batch()
-        next_batch = _batch_start(deliveries) if deliveries else None
-        if in_flight is not None:
-            # Should this raise, the batch just started keeps no outcome: its leases expire
-            # and it is sent again (at-least-once), as after a crash.
-            _batch_finish(in_flight)
-            report.batches += 1
-            report.deliveries += len(in_flight.deliveries)
-        in_flight = next_batch
-        if in_flight is None:
+        deliveries_send(deliveries=deliveries)
+        report.batches += 1
+        report.deliveries += len(deliveries)
+        if time.monotonic() - started > time_budget_seconds:
             break
     if report.deliveries:
         logger.info("Webhooks: sent %s deliveries in %s batches", report.deliveries, report.batches)

@@ -1,8 +1,6 @@
 """HTTP send: one pooled aiohttp session per worker process, requests sent concurrently.
 
-Each worker process keeps its own event loop, on a thread of its own, and keep-alive connection
-pool across batches: a batch can be on the wire while the calling thread writes the previous
-batch's outcomes and claims the next one.
+Each worker process keeps its own event loop and keep-alive connection pool across batches.
 The resolver refuses non-public addresses and aiohttp connects to the address it returned,
 so a name cannot resolve to a public address when checked and a private one when used.
 """
@@ -10,9 +8,7 @@ so a name cannot resolve to a public address when checked and a private one when
 import asyncio
 import os
 import socket
-import threading
 import time
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import urlsplit
@@ -149,16 +145,12 @@ async def _post(
 
 
 class _Sender:
-    """A process's event loop, run on its own thread, and connection pool."""
+    """A process's event loop and connection pool."""
 
     def __init__(self) -> None:
         self.pid = os.getpid()
         self.loop = asyncio.new_event_loop()
         self.session: aiohttp.ClientSession | None = None
-        self.thread = threading.Thread(
-            target=self.loop.run_forever, name="webhooks-transport", daemon=True
-        )
-        self.thread.start()
 
     async def _session(self) -> aiohttp.ClientSession:
         if self.session is None or self.session.closed:
@@ -175,54 +167,38 @@ class _Sender:
             self.session = aiohttp.ClientSession(connector=connector, auto_decompress=False)
         return self.session
 
-    async def _send_all(
-        self, requests: list[Request], seconds: float, allow_private: bool
-    ) -> list[Result]:
+    async def _send_all(self, requests: list[Request], seconds: float) -> list[Result]:
         session = await self._session()
         timeout = aiohttp.ClientTimeout(total=seconds)
+        allow_private = private_urls_allowed()
         return list(
             await asyncio.gather(*(_post(session, r, timeout, allow_private) for r in requests))
         )
 
-    def send_start(self, requests: list[Request]) -> "Future[list[Result]]":
-        # Settings are read here, on the caller's thread, once per batch.
+    def send_all(self, requests: list[Request]) -> list[Result]:
         timeout = float(settings.OMNIFLOW_WEBHOOK_TIMEOUT_SECONDS)
-        allow_private = private_urls_allowed()
-        return asyncio.run_coroutine_threadsafe(
-            self._send_all(requests, timeout, allow_private), self.loop
-        )
+        return self.loop.run_until_complete(self._send_all(requests, timeout))
 
     def close(self) -> None:
         if self.session is not None and not self.session.closed:
-            asyncio.run_coroutine_threadsafe(self.session.close(), self.loop).result(timeout=10)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(timeout=10)
+            self.loop.run_until_complete(self.session.close())
         self.loop.close()
 
 
 _sender: _Sender | None = None
 
 
-def _current_sender() -> _Sender:
-    global _sender
-    if _sender is None or _sender.pid != os.getpid():
-        # A forked child must not reuse its parent's loop, thread (it has none) or sockets.
-        _sender = _Sender()
-    return _sender
-
-
-def send_start(*, requests: list[Request]) -> "Future[list[Result]]":
-    """Start POSTing every request concurrently; the future gives one result per request."""
-    return _current_sender().send_start(requests)
-
-
 def send_all(*, requests: list[Request]) -> list[Result]:
     """POST every request concurrently; return one result per request, in order."""
-    return send_start(requests=requests).result()
+    global _sender
+    if _sender is None or _sender.pid != os.getpid():
+        # A forked child must not reuse its parent's loop or sockets.
+        _sender = _Sender()
+    return _sender.send_all(requests)
 
 
 def close() -> None:
-    """Close this process's connection pool and stop its event loop."""
+    """Close this process's connection pool."""
     global _sender
     if _sender is not None and _sender.pid == os.getpid():
         _sender.close()

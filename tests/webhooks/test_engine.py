@@ -375,7 +375,7 @@ def test_deliveries_behind_a_retrying_one_are_deferred_then_released(
     assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {"succeeded"}
 
 
-def test_pipelined_batches_keep_each_resource_in_order_and_leave_nothing_behind(
+def test_small_batches_keep_each_resource_in_order_and_leave_nothing_behind(
     workspace, receiver, allow_private_urls
 ):
     # Given several events on each of a few resources, and batches smaller than what is due
@@ -389,7 +389,7 @@ def test_pipelined_batches_keep_each_resource_in_order_and_leave_nothing_behind(
                 sequence=sequence,
             )
 
-    # When one dispatch runs, claiming the next batch while the previous one is on the wire
+    # When one dispatch runs
     report = engine.deliveries_dispatch(batch_size=3)
 
     # Then every delivery went out once, in this one run, each resource's in event order

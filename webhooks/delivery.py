@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from . import transport
 from .models import UNFINISHED_STATUSES, WebhookDelivery, WebhookEndpoint, WebhookEvent
-from .outcomes import attempts_write, outcomes_write
+from .outcomes import attempts_write, outcome_commit_relaxed, outcomes_write
 from .signing import SecretUnavailable, decrypt_secret, sign
 
 logger = logging.getLogger(__name__)
@@ -185,10 +185,12 @@ def _header(headers: dict[str, str], name: str) -> str | None:
 
 
 def _apply_result(
-    delivery: Claim, request: transport.Request, result: transport.Result
+    delivery: Claim, request: transport.Request, result: transport.Result, now: datetime
 ) -> dict[str, Any]:
-    """Move `delivery` to its next state after one attempt; return the attempt record."""
-    now = timezone.now()
+    """Move `delivery` to its next state after one attempt; return the attempt record.
+
+    The record has no request body: it is the event's, which `attempts_write` copies.
+    """
     delivery.attempt_count += 1
     delivery.first_attempted_at = delivery.first_attempted_at or now
     delivery.locked_until = None
@@ -235,7 +237,6 @@ def _apply_result(
     return dict(
         delivery_id=delivery.id,
         request_headers=request.headers,
-        request_body=request.body.decode(),
         response_status_code=code,
         response_headers=result.headers,
         response_body=result.body,
@@ -269,11 +270,14 @@ def deliveries_send(*, deliveries: list[Claim]) -> None:
             continue
         sendable.append(delivery)
     results = transport.send_all(requests=requests) if requests else []
+    # One clock reading for the batch: its requests went out together.
+    now = timezone.now()
     attempts = [
-        _apply_result(delivery, request, result)
+        _apply_result(delivery, request, result, now)
         for delivery, request, result in zip(sendable, requests, results, strict=True)
     ]
     with transaction.atomic():
+        outcome_commit_relaxed()
         outcomes_write(deliveries=deliveries)
         if attempts:
             attempts_write(attempts=attempts)

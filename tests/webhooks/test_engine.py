@@ -392,3 +392,32 @@ def test_deliveries_behind_a_retrying_one_are_deferred_then_released(
     WebhookDelivery.objects.filter(id=retrying.id).update(next_attempt_at=retrying.created_at)
     engine.deliveries_dispatch()
     assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {"succeeded"}
+
+
+def test_small_batches_keep_each_resource_in_order_and_leave_nothing_behind(
+    workspace, receiver, allow_private_urls
+):
+    # Given several events on each of a few resources, and batches smaller than what is due
+    endpoint_create(workspace=workspace, url=receiver.url(), event_types=["ticket.status_changed"])
+    for sequence in range(4):
+        for resource in range(5):
+            emit_committed(
+                workspace=workspace,
+                event_type="ticket.status_changed",
+                resource_id=resource,
+                sequence=sequence,
+            )
+
+    # When one dispatch runs
+    report = engine.deliveries_dispatch(batch_size=3)
+
+    # Then every delivery went out once, in this one run, each resource's in event order
+    assert report.deliveries == 20
+    assert WebhookDelivery.objects.filter(status="succeeded").count() == 20
+    received = receiver.received()
+    assert len(received) == 20
+    for resource in range(5):
+        sequences = [
+            r.json["data"]["sequence"] for r in received if r.json["data"]["id"] == resource
+        ]
+        assert sequences == [0, 1, 2, 3]

@@ -28,9 +28,7 @@ def deliveries_for_log(
 ) -> QuerySet[WebhookDelivery]:
     """Return the workspace's deliveries matching the filters, newest first."""
     deliveries = (
-        WebhookDelivery.objects.filter(workspace=workspace)
-        .select_related("event")
-        .order_by("-id")
+        WebhookDelivery.objects.filter(workspace=workspace).select_related("event").order_by("-id")
     )
     if status:
         deliveries = deliveries.filter(status=status)

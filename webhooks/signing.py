@@ -30,11 +30,6 @@ def mask_secret(*, secret: str) -> str:
     return f"{SECRET_PREFIX}…{secret[-4:]}"
 
 
-def sign(*, secret: str, body: bytes) -> str:
-    """Return base64(HMAC-SHA256(secret, body)), the X-Omniflow-Signature value."""
-    return body_signature(secret=secret, body=body)
-
-
-def verify(*, secret: str, body: bytes, signature: str) -> bool:
-    """Tell whether `signature` is the signature of `body` under `secret`."""
-    return body_signature_valid(secret=secret, body=body, signature=signature)
+# The engine's names for the shared body signature (omniflow.crypto).
+sign = body_signature
+verify = body_signature_valid

@@ -1,8 +1,7 @@
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,15 +13,6 @@ from ..events import CATALOGUE
 from ..models import WebhookDelivery
 from ..payloads import example_body
 from . import serializers as s
-
-
-def _service_call(function, **kwargs):
-    """Call a service, turning its model validation errors into API validation errors."""
-    try:
-        return function(**kwargs)
-    except DjangoValidationError as exc:
-        raise ValidationError(exc.message_dict) from exc
-
 
 ENDPOINTS_TAG = ["Webhook endpoints"]
 DELIVERIES_TAG = ["Webhook deliveries"]
@@ -57,9 +47,7 @@ class EndpointListView(WebhooksView, GenericAPIView):
     def post(self, request):
         data = s.EndpointInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        endpoint = _service_call(
-            services.endpoint_create, workspace=request.auth.workspace, **data.validated_data
-        )
+        endpoint = services.endpoint_create(workspace=request.auth.workspace, **data.validated_data)
         return Response(s.EndpointSerializer(endpoint).data, status=status.HTTP_201_CREATED)
 
 
@@ -93,7 +81,7 @@ class EndpointDetailView(EndpointView):
         endpoint = self._endpoint(request, endpoint_id)
         data = s.EndpointInputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        endpoint = _service_call(services.endpoint_update, endpoint=endpoint, **data.validated_data)
+        endpoint = services.endpoint_update(endpoint=endpoint, **data.validated_data)
         return Response(s.EndpointSerializer(endpoint).data)
 
     @extend_schema(

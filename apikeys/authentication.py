@@ -7,7 +7,12 @@ from django.utils import timezone
 from rest_framework import authentication, exceptions
 
 from .models import ApiKey
-from .selectors import api_key_cache_keys, api_key_for_plaintext
+from .selectors import (
+    api_key_cache_keys,
+    api_key_for_plaintext,
+    api_key_forget_remembered,
+    api_key_remembered,
+)
 from .throttling import (
     key_usage_count,
     unauthenticated_block,
@@ -43,11 +48,26 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         credentials = credentials.strip()
         if not credentials or " " in credentials:
             raise self._failure(request, "Malformed Authorization header.")
+        django_request = request._request
+        remembered = api_key_remembered(plaintext=credentials)
+        if remembered is not None:
+            # A key this process knows: one round trip checks it is still current and counts
+            # the request, or finds it changed and counts nothing (then read it afresh below).
+            api_key, generation = remembered
+            counted = key_usage_count(
+                request=django_request, api_key=api_key, generation=generation
+            )
+            if counted.blocked is not None:
+                raise unauthenticated_throttled(counted.blocked)
+            if not counted.stale:
+                _touch_last_used(api_key)
+                return (ApiKeyUser(api_key), api_key)
+            api_key_forget_remembered(prefix=api_key.prefix)
         # One round trip reads the key's cached row and whether this client IP is blocked: a
         # client that has used up its failures must not learn whether a further guess is right.
-        block_key = unauthenticated_block_cache_key(request=request._request)
+        block_key = unauthenticated_block_cache_key(request=django_request)
         cached = cache.get_many([block_key, *api_key_cache_keys(plaintext=credentials)])
-        blocked = unauthenticated_block(request=request._request, marker=cached.get(block_key))
+        blocked = unauthenticated_block(request=django_request, marker=cached.get(block_key))
         if blocked is not None:
             raise unauthenticated_throttled(blocked)
         api_key = api_key_for_plaintext(plaintext=credentials, cached=cached)
@@ -57,7 +77,9 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             raise self._failure(request, "This API key has been revoked.")
         if api_key.is_expired:
             raise self._failure(request, "This API key has expired.")
-        key_usage_count(request=request._request, api_key=api_key)
+        counted = key_usage_count(request=django_request, api_key=api_key)
+        if counted.blocked is not None:  # blocked since the read above
+            raise unauthenticated_throttled(counted.blocked)
         _touch_last_used(api_key)
         return (ApiKeyUser(api_key), api_key)
 

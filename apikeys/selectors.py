@@ -7,6 +7,12 @@ lookup reads the row and the generation in one round trip (MGET), so every proce
 an older row on the very next request. Tagging, rather than only deleting the entry, also covers
 the race where a request read the row just before the commit and writes it back just after: its
 entry carries the old generation and is ignored. The TTL only bounds memory, not staleness.
+
+Each process also remembers the keys it has verified, with the generation it read them at
+(`api_key_remembered`), so a known key costs no read of its row at all: the request's one
+round trip to Redis, which counts it against its limits (apikeys.throttling), compares that
+generation with the current one first and counts nothing if it moved, and the request then
+takes the path above. A change to a key still takes effect on the very next request.
 """
 
 from typing import Any
@@ -21,23 +27,29 @@ from .models import ApiKey, ApiKeyAuditEntry
 
 LOOKUP_CACHE_SECONDS = 300
 RECENT_ACTIVITY_LIMIT = 20
+REMEMBERED_KEYS_MAX = 10_000
+
+# Display prefix -> (generation, active ApiKey) of keys this process has verified.
+_remembered: dict[str, tuple[int, ApiKey]] = {}
 
 
 def _row_cache_key(prefix: str) -> str:
     return f"apikey:row:{prefix}"  # (generation, ApiKey or None)
 
 
-def _generation_cache_key(prefix: str) -> str:
+def api_key_generation_cache_key(*, prefix: str) -> str:
+    """Return the cache key of the counter every change to the key bumps."""
     return f"apikey:generation:{prefix}"
 
 
 def api_key_cache_forget(*, prefix: str) -> None:
     """Make every process read a key's row afresh on its next request."""
-    generation_key = _generation_cache_key(prefix)
+    generation_key = api_key_generation_cache_key(prefix=prefix)
     # No expiry: a generation that vanished would read as 0 and could match an old entry.
     cache.add(generation_key, 0, timeout=None)
     cache.incr(generation_key)
     cache.delete(_row_cache_key(prefix))
+    _remembered.pop(prefix, None)
 
 
 def api_key_cache_keys(*, plaintext: str) -> list[str]:
@@ -49,7 +61,7 @@ def api_key_cache_keys(*, plaintext: str) -> list[str]:
     if not tokens.is_well_formed(plaintext):
         return []
     prefix = tokens.display_prefix(plaintext)
-    return [_row_cache_key(prefix), _generation_cache_key(prefix)]
+    return [_row_cache_key(prefix), api_key_generation_cache_key(prefix=prefix)]
 
 
 def api_key_for_plaintext(*, plaintext: str, cached: dict[str, Any] | None = None) -> ApiKey | None:
@@ -57,7 +69,7 @@ def api_key_for_plaintext(*, plaintext: str, cached: dict[str, Any] | None = Non
     if not tokens.is_well_formed(plaintext):
         return None
     prefix = tokens.display_prefix(plaintext)
-    row_key, generation_key = _row_cache_key(prefix), _generation_cache_key(prefix)
+    row_key, generation_key = _row_cache_key(prefix), api_key_generation_cache_key(prefix=prefix)
     if cached is None:
         cached = cache.get_many([row_key, generation_key])
     generation = cached.get(generation_key, 0)
@@ -71,7 +83,36 @@ def api_key_for_plaintext(*, plaintext: str, cached: dict[str, Any] | None = Non
         cache.set(row_key, (generation, api_key), LOOKUP_CACHE_SECONDS)
     if api_key is None or not tokens.keys_match(plaintext, api_key.key_hash):
         return None
+    if api_key.is_active:
+        if len(_remembered) >= REMEMBERED_KEYS_MAX:
+            _remembered.clear()  # rare, and one atomic step under threads
+        _remembered[prefix] = (generation, api_key)
     return api_key
+
+
+def api_key_remembered(*, plaintext: str) -> tuple[ApiKey, int] | None:
+    """Return an active key this process verified before, and the generation it read it at.
+
+    The caller must check that generation against the shared cache's before trusting the row
+    (apikeys.throttling counts the request only if it is current); `api_key_forget_remembered`
+    when it is not.
+    """
+    entry = _remembered.get(tokens.display_prefix(plaintext))
+    if entry is None:
+        return None
+    generation, api_key = entry
+    # Expiry needs no change to the key, so the generation does not tell it.
+    if api_key.is_expired or not tokens.keys_match(plaintext, api_key.key_hash):
+        return None
+    return api_key, generation
+
+
+def api_key_forget_remembered(*, prefix: str | None = None) -> None:
+    """Forget a remembered key (every key when no prefix is given)."""
+    if prefix is None:
+        _remembered.clear()
+    else:
+        _remembered.pop(prefix, None)
 
 
 def api_keys_for_workspace(*, workspace: Workspace) -> QuerySet[ApiKey]:

@@ -14,7 +14,8 @@ the time added to a lone request, from one-connection runs (target: under 2 ms).
 Needs `wrk` (Debian/Ubuntu: `apt-get install wrk`; macOS: `brew install wrk`).
 
 Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/omniflow_keys_bench),
-BENCH_REDIS_URL (default redis://127.0.0.1:6379/7), BENCH_WORKERS (gunicorn workers, 2),
+BENCH_REDIS_URL (default redis://127.0.0.1:6379/7), BENCH_WORKERS (gunicorn workers, 3 as in the
+Dockerfile: a sync worker waiting on Redis leaves its core to another),
 BENCH_CONNECTIONS (wrk connections, 8), BENCH_SECONDS (per run, 10), BENCH_ROUNDS (2),
 BENCH_WORKER_CLASS (gunicorn's, `sync` as in the Dockerfile: one connection per request;
 `gthread` keeps wrk's connections alive), BENCH_THREADS (per gthread worker, 4).
@@ -132,7 +133,7 @@ def main() -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: apt-get install wrk (Debian/Ubuntu), brew install wrk.")
     env = _env()
-    workers = int(os.environ.get("BENCH_WORKERS", "2"))
+    workers = int(os.environ.get("BENCH_WORKERS", "3"))
     connections = int(os.environ.get("BENCH_CONNECTIONS", "8"))
     seconds = int(os.environ.get("BENCH_SECONDS", "10"))
     rounds = int(os.environ.get("BENCH_ROUNDS", "2"))

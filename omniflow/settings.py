@@ -212,6 +212,7 @@ OMNIFLOW_API_UNAUTHENTICATED_RATE = env.str("OMNIFLOW_API_UNAUTHENTICATED_RATE",
 # django-ratelimit's settings at their defaults, spelled out because it reads them on every
 # counted request and a setting that is absent costs a failed lookup each time.
 RATELIMIT_ENABLE = True
+# The default: a key's counters are counted in one script with its cached row's generation.
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_FAIL_OPEN = False
 RATELIMIT_CACHE_PREFIX = "rl:"

@@ -4,15 +4,20 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from apikeys.selectors import api_key_forget_remembered
+
 from tests.factories import TEST_PASSWORD, MembershipFactory, WorkspaceFactory, make_api_key
 
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    """Each test starts with empty rate-limit counters and key-lookup cache (Redis db of tests)."""
+    """Each test starts with empty rate-limit counters and key-lookup caches (Redis db of tests,
+    and the keys this process remembers)."""
     cache.clear()
+    api_key_forget_remembered()
     yield
     cache.clear()
+    api_key_forget_remembered()
 
 
 @pytest.fixture

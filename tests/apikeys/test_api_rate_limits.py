@@ -2,12 +2,14 @@ import datetime as dt
 import threading
 
 import pytest
-from django.test import override_settings
-from django_ratelimit.core import _get_window
+from django.core.cache import cache
+from django.test import RequestFactory, override_settings
+from django_ratelimit.core import _get_window, get_usage
 from rest_framework.test import APIClient
 
 from apikeys import tokens
-from apikeys.services import api_key_revoke
+from apikeys.services import api_key_revoke, api_key_update
+from apikeys.throttling import KEY_GROUP
 from tests.apikeys.urls import PROBE_PATH
 from tests.factories import make_api_key
 
@@ -232,3 +234,82 @@ def test_views_that_need_no_key_are_not_counted_per_ip(db, time_machine):
 
     assert schema_statuses == [200, 200, 200]
     assert _send(_client(), 3) == [401, 401, 429]
+
+
+def test_limit_change_is_effective_on_the_next_request(
+    workspace, time_machine, django_capture_on_commit_callbacks
+):
+    api_key, plaintext = make_api_key(workspace, tier="custom", custom_rate="5/m")
+    client = _client(plaintext)
+    _freeze_at_window_start(time_machine, value=str(api_key.pk), period=60)
+    assert _send(client, 5) == [200] * 5  # the key is now known to this process
+    _assert_429(client.get(PROBE_PATH))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        api_key_update(
+            api_key=api_key,
+            name="raised",
+            scopes=None,
+            tier="custom",
+            custom_rate="50/m",
+            actor=None,
+        )
+    response = client.get(PROBE_PATH)
+
+    assert response.status_code == 200
+    assert response["RateLimit-Limit"] == "50"
+
+
+def test_key_requests_count_in_django_ratelimits_own_counters(workspace, time_machine):
+    # One script counts a key's request, but in the counters get_usage reads and writes.
+    api_key, plaintext = make_api_key(workspace, tier="burstable")
+    _freeze_at_window_start(time_machine, value=str(api_key.pk), period=60)
+    assert _send(_client(plaintext), 7) == [200] * 7
+
+    for rate in ("120/m", "1000/h"):
+        usage = get_usage(
+            RequestFactory().get("/"),
+            group=KEY_GROUP,
+            key=lambda _group, _request: str(api_key.pk),
+            rate=rate,
+        )
+        assert usage["count"] == 7
+
+
+def test_a_known_keys_request_costs_one_redis_command_and_no_query(
+    workspace, django_assert_num_queries
+):
+    api_key, plaintext = make_api_key(workspace, tier="burstable")
+    client = _client(plaintext)
+    assert _send(client, 2) == [200, 200]  # looked up, last use recorded
+    redis_client = cache._cache.get_client()
+
+    before = redis_client.info("commandstats")
+    with django_assert_num_queries(0):
+        response = client.get(PROBE_PATH)
+    after = redis_client.info("commandstats")
+
+    assert response.status_code == 200
+    calls = {
+        name: stats["calls"] - before.get(name, {"calls": 0})["calls"]
+        for name, stats in after.items()
+    }
+    # One round trip: EVALSHA, whose script reads the key's generation and the IP's block
+    # marker and counts both windows (Redis counts a script's own commands too). INFO itself
+    # is counted once, by the second call.
+    assert {name: count for name, count in calls.items() if count and name != "cmdstat_info"} == {
+        "cmdstat_evalsha": 1,
+        "cmdstat_get": 2,
+        "cmdstat_incr": 2,
+    }
+
+
+@override_settings(CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}})
+def test_limits_hold_on_the_embedded_defaults_local_memory_cache(workspace, time_machine):
+    api_key, plaintext = make_api_key(workspace, tier="custom", custom_rate="3/m")
+    client = _client(plaintext)
+    _freeze_at_window_start(time_machine, value=str(api_key.pk), period=60)
+
+    assert _send(client, 3) == [200] * 3
+    retry_after = _assert_429(client.get(PROBE_PATH))
+    _assert_retry_after_is_exact(time_machine, client, retry_after)

@@ -86,7 +86,7 @@ def test_a_row_cached_just_before_a_change_is_not_served_after_it(
 ):
     api_key, plaintext = make_api_key(workspace)
     # A request reads the generation and the row just before the revocation commits…
-    generation_before = cache.get(selectors._generation_cache_key(api_key.prefix), 0)
+    generation_before = cache.get(selectors.api_key_generation_cache_key(prefix=api_key.prefix), 0)
     stale_row = ApiKey.objects.select_related("workspace").get(pk=api_key.pk)
     with django_capture_on_commit_callbacks(execute=True):
         api_key_revoke(api_key=api_key, actor=None)

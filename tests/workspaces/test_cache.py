@@ -52,3 +52,39 @@ def test_one_client_serves_every_call():
     client = cache._cache.get_client()
 
     assert cache._cache.get_client("any", write=True) is client
+
+
+_ECHO_SCRIPT = "return {KEYS[1], ARGV[1], redis.call('INCR', KEYS[1])}"
+
+
+def test_run_script_prefixes_keys_and_returns_the_raw_reply():
+    reply = cache.run_script(_ECHO_SCRIPT, keys=["cache-test:script"], args=["x"])
+
+    assert reply == [cache.make_key("cache-test:script").encode(), b"x", 1]
+    assert cache.get("cache-test:script") == 1
+    cache.set("cache-test:pickled", ("a", 1))
+    raw = cache._cache.get_client().get(cache.make_key("cache-test:pickled"))
+    assert cache.decode(raw) == ("a", 1)
+
+
+def test_run_script_sends_the_script_again_after_redis_forgot_it():
+    cache.run_script(_ECHO_SCRIPT, keys=["cache-test:script"], args=["x"])
+    cache._cache.get_client().script_flush()  # as a restarted Redis has
+
+    reply = cache.run_script(_ECHO_SCRIPT, keys=["cache-test:script"], args=["x"])
+
+    assert reply[2] == 2
+
+
+def test_run_script_reconnects_after_the_server_closed_its_connection():
+    cache.run_script(_ECHO_SCRIPT, keys=["cache-test:script"], args=["x"])
+    client = cache._cache.get_client()
+    # Close the connections of the tests' database server-side, as a Redis restart does.
+    db = client.connection_pool.connection_kwargs.get("db", 0)
+    for entry in client.client_list():
+        if int(entry["db"]) == db:
+            client.client_kill_filter(_id=entry["id"])
+
+    reply = cache.run_script(_ECHO_SCRIPT, keys=["cache-test:script"], args=["x"])
+
+    assert reply[2] == 2

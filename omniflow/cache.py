@@ -14,18 +14,22 @@ to; this one differs in four ways and behaves the same otherwise:
 - `run_script` runs a Lua script on cache keys in one atomic round trip, for callers whose
   several reads and writes per request would otherwise cost a round trip each (the API's
   per-request rate-limit counting, see apikeys.throttling). It writes EVALSHA straight to a
-  pooled connection: redis-py's command path (retry wrapper, observability hooks, response
-  callbacks) costs more CPU than the round trip itself. The pool still replaces connections
-  the server closed, and a script Redis no longer knows (restart, SCRIPT FLUSH) is sent again.
+  connection each thread keeps: redis-py's command path (retry wrapper, observability hooks,
+  response callbacks) and the pool's checks on every checkout cost more CPU than the round trip
+  itself. A connection the server closed is reopened and the script sent once more, and a
+  script Redis no longer knows (restart, SCRIPT FLUSH) is sent in full.
 - Keys are not checked for memcached's limits (250 characters, no spaces or control
   characters): Redis has neither, and the check ran on every key of every call. The local-memory
   cache of the embedded default still warns.
 """
 
 import hashlib
+import os
+import threading
 
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient as DjangoRedisCacheClient
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError
 
 # Returns nil (None in Python) for a missing key rather than creating it as INCRBY would.
@@ -44,6 +48,7 @@ class ReusingRedisCacheClient(DjangoRedisCacheClient):
         super().__init__(servers, **options)
         self._clients = {}
         self._script_shas = {}
+        self._script_connections = threading.local()
 
     def get_client(self, key=None, *, write=False):
         index = self._get_connection_pool_index(write)
@@ -63,20 +68,31 @@ class ReusingRedisCacheClient(DjangoRedisCacheClient):
         sha = self._script_shas.get(source)
         if sha is None:
             sha = self._script_shas[source] = hashlib.sha1(source.encode()).hexdigest()
-        pool = self.get_client(write=True).connection_pool
-        # The pool checks the connection on the way out (reconnecting one the server closed)
-        # and the connection disconnects itself on any I/O error.
-        connection = pool.get_connection()
+        connection = self._script_connection()
         try:
-            connection.send_command("EVALSHA", sha, len(keys), *keys, *args)
-            try:
-                return connection.read_response()
-            except NoScriptError:
-                # EVAL runs it and caches it in Redis for the EVALSHA of later calls.
-                connection.send_command("EVAL", source, len(keys), *keys, *args)
-                return connection.read_response()
-        finally:
-            pool.release(connection)
+            return self._evalsha(connection, sha, source, keys, args)
+        except RedisConnectionError:
+            # The server closed the connection (a restart, an idle timeout): the command never
+            # ran, so it is safe to send once more; the connection has reset itself and
+            # reconnects on send. A timeout is not retried: the script may have run.
+            return self._evalsha(connection, sha, source, keys, args)
+
+    def _script_connection(self):
+        held = self._script_connections
+        if getattr(held, "pid", None) != os.getpid():  # first use, or a forked child
+            held.connection = self.get_client(write=True).connection_pool.make_connection()
+            held.pid = os.getpid()
+        return held.connection
+
+    @staticmethod
+    def _evalsha(connection, sha, source, keys, args):
+        connection.send_command("EVALSHA", sha, len(keys), *keys, *args)
+        try:
+            return connection.read_response()
+        except NoScriptError:
+            # EVAL runs it and caches it in Redis for the EVALSHA of later calls.
+            connection.send_command("EVAL", source, len(keys), *keys, *args)
+            return connection.read_response()
 
 
 class RedisCache(DjangoRedisCache):

@@ -230,6 +230,8 @@ OMNIFLOW_WEBHOOK_ALLOW_PRIVATE_URLS = env.bool("OMNIFLOW_WEBHOOK_ALLOW_PRIVATE_U
 OMNIFLOW_WEBHOOK_LEASE_MARGIN_SECONDS = env.float(
     "OMNIFLOW_WEBHOOK_LEASE_MARGIN_SECONDS", default=30.0
 )
+# Requests a worker process has in flight at once, each on its own kept-alive connection.
+OMNIFLOW_WEBHOOK_CONCURRENCY = env.int("OMNIFLOW_WEBHOOK_CONCURRENCY", default=64)
 # How often the sweeper looks for due deliveries no nudge picked up (retries, crashed workers).
 OMNIFLOW_WEBHOOK_SWEEP_SECONDS = env.float("OMNIFLOW_WEBHOOK_SWEEP_SECONDS", default=5.0)
 CELERY_BEAT_SCHEDULE = {

@@ -93,7 +93,13 @@ def _defer_and_release_successors(cursor, deliveries: Sequence["Claim"]) -> None
     table = WebhookDelivery._meta.db_table
     Status = WebhookDelivery.Status
     retrying = [d.id for d in deliveries if d.status == Status.RETRYING]
-    finished = [d.id for d in deliveries if d.status in (Status.SUCCEEDED, Status.FAILED)]
+    # Only a delivery that has been retrying deferred its successors: one that succeeded at its
+    # first attempt (most of them) has nothing to release. Failures are few: all released.
+    finished = [
+        d.id
+        for d in deliveries
+        if d.status == Status.FAILED or (d.status == Status.SUCCEEDED and d.attempt_count > 1)
+    ]
     if retrying:
         window = float(settings.OMNIFLOW_WEBHOOK_RETRY_WINDOW_SECONDS)
         cursor.execute(

@@ -10,7 +10,12 @@ from django.db import transaction
 from tests.webhooks.helpers import emit_committed
 from webhooks import delivery as engine
 from webhooks.events import UnknownEventType, emit
-from webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
+from webhooks.models import (
+    WebhookDelivery,
+    WebhookDeliveryAttempt,
+    WebhookEndpoint,
+    WebhookEvent,
+)
 from webhooks.services import (
     deliveries_replay_failed,
     delivery_replay,
@@ -421,3 +426,28 @@ def test_small_batches_keep_each_resource_in_order_and_leave_nothing_behind(
             r.json["data"]["sequence"] for r in received if r.json["data"]["id"] == resource
         ]
         assert sequences == [0, 1, 2, 3]
+
+
+def test_a_batch_starts_no_request_that_could_outlast_its_lease(
+    workspace, receiver, allow_private_urls, settings
+):
+    # Two requests in flight at a time, each answered in 0.4 s, and a lease that leaves about
+    # 0.3 s to start requests that must still finish (time out) before it ends.
+    settings.OMNIFLOW_WEBHOOK_CONCURRENCY = 2
+    settings.OMNIFLOW_WEBHOOK_TIMEOUT_SECONDS = 0.5
+    settings.OMNIFLOW_WEBHOOK_LEASE_MARGIN_SECONDS = 0.6
+    receiver.delay_seconds = 0.4
+    endpoint_create(workspace=workspace, url=receiver.url(), event_types=["ticket.created"])
+    for resource in range(6):
+        emit_committed(workspace=workspace, event_type="ticket.created", resource_id=resource)
+
+    engine.deliveries_send(deliveries=engine.deliveries_claim())
+
+    # The first two went; the rest are back in the queue as they were, due at once.
+    assert len(receiver.received()) == 2
+    assert WebhookDelivery.objects.filter(status="succeeded").count() == 2
+    unsent = WebhookDelivery.objects.filter(status="pending")
+    assert unsent.count() == 4
+    assert {(d.attempt_count, d.locked_until) for d in unsent} == {(0, None)}
+    assert not WebhookDeliveryAttempt.objects.filter(delivery__in=unsent).exists()
+    assert {c.id for c in engine.deliveries_claim()} == {d.id for d in unsent}

@@ -41,6 +41,18 @@ return nil
 """
 
 
+# Forks of this process so far: a connection made before a fork belongs to the parent.
+_forks = 0
+
+
+def _count_fork() -> None:
+    global _forks
+    _forks += 1
+
+
+os.register_at_fork(after_in_child=_count_fork)
+
+
 class ReusingRedisCacheClient(DjangoRedisCacheClient):
     """Django's Redis client with clients made once per pool and a one-round-trip `incr`."""
 
@@ -79,9 +91,11 @@ class ReusingRedisCacheClient(DjangoRedisCacheClient):
 
     def _script_connection(self):
         held = self._script_connections
-        if getattr(held, "pid", None) != os.getpid():  # first use, or a forked child
+        # A forked child must not share its parent's socket. Compared with a count of forks
+        # rather than os.getpid(), a system call, on every API request.
+        if getattr(held, "forks", None) != _forks:
             held.connection = self.get_client(write=True).connection_pool.make_connection()
-            held.pid = os.getpid()
+            held.forks = _forks
         return held.connection
 
     @staticmethod

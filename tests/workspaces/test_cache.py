@@ -1,5 +1,6 @@
 """The project's Redis cache backend (omniflow.cache) keeps Django's cache contract."""
 
+import os
 import threading
 
 from django.core.cache import cache, caches
@@ -88,3 +89,24 @@ def test_run_script_reconnects_after_the_server_closed_its_connection():
     reply = cache.run_script(_ECHO_SCRIPT, keys=["cache-test:script"], args=["x"])
 
     assert reply[2] == 2
+
+
+def test_run_script_in_a_forked_child_uses_a_connection_of_its_own():
+    cache.run_script(_ECHO_SCRIPT, keys=["cache-test:script"], args=["x"])
+    parents = cache._cache._script_connection()
+    read_end, write_end = os.pipe()
+
+    pid = os.fork()
+    if pid == 0:  # the child: must not write on its parent's socket
+        try:
+            reply = cache.run_script(_ECHO_SCRIPT, keys=["cache-test:script"], args=["x"])
+            own = cache._cache._script_connection() is not parents
+            os.write(write_end, f"{reply[2]} {own}".encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    os.waitpid(pid, 0)
+    answer = os.read(read_end, 100).decode()
+
+    assert answer == "2 True"
+    assert cache.run_script(_ECHO_SCRIPT, keys=["cache-test:script"], args=["x"])[2] == 3

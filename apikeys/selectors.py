@@ -15,6 +15,7 @@ generation with the current one first and counts nothing if it moved, and the re
 takes the path above. A change to a key still takes effect on the very next request.
 """
 
+import secrets
 from typing import Any
 
 from django.core.cache import cache
@@ -26,6 +27,7 @@ from . import tokens
 from .models import ApiKey, ApiKeyAuditEntry
 
 LOOKUP_CACHE_SECONDS = 300
+GENERATION_SECONDS = 86400
 RECENT_ACTIVITY_LIMIT = 20
 REMEMBERED_KEYS_MAX = 10_000
 
@@ -42,11 +44,17 @@ def api_key_generation_cache_key(*, prefix: str) -> str:
     return f"apikey:generation:{prefix}"
 
 
+def _generation_start() -> int:
+    # A generation starts at a random value, not 0: one that vanished (expired, or lost with
+    # Redis's data) must not start again where an older one stood, or a row cached or
+    # remembered at that older generation could pass for current. So it may expire, too.
+    return secrets.randbelow(2**62) + 1
+
+
 def api_key_cache_forget(*, prefix: str) -> None:
     """Make every process read a key's row afresh on its next request."""
     generation_key = api_key_generation_cache_key(prefix=prefix)
-    # No expiry: a generation that vanished would read as 0 and could match an old entry.
-    cache.add(generation_key, 0, timeout=None)
+    cache.add(generation_key, _generation_start(), GENERATION_SECONDS)
     cache.incr(generation_key)
     cache.delete(_row_cache_key(prefix))
     _remembered.pop(prefix, None)
@@ -72,7 +80,10 @@ def api_key_for_plaintext(*, plaintext: str, cached: dict[str, Any] | None = Non
     row_key, generation_key = _row_cache_key(prefix), api_key_generation_cache_key(prefix=prefix)
     if cached is None:
         cached = cache.get_many([row_key, generation_key])
-    generation = cached.get(generation_key, 0)
+    generation = cached.get(generation_key)
+    if generation is None:
+        cache.add(generation_key, _generation_start(), GENERATION_SECONDS)
+        generation = cache.get(generation_key)
     entry = cached.get(row_key)
     if entry is not None and entry[0] == generation:
         api_key = entry[1]

@@ -147,7 +147,7 @@ class KeyCount:
 # {1, marker} if the IP has a block marker, and otherwise {2, count, …}, counting as
 # django-ratelimit does (INCR; a new counter expires after its window).
 _KEY_COUNT_SCRIPT = """
-if ARGV[1] ~= '' and (redis.call('GET', KEYS[1]) or '0') ~= ARGV[1] then
+if ARGV[1] ~= '' and redis.call('GET', KEYS[1]) ~= ARGV[1] then
     return {0}
 end
 if ARGV[2] == '1' then
@@ -266,7 +266,7 @@ def _count(
         if reply[0] == 1:
             return ratelimit_cache.decode(reply[1]), []
         return None, reply[1:]
-    if generation is not None and ratelimit_cache.get(generation_key, 0) != generation:
+    if generation is not None and ratelimit_cache.get(generation_key) != generation:
         return None
     marker = ratelimit_cache.get(block_key) if check_block else None
     if marker is not None:

@@ -220,7 +220,9 @@ def send_all(*, requests: list[Request], start_within: float) -> list[Result]:
     """
     global _sender
     concurrency = int(settings.OMNIFLOW_WEBHOOK_CONCURRENCY)
-    if _sender is None or _sender.pid != os.getpid() or _sender.concurrency != concurrency:
+    if _sender is not None and _sender.pid == os.getpid() and _sender.concurrency != concurrency:
+        close()  # the setting changed (tests do): a pool of the new size
+    if _sender is None or _sender.pid != os.getpid():
         # A forked child must not reuse its parent's loop or sockets.
         _sender = _Sender(concurrency)
     return _sender.send_all(requests, start_within)

@@ -1,8 +1,10 @@
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from apikeys import tokens
+from apikeys import selectors, tokens
+from apikeys.models import ApiKey
 from apikeys.services import api_key_revoke, api_key_update
 from tests.apikeys.urls import PROBE_PATH
 from tests.factories import make_api_key
@@ -198,3 +200,19 @@ def test_403_names_the_scope_needed(workspace, scopes, method, needed):
     body = response.json()
     assert body["type"] == "permission_denied"
     assert f"'{needed}'" in body["detail"]
+
+
+def test_a_key_remembered_before_redis_lost_its_data_is_read_afresh(api_client, api_key):
+    key = api_key[0]
+    generation_key = selectors.api_key_generation_cache_key(prefix=key.prefix)
+    assert api_client.get(PROBE_PATH).status_code == 200  # this process now remembers the key
+    remembered_at = cache.get(generation_key)
+
+    # Given Redis lost its data (a restart) along with the bump of a change made meanwhile,
+    ApiKey.objects.filter(pk=key.pk).update(revoked_at=timezone.now())
+    cache.clear()
+    response = api_client.get(PROBE_PATH)
+
+    # then the generation starts again elsewhere, so the remembered row is not trusted.
+    _assert_401(response, "authentication_failed")
+    assert cache.get(generation_key) not in (None, remembered_at)

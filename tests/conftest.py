@@ -5,7 +5,6 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from apikeys.selectors import api_key_forget_remembered
-
 from tests.factories import TEST_PASSWORD, MembershipFactory, WorkspaceFactory, make_api_key
 
 

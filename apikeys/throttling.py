@@ -107,6 +107,12 @@ class RateUsage:
         }
 
 
+def _reset_seconds(*, time_left: int) -> int:
+    # django-ratelimit's `time_left` (window end minus now) is 0 in the window's last second:
+    # the next window starts a second later.
+    return max(time_left, 0) + 1
+
+
 def _usage(
     request: HttpRequest, *, group: str, value: str, rates: Iterable[Rate]
 ) -> RateUsage | None:
@@ -118,14 +124,12 @@ def _usage(
         )
         if usage is None:  # RATELIMIT_ENABLE = False
             continue
-        # `time_left` is 0 in the window's last second: the next window starts a second later.
-        reset_seconds = max(usage["time_left"], 0) + 1
         windows.append(
             WindowUsage(
                 limit=usage["limit"],
                 period_seconds=rate.period_seconds,
                 count=usage["count"],
-                reset_seconds=reset_seconds,
+                reset_seconds=_reset_seconds(time_left=usage["time_left"]),
                 exceeded=usage["should_limit"],
             )
         )
@@ -213,8 +217,7 @@ def key_usage_count(
                 limit=rate.limit,
                 period_seconds=rate.period_seconds,
                 count=count,
-                # As `_usage` computes it from get_usage's `time_left`.
-                reset_seconds=max(window - now, 0) + 1,
+                reset_seconds=_reset_seconds(time_left=window - now),
                 exceeded=count > rate.limit,
             )
             for (rate, window), count in zip(windows, counts, strict=True)

@@ -85,10 +85,14 @@ _CLAIM_COLUMNS = (
 _NOW = datetime(2000, 1, 1, tzinfo=UTC)
 
 
+def _due_in_order(now: datetime):
+    return _due(now).order_by("next_attempt_at", "id")
+
+
 @lru_cache(maxsize=8)
 def _locking_due_sql_template(limit: int) -> tuple[str, tuple]:
-    due = _due(_NOW).order_by("next_attempt_at", "id")
-    locked = due.values("id").select_for_update(skip_locked=True, of=("self",))[:limit]
+    due = _due_in_order(_NOW).values("id")
+    locked = due.select_for_update(skip_locked=True, of=("self",))[:limit]
     return locked.query.sql_with_params()
 
 
@@ -109,12 +113,11 @@ def deliveries_claim(*, limit: int = BATCH_SIZE) -> list[Claim]:
         seconds=float(settings.OMNIFLOW_WEBHOOK_TIMEOUT_SECONDS)
         + float(settings.OMNIFLOW_WEBHOOK_LEASE_MARGIN_SECONDS)
     )
-    due = _due(now).order_by("next_attempt_at", "id")
     with transaction.atomic():
         if connection.vendor != "postgresql":
             # SQLite (the embedded default, one worker) has no SKIP LOCKED and serialises
             # writers anyway: claim plainly.
-            rows = list(due.select_related("event", "endpoint")[:limit])
+            rows = list(_due_in_order(now).select_related("event", "endpoint")[:limit])
             claims = [
                 Claim(
                     id=d.id,

@@ -10,7 +10,7 @@ from celery import shared_task
 from celery.signals import worker_process_shutdown
 from django.core.cache import cache
 
-from . import transport
+from . import services, transport
 from .delivery import deliveries_dispatch
 
 logger = logging.getLogger(__name__)
@@ -63,3 +63,13 @@ def sweep() -> int:
 @worker_process_shutdown.connect
 def _close_connection_pool(**kwargs) -> None:
     transport.close()
+
+
+@shared_task(name="webhooks.replay_job", ignore_result=True)
+def replay_job(job_id: int) -> int:
+    """Run a bulk replay job to its end; return how many deliveries it replayed."""
+    try:
+        return services.replay_job_run(job_id=job_id).done
+    except Exception as error:
+        services.replay_job_fail(job_id=job_id, error=f"{type(error).__name__}: {error}")
+        raise

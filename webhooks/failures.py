@@ -54,9 +54,7 @@ _REASONS = {
         ),
         FailureReason("redirect", "Redirected", "Redirects are not followed: use the final URL."),
         FailureReason("rate_limited", "Rate limited (429)", "The endpoint asked us to slow down."),
-        FailureReason(
-            "client_error", "Rejected by the endpoint", "A 4xx answer is not retried."
-        ),
+        FailureReason("client_error", "Rejected by the endpoint", "A 4xx answer is not retried."),
         FailureReason("server_error", "Server error", "The endpoint answered with a 5xx."),
         FailureReason(
             "endpoint_disabled", "Endpoint disabled", "Enable the endpoint, then replay."
@@ -107,7 +105,9 @@ def failure_reason(*, error: str, status_code: int | None) -> FailureReason | No
         if status_code == 429:
             return _REASONS["rate_limited"]
         if 400 <= status_code < 500:
-            return replace(_REASONS["client_error"], label=f"Rejected by the endpoint ({status_code})")
+            return replace(
+                _REASONS["client_error"], label=f"Rejected by the endpoint ({status_code})"
+            )
         if status_code >= 500:
             return replace(_REASONS["server_error"], label=f"Server error ({status_code})")
     if not error:

@@ -3,7 +3,7 @@
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import connection
 from django.db.models import Count, Max, OuterRef, QuerySet, Subquery
@@ -208,6 +208,14 @@ class EndpointStats:
     latency_ms: dict[str, int | None]  # attempt durations: p50, p95, p99
 
 
+# The windows an endpoint's statistics are taken over, by the names pages and the API use.
+STATS_WINDOWS = {
+    "1h": timedelta(hours=1),
+    "24h": timedelta(hours=24),
+    "7d": timedelta(days=7),
+    "30d": timedelta(days=30),
+}
+DEFAULT_STATS_WINDOW = "24h"
 LATENCY_PERCENTILES = {"p50": 0.5, "p95": 0.95, "p99": 0.99}
 
 

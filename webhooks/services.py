@@ -232,8 +232,8 @@ def replay_job_create(
     )
     with transaction.atomic():
         matching = deliveries_to_replay(workspace=workspace, **filters)
-        summary = matching.select_related(None).order_by().aggregate(
-            up_to=Max("id"), total=Count("id")
+        summary = (
+            matching.select_related(None).order_by().aggregate(up_to=Max("id"), total=Count("id"))
         )
         job = WebhookReplayJob.objects.create(
             workspace=workspace,
@@ -270,9 +270,7 @@ def replay_job_run(*, job_id: int) -> WebhookReplayJob:
                 job.status = WebhookReplayJob.Status.RUNNING
                 job.started_at = timezone.now()
             batch = list(
-                deliveries_to_replay(
-                    workspace=job.workspace, **_filters_from_json(job.filters)
-                )
+                deliveries_to_replay(workspace=job.workspace, **_filters_from_json(job.filters))
                 .filter(id__lte=job.up_to_delivery_id)
                 .select_related(None)
                 .only(*_REPLAY_COPIED_FIELDS)

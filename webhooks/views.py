@@ -5,7 +5,6 @@ change or delete endpoints or see and rotate their secrets.
 """
 
 import json
-from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -29,14 +28,6 @@ from .models import WebhookDelivery, WebhookEndpoint, WebhookReplayJob
 from .signing import SecretUnavailable, mask_secret
 
 LOG_PAGE_SIZE = 50
-# The windows an endpoint's statistics are shown over (the API takes the same names).
-STATS_WINDOWS = {
-    "1h": timedelta(hours=1),
-    "24h": timedelta(hours=24),
-    "7d": timedelta(days=7),
-    "30d": timedelta(days=30),
-}
-DEFAULT_STATS_WINDOW = "24h"
 
 
 class EndpointObjectMixin:
@@ -118,11 +109,11 @@ class EndpointDetailView(WorkspaceMemberMixin, EndpointObjectMixin, TemplateView
             reverse("delivery-list") + "?" + urlencode({"endpoint": endpoint.id})
         )
         window = self.request.GET.get("window", "")
-        window = window if window in STATS_WINDOWS else DEFAULT_STATS_WINDOW
+        window = window if window in selectors.STATS_WINDOWS else selectors.DEFAULT_STATS_WINDOW
         context["stats_window"] = window
-        context["stats_windows"] = list(STATS_WINDOWS)
+        context["stats_windows"] = list(selectors.STATS_WINDOWS)
         context["stats"] = selectors.endpoint_stats(
-            endpoint=endpoint, since=timezone.now() - STATS_WINDOWS[window]
+            endpoint=endpoint, since=timezone.now() - selectors.STATS_WINDOWS[window]
         )
         return context
 
@@ -388,7 +379,9 @@ class ReplayJobDetailView(WorkspaceMemberMixin, ReplayJobObjectMixin, TemplateVi
         job = self.get_job()
         context["job"] = job
         form = _log_filter_form(self, self.request.GET)
-        query = _query({name: form.data.get(name, "") for name in form.fields if form.data.get(name)})
+        query = _query(
+            {name: form.data.get(name, "") for name in form.fields if form.data.get(name)}
+        )
         context["log_url"] = reverse("delivery-list") + ("?" + query if query else "")
         return context
 

@@ -1,7 +1,8 @@
 from rest_framework import serializers
 
 from ..events import CATALOGUE
-from ..models import WebhookDelivery, WebhookDeliveryAttempt, WebhookEndpoint
+from ..models import WebhookDelivery, WebhookDeliveryAttempt, WebhookEndpoint, WebhookReplayJob
+from ..selectors import DEFAULT_STATS_WINDOW, STATS_WINDOWS
 from ..signing import decrypt_secret, mask_secret
 
 
@@ -101,6 +102,11 @@ class DeliveryFilterSerializer(serializers.Serializer):
 
 
 class BulkReplaySerializer(serializers.Serializer):
+    dry_run = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Only count the failed deliveries that would be replayed; replay nothing.",
+    )
     endpoint = serializers.IntegerField(required=False, min_value=1)
     event_type = serializers.ChoiceField(choices=list(CATALOGUE), required=False)
     resource_type = serializers.CharField(max_length=32, required=False)
@@ -133,5 +139,52 @@ class EventTypeListSerializer(serializers.Serializer):
     results = EventTypeSerializer(many=True)
 
 
-class BulkReplayResultSerializer(serializers.Serializer):
-    replayed = serializers.IntegerField(help_text="How many failed deliveries were replayed.")
+class BulkReplayDryRunSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="How many failed deliveries a replay would send.")
+
+
+class ReplayJobSerializer(serializers.ModelSerializer):
+    """A bulk replay running in the background: poll it until `status` is final."""
+
+    class Meta:
+        model = WebhookReplayJob
+        fields = [
+            "id",
+            "status",
+            "total",
+            "done",
+            "filters",
+            "error",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+
+
+class EndpointStatsQuerySerializer(serializers.Serializer):
+    window = serializers.ChoiceField(
+        choices=list(STATS_WINDOWS),
+        default=DEFAULT_STATS_WINDOW,
+        required=False,
+        help_text="Deliveries created in this window before now.",
+    )
+
+
+class EndpointLatencySerializer(serializers.Serializer):
+    p50 = serializers.IntegerField(allow_null=True)
+    p95 = serializers.IntegerField(allow_null=True)
+    p99 = serializers.IntegerField(allow_null=True)
+
+
+class EndpointStatsSerializer(serializers.Serializer):
+    window = serializers.CharField()
+    since = serializers.DateTimeField()
+    deliveries = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Deliveries by status."
+    )
+    total = serializers.IntegerField()
+    success_rate = serializers.FloatField(
+        allow_null=True, help_text="succeeded / (succeeded + failed); null when none finished."
+    )
+    attempts = serializers.IntegerField(help_text="HTTP attempts made in the window.")
+    latency_ms = EndpointLatencySerializer(help_text="Percentiles of the attempts' durations.")

@@ -12,6 +12,7 @@ from django.core.cache import cache
 
 from . import services, transport
 from .delivery import deliveries_dispatch
+from .models import WebhookReplayJob
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +71,10 @@ def replay_job(job_id: int) -> int:
     """Run a bulk replay job to its end; return how many deliveries it replayed."""
     try:
         return services.replay_job_run(job_id=job_id).done
+    except WebhookReplayJob.DoesNotExist:
+        # Its workspace was deleted meanwhile: nothing is left to replay.
+        logger.info("Webhooks: replay job %s no longer exists.", job_id)
+        return 0
     except Exception as error:
         services.replay_job_fail(job_id=job_id, error=f"{type(error).__name__}: {error}")
         raise

@@ -1,7 +1,7 @@
 """Writes of the webhooks app: endpoints, their secrets, and replays."""
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -253,6 +253,25 @@ def _queue_replay_job(job_id: int) -> None:
         replay_job.apply_async(args=[job_id], retry=False)
     except Exception:
         logger.warning("Webhooks: could not queue replay job %s.", job_id, exc_info=True)
+
+
+# A job still queued this long after its creation lost its message (Redis down at commit).
+REPLAY_JOB_STALLED_SECONDS = 60
+
+
+def replay_jobs_requeue_stalled() -> int:
+    """Queue again the replay jobs whose message was lost; return how many.
+
+    Running a job twice is safe (see `replay_job_run`), so a job queued again that was merely
+    waiting behind other tasks costs one extra task that finds nothing left to do.
+    """
+    stalled = WebhookReplayJob.objects.filter(
+        status=WebhookReplayJob.Status.QUEUED,
+        created_at__lt=timezone.now() - timedelta(seconds=REPLAY_JOB_STALLED_SECONDS),
+    ).values_list("id", flat=True)[:100]
+    for job_id in stalled:
+        _queue_replay_job(job_id)
+    return len(stalled)
 
 
 def replay_job_run(*, job_id: int) -> WebhookReplayJob:

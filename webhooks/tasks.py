@@ -58,7 +58,21 @@ def dispatch() -> int:
 @shared_task(name="webhooks.sweep", ignore_result=True, acks_late=False)
 def sweep() -> int:
     """Send whatever is due that no nudge picked up: retries, and work of crashed workers."""
+    _requeue_stalled_replay_jobs()
     return deliveries_dispatch(on_full_batch=request_dispatch).deliveries
+
+
+# The stalled-job check runs at most this often, however often the sweeper does.
+REPLAY_JOB_CHECK_FLAG = "webhooks:replay-jobs-checked"
+REPLAY_JOB_CHECK_SECONDS = 30
+
+
+def _requeue_stalled_replay_jobs() -> None:
+    try:
+        if cache.add(REPLAY_JOB_CHECK_FLAG, 1, REPLAY_JOB_CHECK_SECONDS):
+            services.replay_jobs_requeue_stalled()
+    except Exception:
+        logger.warning("Webhooks: could not look for stalled replay jobs.", exc_info=True)
 
 
 @worker_process_shutdown.connect

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -12,6 +13,7 @@ from tests.webhooks.helpers import emit_committed
 from webhooks import services
 from webhooks.models import WebhookDelivery, WebhookDeliveryAttempt, WebhookReplayJob
 from webhooks.services import endpoint_create, replay_job_run
+from webhooks.tasks import REPLAY_JOB_CHECK_FLAG
 
 DELIVERIES = "/api/v1/webhook-deliveries"
 JOBS = "/api/v1/webhook-replay-jobs"
@@ -216,3 +218,25 @@ def test_endpoint_statistics_count_by_status_with_success_rate_and_latency(
     assert api_client.get(f"/api/v1/webhook-endpoints/{foreign.id}/stats").status_code == 404
     assert '<td id="stats-success-rate">75%</td>' in page
     assert "p50 20 ms · p95 40 ms · p99 40 ms" in page
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_job_whose_message_was_lost_is_queued_again_by_the_sweeper(start_worker, workspace):
+    endpoint = endpoint_create(
+        workspace=workspace, url="https://a.example.com/", event_types=["ticket.created"]
+    )
+    originals = _failed(endpoint, 2)
+    # Written without its Celery message, as when Redis was down at commit, a while ago.
+    job = WebhookReplayJob.objects.create(
+        workspace=workspace,
+        up_to_delivery_id=originals[-1].id,
+        total=2,
+        created_at=timezone.now() - timedelta(seconds=services.REPLAY_JOB_STALLED_SECONDS + 1),
+    )
+    cache.delete(REPLAY_JOB_CHECK_FLAG)
+
+    start_worker()
+
+    wait_for(lambda: WebhookReplayJob.objects.get(id=job.id).status == "succeeded")
+    assert WebhookDelivery.objects.filter(replay_of__in=originals).count() == 2

@@ -186,3 +186,24 @@ def test_a_delivery_due_now_says_so_rather_than_showing_a_past_time(admin_client
 
     assert "due now" in _row(log, pending.id)
     assert re.search(r'title="[^"]+ UTC">in [45]\xa0minutes</time>', _row(later, pending.id))
+
+
+def test_the_api_says_what_a_delivery_waits_for_why_it_failed_and_its_replay(api_client, workspace):
+    endpoint = _endpoint(workspace)
+    emit_committed(workspace=workspace, event_type="ticket.created", resource_id=7)
+    emit_committed(workspace=workspace, event_type="ticket.created", resource_id=7)
+    head, held = WebhookDelivery.objects.filter(endpoint=endpoint).order_by("id")
+    WebhookDelivery.objects.filter(id=head.id).update(
+        status="retrying", attempt_count=1, last_error="Timed out after 10 s."
+    )
+
+    listed = {d["id"]: d for d in api_client.get("/api/v1/webhook-deliveries").json()["results"]}
+    detail = api_client.get(f"/api/v1/webhook-deliveries/{held.id}").json()
+    WebhookDelivery.objects.filter(id=head.id).update(status="failed")
+    replay = api_client.post(f"/api/v1/webhook-deliveries/{head.id}/replay").json()
+    replayed = api_client.get(f"/api/v1/webhook-deliveries/{head.id}").json()
+
+    assert (listed[held.id]["waiting_for"], listed[head.id]["waiting_for"]) == (head.id, None)
+    assert listed[head.id]["failure_reason"] == "timeout"
+    assert (listed[held.id]["failure_reason"], detail["waiting_for"]) == (None, head.id)
+    assert (replayed["replayed_as"], replay["replayed_as"]) == (replay["id"], None)

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from ..events import CATALOGUE
+from ..failures import failure_reason
 from ..models import WebhookDelivery, WebhookDeliveryAttempt, WebhookEndpoint, WebhookReplayJob
 from ..selectors import DEFAULT_STATS_WINDOW, STATS_WINDOWS
 from ..signing import decrypt_secret, mask_secret
@@ -58,9 +59,22 @@ class AttemptSerializer(serializers.ModelSerializer):
 
 
 class DeliverySerializer(serializers.ModelSerializer):
+    """A delivery; `waiting_for` and `replayed_as` come from the context (see the views)."""
+
     event_id = serializers.CharField(source="event.public_id")
     endpoint = serializers.IntegerField(source="endpoint_id")
     replay_of = serializers.IntegerField(source="replay_of_id", allow_null=True)
+    waiting_for = serializers.SerializerMethodField(
+        help_text="The older unfinished delivery of the same resource and endpoint this one "
+        "is held behind (it goes out once that one succeeded or finally failed)."
+    )
+    replayed_as = serializers.SerializerMethodField(help_text="The latest replay of this one.")
+    failure_reason = serializers.SerializerMethodField(
+        help_text="Why the last attempt failed, as a stable code: timeout, dns, tls, "
+        "connection_refused, connection_failed, connection_closed, response_too_large, "
+        "blocked_address, redirect, rate_limited, client_error, server_error, "
+        "endpoint_disabled, secret_unavailable, other."
+    )
 
     class Meta:
         model = WebhookDelivery
@@ -81,7 +95,22 @@ class DeliverySerializer(serializers.ModelSerializer):
             "failed_at",
             "replay_of",
             "created_at",
+            "waiting_for",
+            "replayed_as",
+            "failure_reason",
         ]
+
+    def get_waiting_for(self, delivery: WebhookDelivery) -> int | None:
+        return self.context.get("waiting_for", {}).get(delivery.id)
+
+    def get_replayed_as(self, delivery: WebhookDelivery) -> int | None:
+        return self.context.get("replayed_as", {}).get(delivery.id)
+
+    def get_failure_reason(self, delivery: WebhookDelivery) -> str | None:
+        if delivery.status == WebhookDelivery.Status.SUCCEEDED:
+            return None
+        reason = failure_reason(error=delivery.last_error, status_code=delivery.last_status_code)
+        return reason.code if reason else None
 
 
 class DeliveryDetailSerializer(DeliverySerializer):

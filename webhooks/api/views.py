@@ -171,7 +171,17 @@ class DeliveryListView(WebhooksView, GenericAPIView):
         params["endpoint_id"] = params.pop("endpoint", None)
         deliveries = selectors.deliveries_for_log(workspace=request.auth.workspace, **params)
         page = self.paginate_queryset(deliveries)
-        return self.get_paginated_response(s.DeliverySerializer(page, many=True).data)
+        return self.get_paginated_response(
+            s.DeliverySerializer(page, many=True, context=_display_context(page)).data
+        )
+
+
+def _display_context(deliveries: list[WebhookDelivery]) -> dict:
+    """Return the serializer context of what deliveries wait for and were replayed as."""
+    return {
+        "waiting_for": selectors.deliveries_waiting_for(deliveries=deliveries),
+        "replayed_as": selectors.latest_replays(deliveries=deliveries),
+    }
 
 
 def _delivery(request, delivery_id: int) -> WebhookDelivery:
@@ -189,7 +199,9 @@ class DeliveryDetailView(WebhooksView):
         responses=s.DeliveryDetailSerializer,
     )
     def get(self, request, delivery_id: int):
-        return Response(s.DeliveryDetailSerializer(_delivery(request, delivery_id)).data)
+        delivery = _delivery(request, delivery_id)
+        context = _display_context([delivery])
+        return Response(s.DeliveryDetailSerializer(delivery, context=context).data)
 
 
 class DeliveryReplayView(WebhooksView):
@@ -204,7 +216,10 @@ class DeliveryReplayView(WebhooksView):
     def post(self, request, delivery_id: int):
         replay = services.delivery_replay(delivery=_delivery(request, delivery_id))
         replay = selectors.delivery_detail(workspace=request.auth.workspace, delivery_id=replay.id)
-        return Response(s.DeliverySerializer(replay).data, status=status.HTTP_202_ACCEPTED)
+        context = _display_context([replay])
+        return Response(
+            s.DeliverySerializer(replay, context=context).data, status=status.HTTP_202_ACCEPTED
+        )
 
 
 class BulkReplayView(WebhooksView):

@@ -8,6 +8,10 @@ import re
 from typing import Any
 
 _MAX_DEPTH = 32
+# Bounds on what a sample may hold, whatever the shape asks: a page must render it.
+_MAX_SAMPLE_NODES = 500
+_MAX_SAMPLE_LENGTH = 200
+_MAX_SAMPLE_ITEMS = 3
 _OPEN = object()  # the shape declares nothing here, so every path below is possible
 
 
@@ -28,14 +32,24 @@ def _resolve(node: Any, root: dict, depth: int = 0) -> Any:
     return node
 
 
-def _branches(node: Any, root: dict, depth: int = 0) -> list[Any]:
-    """Return the node and the subschemas it combines with (allOf, anyOf, oneOf), resolved."""
-    node = _resolve(node, root)
-    found = [node]
-    if isinstance(node, dict) and depth < _MAX_DEPTH:
-        for keyword in ("allOf", "anyOf", "oneOf"):
-            for sub in node.get(keyword) or []:
-                found.extend(_branches(sub, root, depth + 1))
+def _branches(node: Any, root: dict) -> list[Any]:
+    """Return the node and the subschemas it combines with (allOf, anyOf, oneOf), resolved.
+
+    Each subschema is visited once, so a shape whose combinations refer to each other (or to
+    the root) cannot make this walk explode.
+    """
+    found: list[Any] = []
+    seen: set[int] = set()
+    pending = [node]
+    while pending and len(found) < _MAX_SAMPLE_NODES:
+        current = _resolve(pending.pop(), root)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        found.append(current)
+        if isinstance(current, dict):
+            for keyword in ("allOf", "anyOf", "oneOf"):
+                pending.extend(current.get(keyword) or [])
     return found
 
 
@@ -125,75 +139,92 @@ def sample_payload(*, schema: Any) -> Any:
     """Return a JSON value of the shape: every declared property, example values."""
     if not isinstance(schema, dict):
         return {}
-    return _sample(schema, schema, 0)
+    return _Sampler(schema).sample(schema, refs=())
 
 
-def _sample(node: Any, root: dict, depth: int) -> Any:
-    node = _resolve(node, root)
-    if not isinstance(node, dict) or depth > _MAX_DEPTH:
-        return "example"
-    for keyword in ("const", "default"):
-        if keyword in node:
-            return node[keyword]
-    if node.get("enum"):
-        return node["enum"][0]
-    if isinstance(node.get("examples"), list) and node["examples"]:
-        return node["examples"][0]
-    if node.get("allOf"):
-        merged: dict[str, Any] = {k: v for k, v in node.items() if k != "allOf"}
-        for sub in node["allOf"]:
-            sub = _resolve(sub, root)
-            if isinstance(sub, dict):
-                merged.setdefault("properties", {}).update(sub.get("properties") or {})
-                merged["required"] = [*merged.get("required", []), *sub.get("required", [])]
-                merged.setdefault("type", sub.get("type"))
-        return _sample(merged, root, depth + 1)
-    for keyword in ("oneOf", "anyOf"):
-        if node.get(keyword):
-            return _sample(node[keyword][0], root, depth + 1)
-    types = _types(node) or set()
-    kind = next(
-        (t for t in ["object", "array", "string", "integer", "number", "boolean"] if t in types),
-        None,
-    )
-    if kind is None:
-        if "null" in types:
-            return None
-        if "properties" in node or "required" in node:
-            kind = "object"
-        elif "items" in node or "prefixItems" in node:
-            kind = "array"
-        else:
-            kind = "string"
-    if kind == "object":
-        value = {
-            name: _sample(sub, root, depth + 1)
-            for name, sub in (node.get("properties") or {}).items()
-        }
-        for name in node.get("required") or []:
-            value.setdefault(name, "example")
-        return value
-    if kind == "array":
-        items = [_sample(sub, root, depth + 1) for sub in node.get("prefixItems") or []]
-        wanted = max(node.get("minItems", 1), len(items))
-        if node.get("maxItems") is not None:
-            wanted = min(wanted, node["maxItems"])
-        item_schema = node.get("items")
-        while len(items) < wanted and isinstance(item_schema, dict):
-            items.append(_sample(item_schema, root, depth + 1))
-        return items[:wanted]
-    if kind == "string":
-        text = _STRING_FORMATS.get(node.get("format", ""), "example")
-        text = text.ljust(node.get("minLength", 0), "x")
-        return text[: node["maxLength"]] if node.get("maxLength") is not None else text
-    if kind in ("integer", "number"):
-        low = node.get(
-            "minimum", node.get("exclusiveMinimum", 0) + 1 if "exclusiveMinimum" in node else 1
-        )
-        high = node.get("maximum")
-        value = low if high is None else min(low, high)
-        return int(value) if kind == "integer" else value
-    return True
+class _Sampler:
+    """Builds one sample; a $ref already being sampled above is cut short, not followed."""
+
+    def __init__(self, root: dict) -> None:
+        self.root = root
+        self.nodes = 0
+
+    def sample(self, node: Any, *, refs: tuple[str, ...]) -> Any:
+        self.nodes += 1
+        ref = node.get("$ref") if isinstance(node, dict) else None
+        if isinstance(ref, str):
+            if ref in refs:
+                return None
+            refs = (*refs, ref)
+        node = _resolve(node, self.root)
+        if not isinstance(node, dict) or len(refs) > _MAX_DEPTH or self.nodes > _MAX_SAMPLE_NODES:
+            return "example"
+        for keyword in ("const", "default"):
+            if keyword in node:
+                return node[keyword]
+        if node.get("enum"):
+            return node["enum"][0]
+        if isinstance(node.get("examples"), list) and node["examples"]:
+            return node["examples"][0]
+        if node.get("allOf"):
+            merged: dict[str, Any] = {k: v for k, v in node.items() if k != "allOf"}
+            for sub in node["allOf"]:
+                sub = _resolve(sub, self.root)
+                if isinstance(sub, dict):
+                    merged.setdefault("properties", {}).update(sub.get("properties") or {})
+                    merged["required"] = [*merged.get("required", []), *sub.get("required", [])]
+                    merged.setdefault("type", sub.get("type"))
+            return self.sample(merged, refs=refs)
+        for keyword in ("oneOf", "anyOf"):
+            if node.get(keyword):
+                return self.sample(node[keyword][0], refs=refs)
+        return self._typed(node, refs)
+
+    def _typed(self, node: dict, refs: tuple[str, ...]) -> Any:
+        types = _types(node) or set()
+        order = ["object", "array", "string", "integer", "number", "boolean"]
+        kind = next((t for t in order if t in types), None)
+        if kind is None:
+            if "null" in types:
+                return None
+            if "properties" in node or "required" in node:
+                kind = "object"
+            elif "items" in node or "prefixItems" in node:
+                kind = "array"
+            else:
+                kind = "string"
+        if kind == "object":
+            value = {
+                name: self.sample(sub, refs=refs)
+                for name, sub in (node.get("properties") or {}).items()
+            }
+            for name in node.get("required") or []:
+                value.setdefault(name, "example")
+            return value
+        if kind == "array":
+            items = [self.sample(sub, refs=refs) for sub in node.get("prefixItems") or []]
+            wanted = min(max(node.get("minItems", 1), len(items)), _MAX_SAMPLE_ITEMS)
+            if node.get("maxItems") is not None:
+                wanted = min(wanted, node["maxItems"])
+            item_schema = node.get("items")
+            while len(items) < wanted and isinstance(item_schema, dict):
+                items.append(self.sample(item_schema, refs=refs))
+            return items[:wanted]
+        if kind == "string":
+            text = _STRING_FORMATS.get(node.get("format", ""), "example")
+            text = text.ljust(min(node.get("minLength", 0), _MAX_SAMPLE_LENGTH), "x")
+            return text[: node["maxLength"]] if node.get("maxLength") is not None else text
+        if kind in ("integer", "number"):
+            if "minimum" in node:
+                low = node["minimum"]
+            elif "exclusiveMinimum" in node:
+                low = node["exclusiveMinimum"] + 1
+            else:
+                low = 1
+            high = node.get("maximum")
+            value = low if high is None else min(low, high)
+            return int(value) if kind == "integer" else value
+        return True
 
 
 def value_set(payload: Any, path: str, value: Any) -> Any:

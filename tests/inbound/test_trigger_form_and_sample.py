@@ -291,3 +291,33 @@ def test_regenerate_url_over_the_api_voids_the_old_url(api_client, client, works
         client.post(new_path, json.dumps(payload), content_type="application/json").status_code
         == 200
     )
+
+
+@pytest.mark.django_db
+def test_a_self_referencing_shape_gives_a_bounded_sample_and_a_page(admin_client, workspace):
+    shape = {
+        "$defs": {
+            "node": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "string", "minLength": 1000000},
+                    "left": {"$ref": "#/$defs/node"},
+                    "right": {"$ref": "#/$defs/node"},
+                },
+            }
+        },
+        "allOf": [{"$ref": "#/$defs/node"}, {"$ref": "#"}],
+    }
+    trigger = trigger_create(
+        workspace=workspace,
+        created_by=None,
+        name="Tree",
+        resource="contact",
+        payload_schema=shape,
+        contact_external_id_path="left.left.id",
+    )
+
+    response = admin_client.get(trigger.get_absolute_url())
+
+    assert response.status_code == 200
+    assert len(response.content) < 100_000

@@ -23,6 +23,23 @@ EXAMPLE_SCHEMA = """{
 }"""
 
 
+Resource = InboundTrigger.Resource
+_FINDS_A_CONVERSATION = (Resource.CONVERSATION, Resource.TICKET, Resource.CUSTOM_EVENT)
+# The action fields each resource uses; the form shows and saves only the chosen resource's.
+RESOURCE_FIELDS = {
+    "conversation_match": _FINDS_A_CONVERSATION,
+    "conversation_path": _FINDS_A_CONVERSATION,
+    "tags": (Resource.CONVERSATION,),
+    "event_name": (Resource.CUSTOM_EVENT,),
+    "contact_email_path": (Resource.CONTACT,),
+    "contact_external_id_path": (Resource.CONTACT,),
+    "contact_name_path": (Resource.CONTACT,),
+    "assignee": (Resource.CONTACT,),
+}
+# What an action field of another resource is saved as.
+_UNUSED_VALUE = {"tags": [], "assignee": None, "conversation_match": "external_id"}
+
+
 class TriggerForm(forms.Form):
     name = forms.CharField(max_length=200, help_text="What sends it, e.g. “Shop: order shipped”.")
     resource = forms.ChoiceField(
@@ -100,6 +117,41 @@ class TriggerForm(forms.Form):
 
     def clean_tags(self):
         return [tag.strip() for tag in self.cleaned_data["tags"].split(",") if tag.strip()]
+
+    def clean(self):
+        cleaned = super().clean()
+        resource = cleaned.get("resource")
+        if resource:
+            # A field of another resource (filled in, then the resource changed) is not saved.
+            for name, resources in RESOURCE_FIELDS.items():
+                if resource not in resources:
+                    cleaned[name] = _UNUSED_VALUE.get(name, "")
+        return cleaned
+
+    @property
+    def chosen_resource(self) -> str:
+        """Return the resource whose fields are shown: the one picked, else the first."""
+        value = self.data.get("resource") if self.is_bound else self.initial.get("resource")
+        return value if value in Resource.values else Resource.CONVERSATION
+
+    def rows(self) -> list[dict]:
+        """Return each field with the resources it is for ("" for all) and whether it shows."""
+        chosen = self.chosen_resource
+        return [
+            {
+                "field": field,
+                "resources": " ".join(RESOURCE_FIELDS.get(field.name, ())),
+                "shown": field.name not in RESOURCE_FIELDS or chosen in RESOURCE_FIELDS[field.name],
+            }
+            for field in self
+        ]
+
+
+def initial_from_data(data) -> dict:
+    """Return a form's initial values from what was POSTed (to redraw it, saving nothing)."""
+    initial = {name: data.get(name, "") for name in TriggerForm.base_fields}
+    initial["enabled"] = "enabled" in data
+    return initial
 
 
 def trigger_initial(trigger: InboundTrigger) -> dict:

@@ -12,6 +12,7 @@ from workspaces.models import Membership, Workspace
 
 from .models import InboundReceipt, InboundTrigger
 from .payloads import PathError, path_check, schema_errors
+from .shapes import path_declared
 from .signing import encrypt_secret
 
 Action = InboundTrigger.Action
@@ -65,13 +66,27 @@ def _trigger_check(trigger: InboundTrigger) -> None:
     elif trigger.action != ACTION_FOR_RESOURCE[trigger.resource]:
         expected = ACTION_FOR_RESOURCE[trigger.resource]
         refuse("action", f"A {trigger.resource} trigger runs the action '{expected}'.")
-    for message in schema_errors(trigger.payload_schema):
+    shape_problems = schema_errors(trigger.payload_schema)
+    for message in shape_problems:
         refuse("payload_schema", message)
     for field in PATH_FIELDS:
+        path = getattr(trigger, field)
         try:
-            path_check(getattr(trigger, field))
+            path_check(path)
         except PathError as error:
             refuse(field, str(error))
+            continue
+        # A path the shape does not declare is most likely a typo: it would never match.
+        if (
+            path
+            and not shape_problems
+            and not path_declared(schema=trigger.payload_schema, path=path)
+        ):
+            refuse(
+                field,
+                f"'{path}' is not in the JSON shape: declare it under the shape's properties, "
+                "or fix the path.",
+            )
     if trigger.action in (Action.TAG_CONVERSATION, Action.ESCALATE_TICKETS, Action.RECORD_EVENT):
         if not trigger.conversation_path:
             refuse("conversation_path", "Say where in the payload the conversation is named.")

@@ -8,9 +8,9 @@ from django.views.generic import FormView, TemplateView
 
 from workspaces.access import WorkspaceAdminMixin, WorkspaceMemberMixin
 
-from .forms import EXAMPLE_SCHEMA, TriggerForm, trigger_initial
+from .forms import EXAMPLE_SCHEMA, TriggerForm, initial_from_data, trigger_initial
 from .models import InboundTrigger
-from .selectors import receipts_for_trigger, trigger_get, triggers_for_workspace
+from .selectors import receipts_for_trigger, trigger_get, trigger_sample, triggers_for_workspace
 from .services import trigger_create, trigger_delete, trigger_update, trigger_url_regenerate
 
 RECENT_RECEIPTS = 25
@@ -51,6 +51,10 @@ class TriggerDetailView(WorkspaceMemberMixin, TriggerObjectMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         trigger = self.get_trigger()
         context["url"] = self.request.build_absolute_uri(trigger.receive_path)
+        sample = trigger_sample(trigger=trigger)
+        context["sample"] = sample
+        # Inside single quotes in the shell: a quote is closed, escaped and reopened.
+        context["sample_shell"] = sample.body.replace("'", "'\\''")
         context["receipts"] = receipts_for_trigger(workspace=self.workspace, trigger=trigger)[
             :RECENT_RECEIPTS
         ]
@@ -66,6 +70,16 @@ class TriggerFormMixin:
 
     def save(self, form) -> InboundTrigger:
         raise NotImplementedError
+
+    def post(self, request, *args, **kwargs):
+        if "show_fields" in request.POST:
+            # Without JavaScript, changing the resource is a round trip: redraw the form with
+            # that resource's fields and what was typed, save nothing, show no errors yet.
+            form = self.form_class(
+                initial=initial_from_data(request.POST), workspace=self.workspace
+            )
+            return self.render_to_response(self.get_context_data(form=form))
+        return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
         try:

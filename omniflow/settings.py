@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    # The project's own template tags (omniflow/templatetags), shared by every app's pages.
+    "omniflow",
     "workspaces",
     "apikeys",
     "inbox",

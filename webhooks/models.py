@@ -161,3 +161,42 @@ class WebhookDeliveryAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"attempt {self.pk} of delivery {self.delivery_id}"
+
+
+class WebhookReplayJob(models.Model):
+    """A bulk replay of failed deliveries, run in the background, with its progress."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Finished"
+        FAILED = "failed", "Failed"
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    # The log's filters as the API names them (endpoint_id, event_type, resource_type,
+    # resource_id, created_after, created_before), JSON-ready: times as ISO 8601 strings.
+    filters = models.JSONField(default=dict, blank=True)
+    # Only deliveries up to this id: one that fails after the count was confirmed is not in it.
+    up_to_delivery_id = models.BigIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    error = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["workspace", "-id"], name="webhook_replay_job_idx")]
+
+    def __str__(self) -> str:
+        return f"replay job {self.pk} ({self.status}, {self.done}/{self.total})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else min(100, self.done * 100 // self.total)

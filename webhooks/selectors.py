@@ -1,13 +1,22 @@
 """Reads of the webhooks app; every one is scoped to a workspace."""
 
+import math
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from django.db.models import Count, QuerySet
+from django.db import connection
+from django.db.models import Count, Max, OuterRef, QuerySet, Subquery
 
 from workspaces.models import Workspace
 
-from .models import WebhookDelivery, WebhookEndpoint
+from .models import (
+    UNFINISHED_STATUSES,
+    WebhookDelivery,
+    WebhookDeliveryAttempt,
+    WebhookEndpoint,
+    WebhookReplayJob,
+)
 
 
 def endpoints_for_workspace(*, workspace: Workspace) -> QuerySet[WebhookEndpoint]:
@@ -130,3 +139,127 @@ def deliveries_log_page(
         newer_than=rows[0].id if has_newer else None,
         older_than=rows[-1].id if has_older else None,
     )
+
+
+def deliveries_waiting_for(*, deliveries: Iterable[WebhookDelivery]) -> dict[int, int]:
+    """Return {delivery id: the delivery it is held behind} for the unfinished ones given.
+
+    A delivery waits while an older delivery of its (endpoint, resource) is unfinished; it
+    names the oldest, the one in flight, whose success or final failure releases the queue.
+    """
+    unfinished_ids = [d.id for d in deliveries if d.status in UNFINISHED_STATUSES]
+    if not unfinished_ids:
+        return {}
+    head = (
+        WebhookDelivery.objects.filter(
+            endpoint_id=OuterRef("endpoint_id"),
+            resource_type=OuterRef("resource_type"),
+            resource_id=OuterRef("resource_id"),
+            status__in=UNFINISHED_STATUSES,
+            id__lt=OuterRef("id"),
+        )
+        .order_by("id")
+        .values("id")[:1]
+    )
+    rows = (
+        WebhookDelivery.objects.filter(id__in=unfinished_ids)
+        .annotate(waiting_for=Subquery(head))
+        .values_list("id", "waiting_for")
+    )
+    return {delivery_id: head_id for delivery_id, head_id in rows if head_id is not None}
+
+
+def latest_replays(*, deliveries: Iterable[WebhookDelivery]) -> dict[int, int]:
+    """Return {delivery id: id of its latest replay} for those of `deliveries` replayed."""
+    ids = [d.id for d in deliveries]
+    if not ids:
+        return {}
+    rows = (
+        WebhookDelivery.objects.filter(replay_of_id__in=ids)
+        .order_by()
+        .values("replay_of_id")
+        .annotate(latest=Max("id"))
+    )
+    return {row["replay_of_id"]: row["latest"] for row in rows}
+
+
+def replay_job_get(*, workspace: Workspace, job_id: int) -> WebhookReplayJob:
+    """Return one replay job of the workspace (DoesNotExist otherwise)."""
+    return WebhookReplayJob.objects.get(workspace=workspace, id=job_id)
+
+
+def replay_jobs_active(*, workspace: Workspace) -> QuerySet[WebhookReplayJob]:
+    """Return the workspace's replay jobs still queued or running, newest first."""
+    return WebhookReplayJob.objects.filter(
+        workspace=workspace,
+        status__in=[WebhookReplayJob.Status.QUEUED, WebhookReplayJob.Status.RUNNING],
+    ).order_by("-id")
+
+
+@dataclass
+class EndpointStats:
+    """What an endpoint's deliveries did since a moment: counts, success rate, latency."""
+
+    since: datetime
+    deliveries: dict[str, int]
+    total: int
+    success_rate: float | None  # succeeded / (succeeded + failed); None when none finished
+    attempts: int
+    latency_ms: dict[str, int | None]  # attempt durations: p50, p95, p99
+
+
+# The windows an endpoint's statistics are taken over, by the names pages and the API use.
+STATS_WINDOWS = {
+    "1h": timedelta(hours=1),
+    "24h": timedelta(hours=24),
+    "7d": timedelta(days=7),
+    "30d": timedelta(days=30),
+}
+DEFAULT_STATS_WINDOW = "24h"
+LATENCY_PERCENTILES = {"p50": 0.5, "p95": 0.95, "p99": 0.99}
+
+
+def endpoint_stats(*, endpoint: WebhookEndpoint, since: datetime) -> EndpointStats:
+    """Return the statistics of the endpoint's deliveries created since `since`."""
+    deliveries = WebhookDelivery.objects.filter(endpoint=endpoint, created_at__gte=since)
+    counts = {status: 0 for status in WebhookDelivery.Status.values}
+    for row in deliveries.order_by().values("status").annotate(count=Count("id")):
+        counts[row["status"]] = row["count"]
+    finished = counts["succeeded"] + counts["failed"]
+    attempts = WebhookDeliveryAttempt.objects.filter(
+        delivery__endpoint=endpoint, created_at__gte=since
+    )
+    attempt_count, latency = _duration_percentiles(attempts)
+    return EndpointStats(
+        since=since,
+        deliveries=counts,
+        total=sum(counts.values()),
+        success_rate=round(counts["succeeded"] / finished, 4) if finished else None,
+        attempts=attempt_count,
+        latency_ms=latency,
+    )
+
+
+def _duration_percentiles(
+    attempts: QuerySet[WebhookDeliveryAttempt],
+) -> tuple[int, dict[str, int | None]]:
+    if connection.vendor == "postgresql":
+        # Counted in the database: a busy endpoint has millions of attempts a month.
+        sql, params = attempts.values("duration_ms").order_by().query.sql_with_params()
+        fractions = list(LATENCY_PERCENTILES.values())
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*), percentile_disc(%s::float8[]) WITHIN GROUP "
+                f"(ORDER BY t.duration_ms) FROM ({sql}) AS t",
+                [fractions, *params],
+            )
+            count, values = cursor.fetchone()
+        values = values or [None] * len(fractions)
+        return count, dict(zip(LATENCY_PERCENTILES, values, strict=True))
+    durations = sorted(attempts.values_list("duration_ms", flat=True))
+    if not durations:
+        return 0, dict.fromkeys(LATENCY_PERCENTILES)
+    return len(durations), {
+        name: durations[max(0, math.ceil(fraction * len(durations)) - 1)]
+        for name, fraction in LATENCY_PERCENTILES.items()
+    }

@@ -10,8 +10,9 @@ from celery import shared_task
 from celery.signals import worker_process_shutdown
 from django.core.cache import cache
 
-from . import transport
+from . import services, transport
 from .delivery import deliveries_dispatch
+from .models import WebhookReplayJob
 
 logger = logging.getLogger(__name__)
 
@@ -57,9 +58,37 @@ def dispatch() -> int:
 @shared_task(name="webhooks.sweep", ignore_result=True, acks_late=False)
 def sweep() -> int:
     """Send whatever is due that no nudge picked up: retries, and work of crashed workers."""
+    _requeue_stalled_replay_jobs()
     return deliveries_dispatch(on_full_batch=request_dispatch).deliveries
+
+
+# The stalled-job check runs at most this often, however often the sweeper does.
+REPLAY_JOB_CHECK_FLAG = "webhooks:replay-jobs-checked"
+REPLAY_JOB_CHECK_SECONDS = 30
+
+
+def _requeue_stalled_replay_jobs() -> None:
+    try:
+        if cache.add(REPLAY_JOB_CHECK_FLAG, 1, REPLAY_JOB_CHECK_SECONDS):
+            services.replay_jobs_requeue_stalled()
+    except Exception:
+        logger.warning("Webhooks: could not look for stalled replay jobs.", exc_info=True)
 
 
 @worker_process_shutdown.connect
 def _close_connection_pool(**kwargs) -> None:
     transport.close()
+
+
+@shared_task(name="webhooks.replay_job", ignore_result=True)
+def replay_job(job_id: int) -> int:
+    """Run a bulk replay job to its end; return how many deliveries it replayed."""
+    try:
+        return services.replay_job_run(job_id=job_id).done
+    except WebhookReplayJob.DoesNotExist:
+        # Its workspace was deleted meanwhile: nothing is left to replay.
+        logger.info("Webhooks: replay job %s no longer exists.", job_id)
+        return 0
+    except Exception as error:
+        services.replay_job_fail(job_id=job_id, error=f"{type(error).__name__}: {error}")
+        raise

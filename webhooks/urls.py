@@ -31,6 +31,16 @@ urlpatterns = [
         name="delivery-bulk-replay",
     ),
     path(
+        "deliveries/replay-jobs/<int:job_id>/",
+        views.ReplayJobDetailView.as_view(),
+        name="replay-job-detail",
+    ),
+    path(
+        "deliveries/replay-jobs/<int:job_id>/progress/",
+        views.ReplayJobProgressView.as_view(),
+        name="replay-job-progress",
+    ),
+    path(
         "deliveries/<int:delivery_id>/", views.DeliveryDetailView.as_view(), name="delivery-detail"
     ),
     path(

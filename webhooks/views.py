@@ -9,9 +9,10 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
@@ -21,8 +22,9 @@ from workspaces.access import WorkspaceAdminMixin, WorkspaceMemberMixin
 
 from . import selectors, services
 from .events import CATALOGUE
+from .failures import failure_reason
 from .forms import DeliveryFilterForm, EndpointCreateForm, EndpointForm
-from .models import WebhookDelivery, WebhookEndpoint
+from .models import WebhookDelivery, WebhookEndpoint, WebhookReplayJob
 from .signing import SecretUnavailable, mask_secret
 
 LOG_PAGE_SIZE = 50
@@ -105,6 +107,13 @@ class EndpointDetailView(WorkspaceMemberMixin, EndpointObjectMixin, TemplateView
         )
         context["deliveries_url"] = (
             reverse("delivery-list") + "?" + urlencode({"endpoint": endpoint.id})
+        )
+        window = self.request.GET.get("window", "")
+        window = window if window in selectors.STATS_WINDOWS else selectors.DEFAULT_STATS_WINDOW
+        context["stats_window"] = window
+        context["stats_windows"] = list(selectors.STATS_WINDOWS)
+        context["stats"] = selectors.endpoint_stats(
+            endpoint=endpoint, since=timezone.now() - selectors.STATS_WINDOWS[window]
         )
         return context
 
@@ -202,7 +211,9 @@ class DeliveryListView(WorkspaceMemberMixin, TemplateView):
             size=LOG_PAGE_SIZE,
         )
         filter_data = {name: form.data.get(name, "") for name in form.fields}
+        _annotate_for_display(page.deliveries)
         context["page"] = page
+        context["replay_jobs"] = list(selectors.replay_jobs_active(workspace=self.workspace))
         context["filter_query"] = _query(filter_data)
         if page.newer_than is not None:
             context["newer_url"] = "?" + _query(filter_data, after=page.newer_than)
@@ -216,6 +227,22 @@ class DeliveryListView(WorkspaceMemberMixin, TemplateView):
         )
         context["here"] = self.request.get_full_path()
         return context
+
+
+def _annotate_for_display(deliveries: list[WebhookDelivery]) -> None:
+    """Attach what a page shows beside each delivery's own fields, in two queries per page."""
+    waiting_for = selectors.deliveries_waiting_for(deliveries=deliveries)
+    replayed_as = selectors.latest_replays(deliveries=deliveries)
+    now = timezone.now()
+    for delivery in deliveries:
+        delivery.due_now = delivery.next_attempt_at <= now
+        delivery.waiting_for_id = waiting_for.get(delivery.id)
+        delivery.replayed_as_id = replayed_as.get(delivery.id)
+        delivery.failure = (
+            None
+            if delivery.status == WebhookDelivery.Status.SUCCEEDED
+            else failure_reason(error=delivery.last_error, status_code=delivery.last_status_code)
+        )
 
 
 def _int_or_none(value: str | None) -> int | None:
@@ -243,11 +270,15 @@ class DeliveryDetailView(WorkspaceMemberMixin, DeliveryObjectMixin, TemplateView
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         delivery = self.get_delivery()
+        _annotate_for_display([delivery])
         context["delivery"] = delivery
         context["event_json"] = _pretty_json(delivery.event.body)
         context["attempts"] = [
             {
                 "attempt": attempt,
+                "failure": failure_reason(
+                    error=attempt.error, status_code=attempt.response_status_code
+                ),
                 "request_headers": json.dumps(attempt.request_headers, indent=2),
                 "response_headers": json.dumps(attempt.response_headers, indent=2),
             }
@@ -318,11 +349,64 @@ class DeliveryBulkReplayView(WorkspaceMemberMixin, TemplateView):
         if not form.is_valid():
             messages.error(request, "The filters are not valid; nothing was replayed.")
             return redirect("delivery-list")
-        filters = self._filters(form)
-        count = services.deliveries_replay_failed(workspace=self.workspace, **filters)
+        job = services.replay_job_create(workspace=self.workspace, **self._filters(form))
         messages.success(
             request,
-            f"Queued {count} replay{'' if count == 1 else 's'} of failed deliveries.",
+            f"Replaying {job.total} failed deliver{'y' if job.total == 1 else 'ies'} "
+            "in the background.",
         )
         query = _query({name: form.data.get(name, "") for name in form.fields if name != "status"})
-        return HttpResponseRedirect(reverse("delivery-list") + ("?" + query if query else ""))
+        return HttpResponseRedirect(
+            reverse("replay-job-detail", args=[job.id]) + ("?" + query if query else "")
+        )
+
+
+class ReplayJobObjectMixin:
+    def get_job(self) -> WebhookReplayJob:
+        try:
+            return selectors.replay_job_get(workspace=self.workspace, job_id=self.kwargs["job_id"])
+        except WebhookReplayJob.DoesNotExist as error:
+            raise Http404("No such replay job.") from error
+
+
+class ReplayJobDetailView(WorkspaceMemberMixin, ReplayJobObjectMixin, TemplateView):
+    """A bulk replay's progress; a script of ours polls the progress view to move the bar."""
+
+    template_name = "webhooks/replay_job_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        job = self.get_job()
+        context["job"] = job
+        form = _log_filter_form(self, self.request.GET)
+        query = _query(
+            {name: form.data.get(name, "") for name in form.fields if form.data.get(name)}
+        )
+        context["log_url"] = reverse("delivery-list") + ("?" + query if query else "")
+        return context
+
+
+class ReplayJobProgressView(WorkspaceMemberMixin, ReplayJobObjectMixin, View):
+    """The job's progress as JSON, for the page's progress bar (the API has its own)."""
+
+    http_method_names = ["get"]
+
+    def get(self, request, *args, **kwargs):
+        job = self.get_job()
+        response = JsonResponse(replay_job_progress(job))
+        patch_cache_control(response, no_store=True)
+        return response
+
+
+def replay_job_progress(job: WebhookReplayJob) -> dict:
+    """Return what the progress bar shows of a job."""
+    return {
+        "id": job.id,
+        "status": job.status,
+        "status_display": job.get_status_display(),
+        "total": job.total,
+        "done": job.done,
+        "percent": job.percent,
+        "finished": job.finished,
+        "error": job.error,
+    }

@@ -12,6 +12,11 @@ urlpatterns = [
         name="inbound-trigger-detail",
     ),
     path(
+        "inbound-triggers/<int:pk>/regenerate-url",
+        views.TriggerRegenerateUrlView.as_view(),
+        name="inbound-trigger-regenerate-url",
+    ),
+    path(
         "inbound-triggers/<int:pk>/receipts",
         views.TriggerReceiptListView.as_view(),
         name="inbound-trigger-receipts",

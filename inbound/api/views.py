@@ -115,3 +115,19 @@ class TriggerReceiptListView(InboundView):
         receipts = selectors.receipts_for_trigger(workspace=self.workspace, trigger=self.trigger())
         rows = self.paginate_queryset(receipts)
         return self.get_paginated_response(ReceiptRepresentation(rows, many=True).data)
+
+
+class TriggerRegenerateUrlView(InboundView):
+    """Give a trigger a new URL; the old one answers 404 from then on."""
+
+    @extend_schema(
+        tags=TAG,
+        operation_id="inbound_triggers_regenerate_url",
+        summary="Regenerate an inbound trigger's URL",
+        description="The answer carries the new `url`; the old URL answers 404 from now on.",
+        request=None,
+        responses=TriggerRepresentation,
+    )
+    def post(self, request, pk):
+        trigger = services.trigger_url_regenerate(trigger=self.trigger())
+        return Response(self.shown(trigger))

@@ -130,7 +130,11 @@ def _contact_trigger(workspace, assignee):
         payload_schema={
             "type": "object",
             "required": ["email"],
-            "properties": {"email": {"type": "string", "format": "email"}},
+            "properties": {
+                "email": {"type": "string", "format": "email"},
+                # Declared: a path must be in the shape (issue 13).
+                "profile": {"type": "object", "properties": {"name": {"type": "string"}}},
+            },
         },
         contact_email_path="email",
         contact_name_path="profile.name",
@@ -396,7 +400,9 @@ def test_an_idempotency_key_replays_the_first_answer_without_acting_twice(
 
 
 def test_a_configured_event_id_path_dedupes_repeats(client, tag_trigger, conversation):
-    trigger = trigger_update(trigger=tag_trigger, idempotency_path="event_id")
+    # The event id is declared in the shape: a path must be in it (issue 13).
+    shape = {**ORDER_SCHEMA, "properties": {**ORDER_SCHEMA["properties"], "event_id": {}}}
+    trigger = trigger_update(trigger=tag_trigger, idempotency_path="event_id", payload_schema=shape)
     payload = {**SHIPPED, "event_id": "ship-777"}
 
     first = post_json(client, trigger, payload)

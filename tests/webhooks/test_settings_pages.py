@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from tests.webhooks.helpers import emit_committed
 from webhooks import delivery as engine
-from webhooks.models import WebhookDelivery, WebhookEndpoint
-from webhooks.services import endpoint_create, endpoint_secret
+from webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookReplayJob
+from webhooks.services import endpoint_create, endpoint_secret, replay_job_run
 
 pytestmark = pytest.mark.django_db
 
@@ -22,6 +22,12 @@ BULK_URL = "/settings/deliveries/replay-failed/"
 def _endpoint(workspace, url="https://hooks.example.com/in", **kwargs) -> WebhookEndpoint:
     kwargs.setdefault("event_types", ["ticket.created"])
     return endpoint_create(workspace=workspace, url=url, **kwargs)
+
+
+def _run_replay_jobs() -> None:
+    """Run the queued bulk replay jobs here, as a worker would."""
+    for job_id in WebhookReplayJob.objects.values_list("id", flat=True):
+        replay_job_run(job_id=job_id)
 
 
 def _delivery(endpoint, *, status="failed", resource_id=1, event_type="ticket.created"):
@@ -572,6 +578,7 @@ def test_bulk_replay_confirms_the_count_then_replays_only_failed_matching_delive
     confirm = support_client.get(BULK_URL, filters)
     assert WebhookDelivery.objects.filter(replay_of__isnull=False).count() == 0
     response = support_client.post(BULK_URL, filters, follow=True)
+    _run_replay_jobs()
 
     assert "Replay all failed matching these filters" in listing
     assert confirm.context["count"] == 2
@@ -579,9 +586,12 @@ def test_bulk_replay_confirms_the_count_then_replays_only_failed_matching_delive
     replays = WebhookDelivery.objects.filter(replay_of__isnull=False)
     assert {r.replay_of_id for r in replays} == {failed_a1.id, failed_a2.id}
     assert all(r.status == "pending" and r.attempt_count == 0 for r in replays)
-    assert "Queued 2 replays of failed deliveries." in response.content.decode()
-    assert response.redirect_chain[-1][0].startswith(f"{LOG_URL}?")
+    # The replay runs in the background: the answer is its progress page, linked to the log.
+    job = WebhookReplayJob.objects.get()
+    assert "Replaying 2 failed deliveries in the background." in response.content.decode()
+    assert response.redirect_chain[-1][0].startswith(f"{LOG_URL}replay-jobs/{job.id}/?")
     assert f"endpoint={a.id}" in response.redirect_chain[-1][0]
+    assert f'href="{LOG_URL}?endpoint={a.id}' in response.content.decode()
 
 
 def test_bulk_replay_honours_the_resource_filter(admin_client, workspace):
@@ -592,6 +602,7 @@ def test_bulk_replay_honours_the_resource_filter(admin_client, workspace):
 
     assert admin_client.get(BULK_URL, filters).context["count"] == 1
     admin_client.post(BULK_URL, filters)
+    _run_replay_jobs()
 
     (replay,) = WebhookDelivery.objects.filter(replay_of__isnull=False)
     assert replay.replay_of_id == wanted.id
@@ -611,6 +622,7 @@ def test_bulk_replay_cannot_reach_another_workspace(admin_client, workspace, oth
 
     response = admin_client.post(BULK_URL, {"endpoint": foreign.endpoint_id})
     admin_client.post(BULK_URL, {})
+    _run_replay_jobs()
 
     assert response.status_code == 302
     assert not WebhookDelivery.objects.filter(replay_of=foreign).exists()

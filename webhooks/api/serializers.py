@@ -1,7 +1,9 @@
 from rest_framework import serializers
 
 from ..events import CATALOGUE
-from ..models import WebhookDelivery, WebhookDeliveryAttempt, WebhookEndpoint
+from ..failures import failure_reason
+from ..models import WebhookDelivery, WebhookDeliveryAttempt, WebhookEndpoint, WebhookReplayJob
+from ..selectors import DEFAULT_STATS_WINDOW, STATS_WINDOWS
 from ..signing import decrypt_secret, mask_secret
 
 
@@ -57,9 +59,22 @@ class AttemptSerializer(serializers.ModelSerializer):
 
 
 class DeliverySerializer(serializers.ModelSerializer):
+    """A delivery; `waiting_for` and `replayed_as` come from the context (see the views)."""
+
     event_id = serializers.CharField(source="event.public_id")
     endpoint = serializers.IntegerField(source="endpoint_id")
     replay_of = serializers.IntegerField(source="replay_of_id", allow_null=True)
+    waiting_for = serializers.SerializerMethodField(
+        help_text="The older unfinished delivery of the same resource and endpoint this one "
+        "is held behind (it goes out once that one succeeded or finally failed)."
+    )
+    replayed_as = serializers.SerializerMethodField(help_text="The latest replay of this one.")
+    failure_reason = serializers.SerializerMethodField(
+        help_text="Why the last attempt failed, as a stable code: timeout, dns, tls, "
+        "connection_refused, connection_failed, connection_closed, response_too_large, "
+        "blocked_address, redirect, rate_limited, client_error, server_error, "
+        "endpoint_disabled, secret_unavailable, other."
+    )
 
     class Meta:
         model = WebhookDelivery
@@ -80,7 +95,22 @@ class DeliverySerializer(serializers.ModelSerializer):
             "failed_at",
             "replay_of",
             "created_at",
+            "waiting_for",
+            "replayed_as",
+            "failure_reason",
         ]
+
+    def get_waiting_for(self, delivery: WebhookDelivery) -> int | None:
+        return self.context.get("waiting_for", {}).get(delivery.id)
+
+    def get_replayed_as(self, delivery: WebhookDelivery) -> int | None:
+        return self.context.get("replayed_as", {}).get(delivery.id)
+
+    def get_failure_reason(self, delivery: WebhookDelivery) -> str | None:
+        if delivery.status == WebhookDelivery.Status.SUCCEEDED:
+            return None
+        reason = failure_reason(error=delivery.last_error, status_code=delivery.last_status_code)
+        return reason.code if reason else None
 
 
 class DeliveryDetailSerializer(DeliverySerializer):
@@ -101,6 +131,11 @@ class DeliveryFilterSerializer(serializers.Serializer):
 
 
 class BulkReplaySerializer(serializers.Serializer):
+    dry_run = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Only count the failed deliveries that would be replayed; replay nothing.",
+    )
     endpoint = serializers.IntegerField(required=False, min_value=1)
     event_type = serializers.ChoiceField(choices=list(CATALOGUE), required=False)
     resource_type = serializers.CharField(max_length=32, required=False)
@@ -133,5 +168,52 @@ class EventTypeListSerializer(serializers.Serializer):
     results = EventTypeSerializer(many=True)
 
 
-class BulkReplayResultSerializer(serializers.Serializer):
-    replayed = serializers.IntegerField(help_text="How many failed deliveries were replayed.")
+class BulkReplayDryRunSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="How many failed deliveries a replay would send.")
+
+
+class ReplayJobSerializer(serializers.ModelSerializer):
+    """A bulk replay running in the background: poll it until `status` is final."""
+
+    class Meta:
+        model = WebhookReplayJob
+        fields = [
+            "id",
+            "status",
+            "total",
+            "done",
+            "filters",
+            "error",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+
+
+class EndpointStatsQuerySerializer(serializers.Serializer):
+    window = serializers.ChoiceField(
+        choices=list(STATS_WINDOWS),
+        default=DEFAULT_STATS_WINDOW,
+        required=False,
+        help_text="Deliveries created in this window before now.",
+    )
+
+
+class EndpointLatencySerializer(serializers.Serializer):
+    p50 = serializers.IntegerField(allow_null=True)
+    p95 = serializers.IntegerField(allow_null=True)
+    p99 = serializers.IntegerField(allow_null=True)
+
+
+class EndpointStatsSerializer(serializers.Serializer):
+    window = serializers.CharField()
+    since = serializers.DateTimeField()
+    deliveries = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Deliveries by status."
+    )
+    total = serializers.IntegerField()
+    success_rate = serializers.FloatField(
+        allow_null=True, help_text="succeeded / (succeeded + failed); null when none finished."
+    )
+    attempts = serializers.IntegerField(help_text="HTTP attempts made in the window.")
+    latency_ms = EndpointLatencySerializer(help_text="Percentiles of the attempts' durations.")

@@ -19,6 +19,16 @@ urlpatterns = [
         views.EndpointRotateSecretView.as_view(),
         name="webhook-endpoint-rotate-secret",
     ),
+    path(
+        "webhook-endpoints/<int:endpoint_id>/stats",
+        views.EndpointStatsView.as_view(),
+        name="webhook-endpoint-stats",
+    ),
+    path(
+        "webhook-replay-jobs/<int:job_id>",
+        views.ReplayJobDetailView.as_view(),
+        name="webhook-replay-job-detail",
+    ),
     path("webhook-event-types", views.EventTypeListView.as_view(), name="webhook-event-types"),
     path("webhook-deliveries", views.DeliveryListView.as_view(), name="webhook-delivery-list"),
     path(

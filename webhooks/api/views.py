@@ -1,4 +1,5 @@
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound
@@ -10,12 +11,13 @@ from omniflow.api.pagination import StableCursorPagination
 
 from .. import selectors, services
 from ..events import CATALOGUE
-from ..models import WebhookDelivery
+from ..models import WebhookDelivery, WebhookReplayJob
 from ..payloads import example_body
 from . import serializers as s
 
 ENDPOINTS_TAG = ["Webhook endpoints"]
 DELIVERIES_TAG = ["Webhook deliveries"]
+REPLAY_JOBS_TAG = ["Webhook replay jobs"]
 
 
 class WebhooksView(APIView):
@@ -169,7 +171,17 @@ class DeliveryListView(WebhooksView, GenericAPIView):
         params["endpoint_id"] = params.pop("endpoint", None)
         deliveries = selectors.deliveries_for_log(workspace=request.auth.workspace, **params)
         page = self.paginate_queryset(deliveries)
-        return self.get_paginated_response(s.DeliverySerializer(page, many=True).data)
+        return self.get_paginated_response(
+            s.DeliverySerializer(page, many=True, context=_display_context(page)).data
+        )
+
+
+def _display_context(deliveries: list[WebhookDelivery]) -> dict:
+    """Return the serializer context of what deliveries wait for and were replayed as."""
+    return {
+        "waiting_for": selectors.deliveries_waiting_for(deliveries=deliveries),
+        "replayed_as": selectors.latest_replays(deliveries=deliveries),
+    }
 
 
 def _delivery(request, delivery_id: int) -> WebhookDelivery:
@@ -187,7 +199,9 @@ class DeliveryDetailView(WebhooksView):
         responses=s.DeliveryDetailSerializer,
     )
     def get(self, request, delivery_id: int):
-        return Response(s.DeliveryDetailSerializer(_delivery(request, delivery_id)).data)
+        delivery = _delivery(request, delivery_id)
+        context = _display_context([delivery])
+        return Response(s.DeliveryDetailSerializer(delivery, context=context).data)
 
 
 class DeliveryReplayView(WebhooksView):
@@ -202,7 +216,10 @@ class DeliveryReplayView(WebhooksView):
     def post(self, request, delivery_id: int):
         replay = services.delivery_replay(delivery=_delivery(request, delivery_id))
         replay = selectors.delivery_detail(workspace=request.auth.workspace, delivery_id=replay.id)
-        return Response(s.DeliverySerializer(replay).data, status=status.HTTP_202_ACCEPTED)
+        context = _display_context([replay])
+        return Response(
+            s.DeliverySerializer(replay, context=context).data, status=status.HTTP_202_ACCEPTED
+        )
 
 
 class BulkReplayView(WebhooksView):
@@ -210,13 +227,54 @@ class BulkReplayView(WebhooksView):
         tags=DELIVERIES_TAG,
         operation_id="webhook_deliveries_replay_failed",
         summary="Replay every failed delivery matching a filter",
+        description="Failed deliveries not replayed yet are replayed by a background job: "
+        "the answer is the job, to poll at `/webhook-replay-jobs/{id}`. With `dry_run`, only "
+        "their count is returned and nothing is replayed.",
         request=s.BulkReplaySerializer,
-        responses={202: s.BulkReplayResultSerializer},
+        responses={200: s.BulkReplayDryRunSerializer, 202: s.ReplayJobSerializer},
     )
     def post(self, request):
         data = s.BulkReplaySerializer(data=request.data)
         data.is_valid(raise_exception=True)
         params = dict(data.validated_data)
         params["endpoint_id"] = params.pop("endpoint", None)
-        count = services.deliveries_replay_failed(workspace=request.auth.workspace, **params)
-        return Response({"replayed": count}, status=status.HTTP_202_ACCEPTED)
+        workspace = request.auth.workspace
+        if params.pop("dry_run"):
+            count = selectors.deliveries_to_replay(workspace=workspace, **params).count()
+            return Response({"count": count})
+        job = services.replay_job_create(workspace=workspace, **params)
+        return Response(s.ReplayJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class ReplayJobDetailView(WebhooksView):
+    @extend_schema(
+        tags=REPLAY_JOBS_TAG,
+        operation_id="webhook_replay_jobs_retrieve",
+        summary="Get a bulk replay job's progress",
+        responses=s.ReplayJobSerializer,
+    )
+    def get(self, request, job_id: int):
+        try:
+            job = selectors.replay_job_get(workspace=request.auth.workspace, job_id=job_id)
+        except WebhookReplayJob.DoesNotExist as exc:
+            raise NotFound("No such replay job.") from exc
+        return Response(s.ReplayJobSerializer(job).data)
+
+
+class EndpointStatsView(EndpointView):
+    @extend_schema(
+        tags=ENDPOINTS_TAG,
+        operation_id="webhook_endpoints_stats",
+        summary="Delivery statistics of an endpoint",
+        parameters=[s.EndpointStatsQuerySerializer],
+        responses=s.EndpointStatsSerializer,
+    )
+    def get(self, request, endpoint_id: int):
+        query = s.EndpointStatsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        window = query.validated_data["window"]
+        stats = selectors.endpoint_stats(
+            endpoint=self._endpoint(request, endpoint_id),
+            since=timezone.now() - selectors.STATS_WINDOWS[window],
+        )
+        return Response(s.EndpointStatsSerializer({"window": window, **vars(stats)}).data)

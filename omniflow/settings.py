@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "inbox",
     "webhooks",
     "inbound",
+    "agenttools",
 ]
 
 MIDDLEWARE = [

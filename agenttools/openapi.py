@@ -19,6 +19,9 @@ HTTP_METHODS = ("get", "post", "put", "patch", "delete")
 ARGUMENT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 MAX_DESCRIPTION = 1024
 MAX_DOCUMENT_BYTES = 2_000_000
+# Schema nodes copied per tool: YAML aliases can make a small text an enormous tree.
+MAX_SCHEMA_NODES = 20_000
+MAX_SCHEMA_DEPTH = 64
 
 
 class OpenAPIInvalid(ValueError):
@@ -50,7 +53,7 @@ def document_parse(text: str) -> dict[str, Any]:
     except ValueError:
         try:
             document = yaml.safe_load(text)
-        except yaml.YAMLError as error:
+        except (yaml.YAMLError, RecursionError) as error:
             raise OpenAPIInvalid(f"This is neither JSON nor YAML: {error}") from error
     return document_parse_object(document)
 
@@ -105,6 +108,7 @@ class _Refs:
         self.document = document
         self.defs: dict[str, Any] = {}
         self._names: dict[str, str] = {}
+        self._nodes = 0
 
     def target(self, ref: str) -> Any:
         if not ref.startswith("#/"):
@@ -129,10 +133,15 @@ class _Refs:
             depth += 1
         return node
 
-    def schema(self, node: Any) -> Any:
+    def schema(self, node: Any, depth: int = 0) -> Any:
         """Return a schema with every reference rewritten to point into `$defs`."""
+        self._nodes += 1
+        if self._nodes > MAX_SCHEMA_NODES:
+            raise OpenAPIInvalid(f"The operation's schemas exceed {MAX_SCHEMA_NODES} nodes.")
+        if depth > MAX_SCHEMA_DEPTH:
+            raise OpenAPIInvalid(f"The operation's schemas nest deeper than {MAX_SCHEMA_DEPTH}.")
         if isinstance(node, list):
-            return [self.schema(item) for item in node]
+            return [self.schema(item, depth + 1) for item in node]
         if not isinstance(node, dict):
             return node
         copied = {}
@@ -140,7 +149,7 @@ class _Refs:
             if key == "$ref" and isinstance(value, str):
                 copied[key] = f"#/$defs/{self._def_name(value)}"
             else:
-                copied[key] = self.schema(value)
+                copied[key] = self.schema(value, depth + 1)
         return copied
 
     def _def_name(self, ref: str) -> str:
@@ -162,22 +171,29 @@ def tool_name(operation: Operation) -> str:
     return name or "tool"
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def tool_config(
     *, document: dict[str, Any], operation: Operation, base_url: str
 ) -> tuple[dict[str, Any], list[str]]:
     """Return the tool configuration an operation makes, and notes on what was left out."""
     refs = _Refs(document)
-    path_item = document["paths"][operation.path]
-    spec = path_item[operation.method.lower()]
+    path_item = _dict(document["paths"].get(operation.path))
+    spec = _dict(path_item.get(operation.method.lower()))
     notes: list[str] = []
     properties: dict[str, Any] = {}
     required: list[str] = []
     query_arguments: list[str] = []
-    parameters = [*(path_item.get("parameters") or []), *(spec.get("parameters") or [])]
     by_place: dict[tuple[str, str], dict] = {}
-    for parameter in parameters:
-        parameter = refs.resolved(parameter)
-        if isinstance(parameter, dict) and parameter.get("name") and parameter.get("in"):
+    for parameter in [*_list(path_item.get("parameters")), *_list(spec.get("parameters"))]:
+        parameter = _dict(refs.resolved(parameter))
+        if parameter.get("name") and parameter.get("in"):
             by_place[(str(parameter["in"]), str(parameter["name"]))] = parameter  # last wins
     for (place, name), parameter in by_place.items():
         if place not in ("path", "query"):
@@ -185,40 +201,34 @@ def tool_config(
             continue
         if not ARGUMENT_NAME.match(name):
             if place == "path":
-                raise OpenAPIInvalid(
-                    f"The path parameter '{name}' is not usable as an argument name."
-                )
-            notes.append(
-                f"The query parameter '{name}' is left out: not usable as an argument name."
-            )
+                raise OpenAPIInvalid(f"The path parameter '{name}' cannot be an argument name.")
+            notes.append(f"The query parameter '{name}' is left out: not an argument name.")
             continue
         schema = refs.schema(refs.resolved(parameter.get("schema") or {"type": "string"}))
         if parameter.get("description") and isinstance(schema, dict):
             schema = {**schema, "description": str(parameter["description"])}
         properties[name] = schema
-        if place == "path" or parameter.get("required"):
+        if place == "path" or parameter.get("required") is True:
             required.append(name)
         if place == "query":
             query_arguments.append(name)
     body_arguments: list[str] = []
     body_argument = ""
-    request_body = refs.resolved(spec.get("requestBody")) if spec.get("requestBody") else None
-    if isinstance(request_body, dict) and operation.method in METHODS_WITH_BODY:
-        content = request_body.get("content") or {}
+    request_body = _dict(refs.resolved(spec.get("requestBody")))
+    if request_body and operation.method in METHODS_WITH_BODY:
+        content = _dict(request_body.get("content"))
         media = next(
-            (content[t] for t in content if t == "application/json" or t.endswith("+json")), None
+            (_dict(content[t]) for t in content if t == "application/json" or t.endswith("+json")),
+            None,
         )
         if media is None:
             notes.append("The request body is not JSON and is not sent.")
         else:
             raw_schema = media.get("schema") or {}
-            body_schema = refs.resolved(raw_schema)
-            body_properties = (
-                body_schema.get("properties") if isinstance(body_schema, dict) else None
-            )
+            body_schema = _dict(refs.resolved(raw_schema))
+            body_properties = _dict(body_schema.get("properties"))
             if (
-                isinstance(body_properties, dict)
-                and body_properties
+                body_properties
                 and not set(body_properties) & set(properties)
                 and all(ARGUMENT_NAME.match(str(name)) for name in body_properties)
             ):
@@ -226,23 +236,21 @@ def tool_config(
                     properties[name] = refs.schema(schema)
                     body_arguments.append(name)
                 required.extend(
-                    name for name in body_schema.get("required") or [] if name in body_properties
+                    name
+                    for name in _list(body_schema.get("required"))
+                    if isinstance(name, str) and name in body_properties
                 )
             else:
                 body_argument = "body"
                 properties["body"] = refs.schema(raw_schema)
-                if request_body.get("required"):
+                if request_body.get("required") is True:
                     required.append("body")
     input_schema: dict[str, Any] = {"type": "object", "properties": properties}
     if required:
         input_schema["required"] = list(dict.fromkeys(required))
     if refs.defs:
         input_schema["$defs"] = refs.defs
-    description = "\n\n".join(
-        part
-        for part in (str(spec.get("summary") or ""), str(spec.get("description") or ""))
-        if part
-    )
+    description = "\n\n".join(str(spec[key]) for key in ("summary", "description") if spec.get(key))
     url = urljoin(base_url.rstrip("/") + "/", operation.path.lstrip("/"))
     return {
         "name": tool_name(operation),

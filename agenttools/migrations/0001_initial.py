@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('inbox', '0002_agentversion_tools_alter_traceentry_kind'),
+        ('inbox', '0002_agent_version_tools'),
         ('workspaces', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -1,5 +1,6 @@
 """Writes of agent tools: definitions, which agents may call them, OpenAPI imports."""
 
+import json
 import re
 from typing import Any
 from urllib.parse import urlsplit
@@ -89,6 +90,10 @@ def _tool_check(tool: AgentTool, *, has_secret: bool) -> None:
         .exists()
     ):
         refuse("name", f"This workspace already has a tool named '{tool.name}'.")
+    for field in ("name", "description", "input_schema", "headers", "url_template"):
+        # PostgreSQL stores no NUL character, in text or in JSON.
+        if "\x00" in str(getattr(tool, field)) or "\\u0000" in json.dumps(getattr(tool, field)):
+            refuse(field, "Null characters are not allowed.")
     if len(tool.description or "") > MAX_DESCRIPTION:
         refuse("description", f"Keep the description under {MAX_DESCRIPTION} characters.")
     schema_problems = input_schema_errors(tool.input_schema)

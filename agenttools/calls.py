@@ -86,14 +86,18 @@ def request_build(
     if pairs:
         url += ("&" if urlsplit(url).query else "?") + urlencode(pairs)
     body = _body(definition, arguments)
+    # Every header is set here (none left for aiohttp to add), so what is shown is what is sent.
     headers = {
+        "Host": urlsplit(url).netloc,
         "User-Agent": USER_AGENT,
+        "Accept-Encoding": "gzip, deflate",
         "Accept": "application/json, text/plain;q=0.9, */*;q=0.5",
         **definition["headers"],
         "X-Omniflow-Tool": definition["name"],
     }
     if body is not None:
         headers["Content-Type"] = "application/json"
+        headers["Content-Length"] = str(len(body))
     auth = definition["auth"]
     if auth == "bearer":
         headers["Authorization"] = f"Bearer {secret}"

@@ -95,7 +95,7 @@ def default_base_url(document: dict[str, Any]) -> str:
     if not isinstance(servers, list) or not servers or not isinstance(servers[0], dict):
         return ""
     url = str(servers[0].get("url") or "")
-    for name, variable in (servers[0].get("variables") or {}).items():
+    for name, variable in _dict(servers[0].get("variables")).items():
         if isinstance(variable, dict) and "default" in variable:
             url = url.replace("{" + str(name) + "}", str(variable["default"]))
     return url if urlsplit(url).scheme in ("http", "https") else ""

@@ -108,7 +108,8 @@ def send(*, request: ToolRequest, timeout_seconds: float, max_response_bytes: in
         result = asyncio.run(_send(request, timeout_seconds, max_response_bytes))
     except TimeoutError:
         result = ToolResponse(failure="timeout", error=f"Timed out after {timeout_seconds:g} s.")
-    except (aiohttp.ClientError, OSError) as error:
+    except (aiohttp.ClientError, OSError, ValueError) as error:
+        # ValueError: aiohttp refusing what it cannot put on the wire (kept out on save).
         if _unsafe(error):
             result = ToolResponse(
                 failure="refused",

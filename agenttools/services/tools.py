@@ -37,6 +37,10 @@ RESERVED_HEADERS = frozenset(
         "x-omniflow-tool",
     }
 )
+# RFC 3986's characters, and { } around placeholders.
+URL_CHARACTERS = re.compile(r"^[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%{}]*$")
+# What an HTTP header value may hold: visible ASCII and spaces (no line breaks).
+HEADER_VALUE = re.compile(r"^[\x20-\x7e]*$")
 MAX_DESCRIPTION = 4096
 MAX_CONCURRENCY = 100
 CONFIG_FIELDS = (
@@ -61,6 +65,8 @@ CONFIG_FIELDS = (
 
 
 def _url_problems(template: str) -> list[str]:
+    if not URL_CHARACTERS.match(template):
+        return ["Use only URL characters (percent-encode others; punycode for a host)."]
     parts = urlsplit(template)
     if "{" in parts.scheme + parts.netloc:
         return ["Placeholders may fill the path and query only, never the host."]
@@ -75,7 +81,7 @@ def _string_list(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
 
-def _tool_check(tool: AgentTool, *, has_secret: bool) -> None:
+def _tool_check(tool: AgentTool, *, has_secret: bool, secret: str = "") -> None:
     """Refuse a tool that cannot be called as configured: every error at once, per field."""
     errors: dict[str, list[str]] = {}
 
@@ -136,12 +142,14 @@ def _tool_check(tool: AgentTool, *, has_secret: bool) -> None:
                 refuse("headers", f"'{name}' is not a header name with a text value.")
             elif str(name).lower() in RESERVED_HEADERS:
                 refuse("headers", f"'{name}' is set by the call itself.")
-            elif "\r" in value or "\n" in value:
-                refuse("headers", f"The value of '{name}' has a line break.")
+            elif not HEADER_VALUE.match(value):
+                refuse("headers", f"The value of '{name}' may hold visible ASCII and spaces only.")
     if tool.auth not in AgentTool.Auth.values:
         refuse("auth", f"Pick one of {', '.join(AgentTool.Auth.values)}.")
     elif tool.auth != AgentTool.Auth.NONE and not has_secret:
         refuse("secret", "This authentication needs a secret.")
+    if secret and not HEADER_VALUE.match(secret):
+        refuse("secret", "A secret may hold visible ASCII characters and spaces only.")
     if tool.auth == AgentTool.Auth.HEADER:
         if not HEADER_NAME.match(tool.auth_header_name or ""):
             refuse("auth_header_name", "Name the header that carries the secret, e.g. X-Api-Key.")
@@ -182,7 +190,7 @@ def tool_create(
     _unknown_fields_refused(config)
     secret = (config.pop("secret", "") or "").strip()
     tool = AgentTool(workspace=workspace, created_by=created_by, **config)
-    _tool_check(tool, has_secret=bool(secret))
+    _tool_check(tool, has_secret=bool(secret), secret=secret)
     tool.secret = encrypt_secret(secret=secret) if tool.auth != AgentTool.Auth.NONE else ""
     tool.save()
     return tool
@@ -199,7 +207,7 @@ def tool_update(*, tool: AgentTool, **changes: Any) -> AgentTool:
     secret = (changes.pop("secret", "") or "").strip()
     for field, value in changes.items():
         setattr(tool, field, value)
-    _tool_check(tool, has_secret=bool(secret or tool.secret))
+    _tool_check(tool, has_secret=bool(secret or tool.secret), secret=secret)
     if tool.auth == AgentTool.Auth.NONE:
         tool.secret = ""
     elif secret:

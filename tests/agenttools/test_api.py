@@ -283,3 +283,24 @@ def test_try_shows_the_request_sent_and_the_result(api_client, customer_api, wor
     assert seen.headers["X-Api-Key"] == "key-123456789"
     log = api_client.get(f"/api/v1/agent-tool-calls?tool={tool.pk}&source=try_it").json()
     assert [row["outcome"] for row in log["results"]] == ["ok"]
+
+
+def test_the_schema_documents_the_agent_tool_endpoints(client, db):
+    paths = client.get("/api/v1/schema?format=json").json()["paths"]
+
+    assert {
+        "/api/v1/agent-tools": {"get", "post"},
+        "/api/v1/agent-tools/{id}": {"get", "patch", "delete"},
+        "/api/v1/agent-tools/import": {"post"},
+        "/api/v1/agent-tools/{id}/try": {"post"},
+        "/api/v1/agent-tool-calls": {"get"},
+        "/api/v1/agents/{id}/tools": {"get", "put"},
+        "/api/v1/agents/{id}/tool-calls": {"post"},
+    } == {
+        path: set(operations) - {"parameters"}
+        for path, operations in paths.items()
+        if "agent-tool" in path or path.startswith("/api/v1/agents/{id}/tool")
+    }
+    export = paths["/api/v1/agents/{id}/tools"]["get"]
+    [format_parameter] = [p for p in export["parameters"] if p["name"] == "format"]
+    assert format_parameter["schema"]["enum"] == ["openai", "anthropic", "mcp"]

@@ -164,10 +164,14 @@ def _tool_check(tool: AgentTool, *, has_secret: bool, secret: str = "") -> None:
     ):
         refuse("max_response_bytes", f"Between 1 and {MAX_RESPONSE_BYTES} bytes.")
     try:
-        if len(parse_rates(tool.rate_limit or "")) != 1:
-            refuse("rate_limit", "Give one rate, e.g. 60/m.")
+        rates = parse_rates(tool.rate_limit or "")
     except InvalidRate as error:
         refuse("rate_limit", str(error))
+    else:
+        if len(rates) != 1:
+            refuse("rate_limit", "Give one rate, e.g. 60/m.")
+        # Stored as N/unit, the form django-ratelimit counts in ("60 / minute" -> "60/m").
+        tool.rate_limit = str(rates[0])
     if not isinstance(tool.max_concurrency, int) or not (
         1 <= tool.max_concurrency <= MAX_CONCURRENCY
     ):

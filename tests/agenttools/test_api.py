@@ -94,9 +94,12 @@ def test_create_read_update_delete_a_tool(api_client, customer_api):
     assert AgentTool.objects.get(pk=tool["id"]).secret not in ("", "key-123456789")
 
     updated = api_client.patch(
-        f"/api/v1/agent-tools/{tool['id']}", {"timeout_seconds": 30}, format="json"
+        f"/api/v1/agent-tools/{tool['id']}",
+        {"timeout_seconds": 30, "rate_limit": "100 / Minute"},
+        format="json",
     )
     assert updated.json()["timeout_seconds"] == 30.0
+    assert updated.json()["rate_limit"] == "100/m"
     assert updated.json()["version"] == 2
     assert updated.json()["has_secret"] is True
     listed = api_client.get("/api/v1/agent-tools").json()["results"]

@@ -9,6 +9,7 @@ RESOURCES = (
     "training",
     "webhooks",
     "inbound",
+    "agent_tools",
 )
 READ = "read"
 WRITE = "write"

@@ -239,6 +239,9 @@ class AgentVersion(models.Model):
     agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
     configuration = models.JSONField(default=dict)
+    # The agent tools it may call, as they were when it was published (agenttools.snapshots):
+    # editing a tool later does not change what a published version calls. No secrets.
+    tools = models.JSONField(default=list, blank=True)
     published_by = models.CharField(max_length=200)
     published_at = models.DateTimeField(default=timezone.now)
 
@@ -320,6 +323,7 @@ class TraceEntry(models.Model):
         TICKET_STATUS_CHANGED = "ticket_status_changed", "Ticket status changed"
         SCORECARD_CREATED = "scorecard_created", "Scorecard created"
         CUSTOM_EVENT = "custom_event", "Custom event"
+        TOOL_CALL = "tool_call", "Agent tool called"
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
     conversation = models.ForeignKey(

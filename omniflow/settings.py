@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "inbox",
     "webhooks",
     "inbound",
+    "agenttools",
 ]
 
 MIDDLEWARE = [

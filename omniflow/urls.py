@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("inbox.api.urls")),
     path("", include("webhooks.api.urls")),
     path("", include("inbound.api.urls")),
+    path("", include("agenttools.api.urls")),
 ]
 
 urlpatterns = [
@@ -25,6 +26,7 @@ urlpatterns = [
     path("settings/api-keys/", include("apikeys.urls")),
     path("settings/", include("webhooks.urls")),
     path("settings/inbound/", include("inbound.urls")),
+    path("settings/agent-tools/", include("agenttools.urls")),
     path("api/v1/", include(api_v1)),
     path(
         "hooks/inbound/<str:public_id>/<str:signature>",

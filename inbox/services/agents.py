@@ -31,13 +31,23 @@ def agent_create(
     )
 
 
+def _tool_snapshots(*, agent: Agent) -> list[dict[str, Any]]:
+    # Agent tools build on the inbox (their calls land on conversation traces), so the one
+    # piece publishing needs from them is imported when it runs rather than at import time.
+    from agenttools.snapshots import agent_tool_snapshots
+
+    return agent_tool_snapshots(agent=agent)
+
+
 @transaction.atomic
 def agent_publish(
     *, agent: Agent, actor: str, configuration: dict[str, Any] | Any = UNSET
 ) -> AgentVersion:
     """Publish the agent's configuration (replaced first if given) as its next version.
 
-    Emits `agent.published`; on a republish `previous_attributes` holds the version it replaces.
+    The version keeps the definitions of the agent's tools as they are now, and
+    `agent.published` carries them (without secrets). On a republish `previous_attributes`
+    holds the version it replaces.
     """
     # The lock serialises concurrent publishes, so version numbers never collide.
     agent = Agent.objects.select_for_update().get(pk=agent.pk)
@@ -51,6 +61,7 @@ def agent_publish(
         agent=agent,
         number=number,
         configuration=agent.configuration,
+        tools=_tool_snapshots(agent=agent),
         published_by=actor,
         published_at=now,
     )
@@ -65,7 +76,7 @@ def agent_publish(
         workspace=agent.workspace,
         event_type="agent.published",
         resource_id=agent.pk,
-        data=agent_data(agent),
+        data={**agent_data(agent), "tools": version.tools},
         previous_attributes=(
             {"published_version": previous_version} if previous_version is not None else None
         ),

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AgentToolsConfig(AppConfig):
+    name = "agenttools"
+    verbose_name = "Agent tools"

@@ -1,0 +1,83 @@
+"""A tool's input JSON Schema: checked when saved, and arguments checked against it per call.
+
+Nothing is ever fetched: validators get a `referencing.Registry` that retrieves nothing, so a
+`$ref` can only point inside the schema itself (`#/...`), which is also refused on save
+otherwise. (jsonschema's default would still fetch remote references over HTTP.)
+"""
+
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+from referencing import Registry
+from referencing.exceptions import Unresolvable
+
+# Retrieves nothing: every lookup of a resource not in the schema itself fails.
+LOCAL_ONLY = Registry()
+
+
+def _foreign_refs(value: Any, path: str = "") -> list[str]:
+    found = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if (
+                key in ("$ref", "$dynamicRef")
+                and isinstance(item, str)
+                and not item.startswith("#")
+            ):
+                found.append(f"{item} (at {path or '/'})")
+            found.extend(_foreign_refs(item, f"{path}/{key}"))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found.extend(_foreign_refs(item, f"{path}/{index}"))
+    return found
+
+
+def input_schema_errors(schema: Any) -> list[str]:
+    """Return why `schema` cannot be a tool's input schema (empty when it can)."""
+    if not isinstance(schema, dict):
+        return ["The input schema must be a JSON object (a JSON Schema)."]
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as error:
+        where = "/".join(str(part) for part in error.path)
+        return [error.message + (f" (at {where})" if where else "")]
+    problems = []
+    # Function-calling runtimes (OpenAI, Anthropic, MCP) all take an object of named arguments.
+    if schema.get("type") != "object":
+        problems.append('The input schema\'s top level must be {"type": "object", ...}.')
+    problems.extend(
+        f"Only local references (#/...) are allowed: {ref}" for ref in _foreign_refs(schema)
+    )
+    if not problems:
+        try:
+            # Resolve every local reference once, so a dangling one is refused on save.
+            list(_validator(schema).iter_errors({}))
+        except Unresolvable as error:
+            problems.append(f"A $ref does not resolve inside the schema: {error}")
+    return problems
+
+
+def _validator(schema: dict) -> Draft202012Validator:
+    return Draft202012Validator(
+        schema, registry=LOCAL_ONLY, format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
+
+
+def argument_errors(*, schema: dict, arguments: Any) -> dict[str, list[str]]:
+    """Return the arguments' violations of the schema as {"field.path": [messages]}."""
+    errors: dict[str, list[str]] = {}
+    try:
+        found = sorted(_validator(schema).iter_errors(arguments), key=lambda e: list(e.path))
+    except Unresolvable as error:
+        return {"non_field_errors": [f"The tool's schema has an unresolvable $ref: {error}"]}
+    for error in found:
+        field = ".".join(str(part) for part in error.absolute_path) or "non_field_errors"
+        errors.setdefault(field, []).append(error.message)
+    return errors
+
+
+def schema_properties(schema: dict) -> set[str]:
+    """Return the argument names the schema's top level declares."""
+    properties = schema.get("properties")
+    return set(properties) if isinstance(properties, dict) else set()

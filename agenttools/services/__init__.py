@@ -1,0 +1,23 @@
+"""Writes of agent tools: definitions and grants (`tools`), calls (`calls`); import from here."""
+
+from .calls import AgentNotPublished, CallOutcome, UnknownTool, agent_tool_call, tool_try
+from .tools import (
+    agent_tools_set,
+    tool_create,
+    tool_delete,
+    tool_update,
+    tools_import_openapi,
+)
+
+__all__ = [
+    "AgentNotPublished",
+    "CallOutcome",
+    "UnknownTool",
+    "agent_tool_call",
+    "agent_tools_set",
+    "tool_create",
+    "tool_delete",
+    "tool_try",
+    "tool_update",
+    "tools_import_openapi",
+]

@@ -1,0 +1,288 @@
+"""Writes of agent tools: definitions, which agents may call them, OpenAPI imports."""
+
+import json
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from apikeys.ratelimits import InvalidRate, parse_rates
+from inbox.models import Agent
+from omniflow.crypto import encrypt_secret
+from webhooks.destinations import validate_url
+from workspaces.models import Workspace
+
+from .. import openapi
+from ..calls import METHODS_WITH_BODY, PLACEHOLDER, url_placeholders
+from ..models import MAX_RESPONSE_BYTES, MAX_TIMEOUT_SECONDS, AgentTool, AgentToolGrant
+from ..schemas import input_schema_errors, schema_properties
+
+NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$")
+# Set by the call itself; a static header must not override them.
+RESERVED_HEADERS = frozenset(
+    {
+        "host",
+        "content-length",
+        "content-type",
+        "transfer-encoding",
+        "connection",
+        "authorization",
+        "x-omniflow-signature",
+        "x-omniflow-timestamp",
+        "x-omniflow-tool",
+    }
+)
+# RFC 3986's characters, and { } around placeholders.
+URL_CHARACTERS = re.compile(r"^[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%{}]*$")
+# What an HTTP header value may hold: visible ASCII and spaces (no line breaks).
+HEADER_VALUE = re.compile(r"^[\x20-\x7e]*$")
+MAX_DESCRIPTION = 4096
+MAX_CONCURRENCY = 100
+CONFIG_FIELDS = (
+    "name",
+    "description",
+    "input_schema",
+    "method",
+    "url_template",
+    "query_arguments",
+    "body_arguments",
+    "body_argument",
+    "headers",
+    "auth",
+    "auth_header_name",
+    "secret",
+    "timeout_seconds",
+    "max_response_bytes",
+    "rate_limit",
+    "max_concurrency",
+    "enabled",
+)
+
+
+def _url_problems(template: str) -> list[str]:
+    if not URL_CHARACTERS.match(template):
+        return ["Use only URL characters (percent-encode others; punycode for a host)."]
+    parts = urlsplit(template)
+    if "{" in parts.scheme + parts.netloc:
+        return ["Placeholders may fill the path and query only, never the host."]
+    try:
+        validate_url(PLACEHOLDER.sub("x", template))
+    except ValueError as error:
+        return [str(error)]
+    return []
+
+
+def _string_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def _tool_check(tool: AgentTool, *, has_secret: bool, secret: str = "") -> None:
+    """Refuse a tool that cannot be called as configured: every error at once, per field."""
+    errors: dict[str, list[str]] = {}
+
+    def refuse(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    if not NAME.match(tool.name or ""):
+        refuse("name", "Use 1 to 64 letters, digits, _ or - (a function name models can call).")
+    elif (
+        AgentTool.objects.filter(workspace_id=tool.workspace_id, name=tool.name)
+        .exclude(pk=tool.pk)
+        .exists()
+    ):
+        refuse("name", f"This workspace already has a tool named '{tool.name}'.")
+    for field in ("name", "description", "input_schema", "headers", "url_template"):
+        # PostgreSQL stores no NUL character, in text or in JSON.
+        if "\x00" in str(getattr(tool, field)) or "\\u0000" in json.dumps(getattr(tool, field)):
+            refuse(field, "Null characters are not allowed.")
+    if len(tool.description or "") > MAX_DESCRIPTION:
+        refuse("description", f"Keep the description under {MAX_DESCRIPTION} characters.")
+    schema_problems = input_schema_errors(tool.input_schema)
+    for message in schema_problems:
+        refuse("input_schema", message)
+    declared = set() if schema_problems else schema_properties(tool.input_schema)
+    required = set(tool.input_schema.get("required") or []) if not schema_problems else set()
+    if tool.method not in AgentTool.Method.values:
+        refuse("method", f"Pick one of {', '.join(AgentTool.Method.values)}.")
+    for message in _url_problems(tool.url_template or ""):
+        refuse("url_template", message)
+    in_path = url_placeholders(tool.url_template or "")
+    for name in in_path:
+        if not schema_problems and name not in required:
+            refuse("url_template", f"'{{{name}}}' must be a required property of the schema.")
+    mapped: dict[str, str] = {name: "url_template" for name in in_path}
+    for field in ("query_arguments", "body_arguments"):
+        value = getattr(tool, field)
+        if not _string_list(value):
+            refuse(field, "A list of argument names.")
+            continue
+        for name in value:
+            if not schema_problems and name not in declared:
+                refuse(field, f"'{name}' is not a property of the input schema.")
+            if name in mapped:
+                refuse(field, f"'{name}' is already sent in the {mapped[name].split('_')[0]}.")
+            mapped[name] = field
+    if tool.body_argument:
+        if not schema_problems and tool.body_argument not in declared:
+            refuse("body_argument", f"'{tool.body_argument}' is not a property of the schema.")
+        if tool.body_arguments:
+            refuse("body_argument", "Send either one argument as the body or named body fields.")
+    if tool.method not in METHODS_WITH_BODY and (tool.body_arguments or tool.body_argument):
+        refuse("body_arguments", f"A {tool.method} request has no body.")
+    if not isinstance(tool.headers, dict):
+        refuse("headers", "Headers are a JSON object of names and values.")
+    else:
+        for name, value in tool.headers.items():
+            if not HEADER_NAME.match(str(name)) or not isinstance(value, str):
+                refuse("headers", f"'{name}' is not a header name with a text value.")
+            elif str(name).lower() in RESERVED_HEADERS:
+                refuse("headers", f"'{name}' is set by the call itself.")
+            elif not HEADER_VALUE.match(value):
+                refuse("headers", f"The value of '{name}' may hold visible ASCII and spaces only.")
+    if tool.auth not in AgentTool.Auth.values:
+        refuse("auth", f"Pick one of {', '.join(AgentTool.Auth.values)}.")
+    elif tool.auth != AgentTool.Auth.NONE and not has_secret:
+        refuse("secret", "This authentication needs a secret.")
+    if secret and not HEADER_VALUE.match(secret):
+        refuse("secret", "A secret may hold visible ASCII characters and spaces only.")
+    if tool.auth == AgentTool.Auth.HEADER:
+        if not HEADER_NAME.match(tool.auth_header_name or ""):
+            refuse("auth_header_name", "Name the header that carries the secret, e.g. X-Api-Key.")
+        elif tool.auth_header_name.lower() in RESERVED_HEADERS:
+            refuse("auth_header_name", f"'{tool.auth_header_name}' is set by the call itself.")
+    if not isinstance(tool.timeout_seconds, int | float) or not (
+        0 < tool.timeout_seconds <= MAX_TIMEOUT_SECONDS
+    ):
+        refuse("timeout_seconds", f"Between 0 and {MAX_TIMEOUT_SECONDS:g} seconds.")
+    if not isinstance(tool.max_response_bytes, int) or not (
+        1 <= tool.max_response_bytes <= MAX_RESPONSE_BYTES
+    ):
+        refuse("max_response_bytes", f"Between 1 and {MAX_RESPONSE_BYTES} bytes.")
+    try:
+        rates = parse_rates(tool.rate_limit or "")
+    except InvalidRate as error:
+        refuse("rate_limit", str(error))
+    else:
+        if len(rates) != 1:
+            refuse("rate_limit", "Give one rate, e.g. 60/m.")
+        # Stored as N/unit, the form django-ratelimit counts in ("60 / minute" -> "60/m").
+        tool.rate_limit = str(rates[0])
+    if not isinstance(tool.max_concurrency, int) or not (
+        1 <= tool.max_concurrency <= MAX_CONCURRENCY
+    ):
+        refuse("max_concurrency", f"Between 1 and {MAX_CONCURRENCY} calls in flight.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _unknown_fields_refused(config: dict[str, Any]) -> None:
+    unknown = set(config) - set(CONFIG_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown tool fields: {', '.join(sorted(unknown))}")
+
+
+@transaction.atomic
+def tool_create(
+    *, workspace: Workspace, created_by: AbstractBaseUser | None, **config: Any
+) -> AgentTool:
+    """Create a tool after checking its schema, HTTP mapping, authentication and limits."""
+    _unknown_fields_refused(config)
+    secret = (config.pop("secret", "") or "").strip()
+    tool = AgentTool(workspace=workspace, created_by=created_by, **config)
+    _tool_check(tool, has_secret=bool(secret), secret=secret)
+    tool.secret = encrypt_secret(secret=secret) if tool.auth != AgentTool.Auth.NONE else ""
+    tool.save()
+    return tool
+
+
+@transaction.atomic
+def tool_update(*, tool: AgentTool, **changes: Any) -> AgentTool:
+    """Change a tool (a new version); published agents keep the version they snapshotted.
+
+    A `secret` left out keeps the current one.
+    """
+    _unknown_fields_refused(changes)
+    tool = AgentTool.objects.select_for_update().get(pk=tool.pk)
+    secret = (changes.pop("secret", "") or "").strip()
+    for field, value in changes.items():
+        setattr(tool, field, value)
+    _tool_check(tool, has_secret=bool(secret or tool.secret), secret=secret)
+    if tool.auth == AgentTool.Auth.NONE:
+        tool.secret = ""
+    elif secret:
+        tool.secret = encrypt_secret(secret=secret)
+    tool.version += 1
+    tool.updated_at = timezone.now()
+    tool.save()
+    return tool
+
+
+def tool_delete(*, tool: AgentTool) -> None:
+    """Delete a tool; agent versions that snapshotted it get `tool_unavailable` when calling it."""
+    tool.delete()
+
+
+@transaction.atomic
+def agent_tools_set(*, agent: Agent, tools: list[AgentTool]) -> list[AgentTool]:
+    """Make `tools` the ones the agent's draft may call (published versions are unchanged)."""
+    foreign = [tool.name for tool in tools if tool.workspace_id != agent.workspace_id]
+    if foreign:
+        raise ValidationError({"tools": [f"Unknown tools: {', '.join(foreign)}."]})
+    agent = Agent.objects.select_for_update().get(pk=agent.pk)
+    AgentToolGrant.objects.filter(agent=agent).exclude(tool__in=tools).delete()
+    have = set(AgentToolGrant.objects.filter(agent=agent).values_list("tool_id", flat=True))
+    AgentToolGrant.objects.bulk_create(
+        AgentToolGrant(workspace_id=agent.workspace_id, agent=agent, tool=tool)
+        for tool in {tool.pk: tool for tool in tools}.values()
+        if tool.pk not in have
+    )
+    Agent.objects.filter(pk=agent.pk).update(updated_at=timezone.now())
+    return sorted(tools, key=lambda tool: tool.name)
+
+
+@transaction.atomic
+def tools_import_openapi(
+    *,
+    workspace: Workspace,
+    created_by: AbstractBaseUser | None,
+    document: dict[str, Any],
+    operation_keys: list[str],
+    base_url: str = "",
+    **shared: Any,
+) -> tuple[list[AgentTool], list[str]]:
+    """Create one tool per picked operation of an OpenAPI 3 document; return them and notes.
+
+    `shared` settings (auth, secret, headers, limits) apply to every tool created. All or none
+    are created: an operation that cannot become a tool refuses the whole import.
+    """
+    by_key = {operation.key: operation for operation in openapi.operations(document)}
+    base_url = base_url.strip() or openapi.default_base_url(document)
+    if not base_url:
+        raise ValidationError(
+            {"base_url": ["The document names no absolute server URL: give the base URL."]}
+        )
+    unknown = [key for key in operation_keys if key not in by_key]
+    if unknown or not operation_keys:
+        raise ValidationError(
+            {"operations": [f"Pick operations of the document; unknown: {', '.join(unknown)}."]}
+        )
+    created, notes = [], []
+    for key in operation_keys:
+        try:
+            config, operation_notes = openapi.tool_config(
+                document=document, operation=by_key[key], base_url=base_url
+            )
+            tool = tool_create(workspace=workspace, created_by=created_by, **config, **shared)
+        except openapi.OpenAPIInvalid as error:
+            raise ValidationError({"operations": [f"{key}: {error}"]}) from error
+        except ValidationError as error:
+            messages = [f"{key}: {field}: {' '.join(m)}" for field, m in error.message_dict.items()]
+            raise ValidationError({"operations": messages}) from error
+        created.append(tool)
+        notes.extend(f"{tool.name}: {note}" for note in operation_notes)
+    return created, notes

@@ -1,0 +1,56 @@
+import pytest
+
+from agenttools.services import agent_tools_set, tool_create
+from inbox import services as inbox_services
+from tests.agenttools.api_server import CustomerApi
+from tests.factories import AgentFactory, ConversationFactory
+
+SIGNING_SECRET = "whsec_shop-signing-secret"
+
+
+@pytest.fixture
+def private_urls_allowed(settings):
+    """The customer API of the tests listens on 127.0.0.1, which production refuses."""
+    settings.OMNIFLOW_WEBHOOK_ALLOW_PRIVATE_URLS = True
+
+
+@pytest.fixture
+def customer_api():
+    api = CustomerApi(signing_secret=SIGNING_SECRET)
+    yield api
+    api.close()
+
+
+@pytest.fixture
+def conversation(workspace):
+    return ConversationFactory(workspace=workspace)
+
+
+@pytest.fixture
+def agent(workspace):
+    return AgentFactory(workspace=workspace)
+
+
+ORDER_SCHEMA = {
+    "type": "object",
+    "required": ["order_id"],
+    "properties": {"order_id": {"type": "string", "minLength": 1}},
+}
+
+
+def make_tool(workspace, customer_api, **config):
+    """A GET /orders/{order_id} tool of `workspace` on the customer API (private URLs allowed)."""
+    defaults = {
+        "name": "lookup_order",
+        "description": "Look up an order by its number.",
+        "input_schema": ORDER_SCHEMA,
+        "method": "GET",
+        "url_template": f"{customer_api.base_url}/orders/{{order_id}}",
+    }
+    return tool_create(workspace=workspace, created_by=None, **{**defaults, **config})
+
+
+def publish_with(agent, *tools):
+    """Let the agent call `tools` and publish it; return the version."""
+    agent_tools_set(agent=agent, tools=list(tools))
+    return inbox_services.agent_publish(agent=agent, actor="test")

@@ -55,6 +55,23 @@ SETTINGS_TO_API: dict[tuple[str, str], object] = {
     ("trigger-regenerate", "POST"): [api("POST", "inbound-trigger-regenerate-url")],
     ("trigger-delete", "GET"): FORM,
     ("trigger-delete", "POST"): [api("DELETE", "inbound-trigger-detail")],
+    # Agent tools.
+    ("agenttool-list", "GET"): [api("GET", "agent-tools")],
+    ("agenttool-create", "GET"): FORM,
+    ("agenttool-create", "POST"): [api("POST", "agent-tools")],
+    ("agenttool-import", "GET"): FORM,
+    ("agenttool-import", "POST"): [api("POST", "agent-tools-import")],
+    ("agenttool-calls", "GET"): [api("GET", "agent-tool-calls")],
+    ("agenttool-agents", "GET"): [api("GET", "agents"), api("GET", "agent-tools-of-agent")],
+    ("agenttool-agent", "GET"): [api("GET", "agent-tools-of-agent")],
+    ("agenttool-agent", "POST"): [api("PUT", "agent-tools-of-agent")],
+    ("agenttool-detail", "GET"): [api("GET", "agent-tool-detail")],
+    # "Try it" on the tool's page.
+    ("agenttool-detail", "POST"): [api("POST", "agent-tool-try")],
+    ("agenttool-edit", "GET"): FORM,
+    ("agenttool-edit", "POST"): [api("PATCH", "agent-tool-detail")],
+    ("agenttool-delete", "GET"): FORM,
+    ("agenttool-delete", "POST"): [api("DELETE", "agent-tool-detail")],
 }
 
 NOT_ACTIONS = {

@@ -13,6 +13,8 @@ api_v1 = [
     path("", include("inbox.api.urls")),
     path("", include("webhooks.api.urls")),
     path("", include("inbound.api.urls")),
+    path("", include("apikeys.api.urls")),
+    path("", include("workspaces.api.urls")),
 ]
 
 urlpatterns = [

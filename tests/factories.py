@@ -44,7 +44,8 @@ def make_api_key(workspace: Workspace, **kwargs) -> tuple:
     """Create a key through the real service (full access unless scopes are given);
     return (ApiKey, plaintext)."""
     kwargs.setdefault("name", "Test key")
-    kwargs.setdefault("scopes", list(ALL_SCOPES))
+    if kwargs.get("scopes") is None:
+        kwargs["scopes"] = list(ALL_SCOPES)
     return api_key_create(workspace=workspace, **kwargs)
 
 

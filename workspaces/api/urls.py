@@ -1,0 +1,9 @@
+"""Routes of the members API under /api/v1/ (no trailing slashes)."""
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("members", views.MemberListView.as_view(), name="members"),
+]

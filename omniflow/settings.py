@@ -198,6 +198,8 @@ SPECTACULAR_SETTINGS = {
         "TrainingAttemptStatusEnum": "inbox.models.TrainingAttempt.Status",
         "WebhookDeliveryStatusEnum": "webhooks.models.WebhookDelivery.Status",
         "WebhookEventTypeEnum": "webhooks.events.EVENT_TYPES",
+        "ApiKeyAuditActionEnum": "apikeys.models.ApiKeyAuditEntry.Action",
+        "InboundTriggerActionEnum": "inbound.models.InboundTrigger.Action",
     },
 }
 

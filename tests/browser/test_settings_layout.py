@@ -138,7 +138,7 @@ def test_every_settings_page_fits_the_screen_for_each_role(
             expected = 403
         assert response.status == expected, f"{path} as {role}: {response.status}"
         # Every page, refusals included, is in the Settings shell with its navigation and banner.
-        expect(page.locator(".settings-nav")).to_have_count(1)
+        expect(page.locator(".settings-menu .settings-nav")).to_have_count(1)
         expect(page.locator(".banner.warn")).to_contain_text("Development mode")
         if expected != 200:
             expect(page.get_by_role("link", name="Back to Settings")).to_be_visible()
@@ -150,7 +150,7 @@ def test_every_settings_page_fits_the_screen_for_each_role(
     if width == "phone":
         # Folded into a menu above the page; it opens on a tap.
         expect(nav.get_by_role("link", name="Members")).to_be_hidden()
-        nav.locator("summary").click()
+        page.locator(".settings-menu summary").click()
     expect(nav.get_by_role("link", name="Webhooks", exact=True)).to_be_visible()
     expect(nav.get_by_role("link", name="Deliveries log")).to_be_visible()
     expect(nav.get_by_role("link", name="Inbound webhooks")).to_be_visible()
@@ -203,7 +203,7 @@ def test_add_a_member_on_a_phone_and_they_set_their_password(
     page.set_viewport_size({"width": 390, "height": 844})
     browser_login(page, objects["admin"].user)
 
-    page.locator(".settings-nav summary").click()
+    page.locator(".settings-menu summary").click()
     page.locator(".settings-nav").get_by_role("link", name="Members").click()
     page.get_by_role("link", name="Add member").click()
     page.fill("#id_email", "new.agent@example.com")

@@ -1,5 +1,6 @@
 """DRF authentication by workspace API key: `Authorization: Bearer omf_live_…`."""
 
+import ipaddress
 import time
 
 from django.core.cache import cache
@@ -14,6 +15,7 @@ from .selectors import (
     api_key_remembered,
 )
 from .throttling import (
+    client_ip,
     key_usage_count,
     unauthenticated_block,
     unauthenticated_block_cache_key,
@@ -60,7 +62,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             if counted.blocked is not None:
                 raise unauthenticated_throttled(counted.blocked)
             if not counted.stale:
-                _touch_last_used(api_key)
+                _touch_last_used(api_key, ip=client_ip(django_request))
                 return (ApiKeyUser(api_key), api_key)
             api_key_forget_remembered(prefix=api_key.prefix)
         # One round trip reads the key's cached row and whether this client IP is blocked: a
@@ -80,7 +82,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         counted = key_usage_count(request=django_request, api_key=api_key)
         if counted.blocked is not None:  # blocked since the read above
             raise unauthenticated_throttled(counted.blocked)
-        _touch_last_used(api_key)
+        _touch_last_used(api_key, ip=client_ip(django_request))
         return (ApiKeyUser(api_key), api_key)
 
     def authenticate_header(self, request):
@@ -113,8 +115,8 @@ class ApiKeyUser:
 _last_recorded: dict[int, float] = {}
 
 
-def _touch_last_used(api_key: ApiKey) -> None:
-    """Record use at most once a minute per key, so the request path rarely writes.
+def _touch_last_used(api_key: ApiKey, *, ip: str) -> None:
+    """Record use (when, and from which address) at most once a minute per key.
 
     Each process asks the shared cache at most once a minute per key (saving a round trip on
     the other requests), and only the first process to ask in that minute writes the row.
@@ -125,4 +127,13 @@ def _touch_last_used(api_key: ApiKey) -> None:
         return
     _last_recorded[api_key.pk] = now
     if cache.add(f"apikey:used:{api_key.pk}", 1, LAST_USED_RESOLUTION_SECONDS):
-        ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=timezone.now())
+        ApiKey.objects.filter(pk=api_key.pk).update(
+            last_used_at=timezone.now(), last_used_ip=_valid_ip(ip)
+        )
+
+
+def _valid_ip(ip: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(ip))
+    except ValueError:  # no REMOTE_ADDR ("unknown")
+        return None

@@ -1,5 +1,8 @@
+from datetime import UTC, datetime
+
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 
 from workspaces.models import Workspace
@@ -8,7 +11,7 @@ from .ratelimits import describe, rates_for
 from .scopes import ALL_SCOPES
 
 # The fields an update may change, in the order the audit log lists them.
-UPDATABLE_FIELDS = ("name", "scopes", "tier", "custom_rate")
+UPDATABLE_FIELDS = ("name", "scopes", "tier", "custom_rate", "expires_at")
 
 
 class ApiKey(models.Model):
@@ -32,10 +35,16 @@ class ApiKey(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    # Recorded with last_used_at (at most once a minute), from the request's REMOTE_ADDR.
+    last_used_ip = models.GenericIPAddressField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # A rolled key is a new row with the same settings; the old one expires after a grace period.
+    rolled_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="rolled_to"
     )
 
     class Meta:
@@ -44,6 +53,9 @@ class ApiKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+    def get_absolute_url(self) -> str:
+        return reverse("apikey-detail", kwargs={"key_id": self.pk})
 
     @property
     def is_revoked(self) -> bool:
@@ -82,6 +94,7 @@ class ApiKeyAuditEntry(models.Model):
         CREATED = "created", "Created"
         UPDATED = "updated", "Updated"
         REVOKED = "revoked", "Revoked"
+        ROLLED = "rolled", "Rolled"
 
     workspace = models.ForeignKey(
         Workspace, on_delete=models.CASCADE, related_name="api_key_audit_entries"
@@ -112,6 +125,11 @@ class ApiKeyAuditEntry(models.Model):
     @property
     def summary(self) -> str:
         """Return what changed, for people: "scopes: tickets:read → tickets:write"."""
+        if self.action == self.Action.ROLLED:
+            return (
+                f"new key {self.details.get('new_prefix', '')}…; this one valid until "
+                f"{_shown(self.details.get('old_expires_at'))}"
+            )
         if self.action != self.Action.UPDATED:
             return self.details.get("name", "")
         # jsonb does not keep key order.
@@ -124,6 +142,9 @@ class ApiKeyAuditEntry(models.Model):
 
 
 def _shown(value) -> str:
+    if isinstance(value, str) and len(value) >= 19 and value[10:11] == "T":
+        # An ISO time (expiry): shown as every other absolute time is, in UTC.
+        return datetime.fromisoformat(value).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     if isinstance(value, list):
         return ", ".join(value) or "none"
     return str(value) if value not in ("", None) else "none"

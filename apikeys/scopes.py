@@ -10,6 +10,9 @@ RESOURCES = (
     "webhooks",
     "inbound",
     "agent_tools",
+    "members",
+    # Managing keys over the API; a key with it can never grant more than it holds itself.
+    "api_keys",
 )
 READ = "read"
 WRITE = "write"
@@ -22,9 +25,13 @@ class InvalidScope(ValueError):
 
 
 def normalize_scopes(scopes: list[str] | tuple[str, ...] | None) -> list[str]:
-    """Validate scopes, keep the strongest level per resource; none given means all."""
+    """Validate scopes and keep the strongest level per resource.
+
+    None given is an error, not "everything": least privilege is the default, and full access
+    is asked for by passing ALL_SCOPES.
+    """
     if not scopes:
-        return list(ALL_SCOPES)
+        raise InvalidScope("Pick at least one scope, or full access.")
     levels: dict[str, str] = {}
     for scope in scopes:
         resource, _, access = scope.strip().partition(":")
@@ -43,3 +50,12 @@ def scopes_grant(granted: list[str], *, resource: str, access: str) -> bool:
     if f"{resource}:{WRITE}" in granted:
         return True
     return access == READ and f"{resource}:{READ}" in granted
+
+
+def scopes_within(requested: list[str], *, granted: list[str]) -> bool:
+    """Tell whether every scope in `requested` is also allowed by `granted`."""
+    for scope in requested:
+        resource, _, access = scope.partition(":")
+        if not scopes_grant(granted, resource=resource, access=access):
+            return False
+    return True

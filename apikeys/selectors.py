@@ -141,3 +141,8 @@ def api_key_audit_recent(
 ) -> list[ApiKeyAuditEntry]:
     """Return the workspace's latest key changes, newest first."""
     return list(ApiKeyAuditEntry.objects.filter(workspace=workspace)[:limit])
+
+
+def api_key_audit_for_key(*, api_key: ApiKey) -> QuerySet[ApiKeyAuditEntry]:
+    """Return every recorded change of one key, newest first."""
+    return ApiKeyAuditEntry.objects.filter(workspace=api_key.workspace, api_key=api_key)

@@ -1,6 +1,6 @@
 """Writes of API keys. Each change is audited and takes effect from the next request."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -14,7 +14,7 @@ from workspaces.services import user_label
 from . import tokens
 from .models import UPDATABLE_FIELDS, ApiKey, ApiKeyAuditEntry
 from .ratelimits import InvalidRate, rates_for
-from .scopes import InvalidScope, normalize_scopes
+from .scopes import InvalidScope, normalize_scopes, scopes_within
 from .selectors import api_key_cache_forget
 
 
@@ -22,6 +22,14 @@ def _validated_limits(*, tier: str, custom_rate: str) -> str:
     if tier not in ApiKey.Tier.values:
         raise ValidationError({"tier": f"Unknown tier '{tier}'."})
     if tier != ApiKey.Tier.CUSTOM:
+        if custom_rate.strip():
+            # Never dropped silently: the admin meant something by them.
+            raise ValidationError(
+                {
+                    "custom_rate": "Custom limits apply to the Custom tier only: "
+                    "pick it, or clear them."
+                }
+            )
         return ""
     try:
         return ",".join(str(rate) for rate in rates_for(tier=tier, custom_rate=custom_rate))
@@ -29,11 +37,26 @@ def _validated_limits(*, tier: str, custom_rate: str) -> str:
         raise ValidationError({"custom_rate": str(error)}) from error
 
 
-def _validated_scopes(scopes: list[str] | None) -> list[str]:
+def _validated_scopes(scopes: list[str] | None, *, grantor_scopes: list[str] | None) -> list[str]:
     try:
-        return normalize_scopes(scopes)
+        scopes = normalize_scopes(scopes)
     except InvalidScope as error:
         raise ValidationError({"scopes": str(error)}) from error
+    if grantor_scopes is not None and not scopes_within(scopes, granted=grantor_scopes):
+        raise ValidationError(
+            {"scopes": "A key can only give scopes it holds itself: " + ", ".join(grantor_scopes)}
+        )
+    return scopes
+
+
+def _validated_expiry(expires_at: datetime | None) -> datetime | None:
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationError({"expires_at": "The expiry must be in the future."})
+    return expires_at
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
 
 
 def _validated_name(name: str) -> str:
@@ -66,27 +89,34 @@ def api_key_create(
     *,
     workspace: Workspace,
     name: str,
-    scopes: list[str] | None = None,
+    scopes: list[str],
     tier: str = ApiKey.Tier.DEFAULT,
     custom_rate: str = "",
     expires_at: datetime | None = None,
     actor: AbstractBaseUser | None = None,
+    grantor_scopes: list[str] | None = None,
+    rolled_from: ApiKey | None = None,
 ) -> tuple[ApiKey, str]:
-    """Create a key; return it with its plaintext, which is never available again."""
+    """Create a key; return it with its plaintext, which is never available again.
+
+    `scopes` must name at least one scope (ALL_SCOPES for full access); with `grantor_scopes`
+    (a key creating a key over the API) none may go beyond them.
+    """
     name = _validated_name(name)
-    if expires_at is not None and expires_at <= timezone.now():
-        raise ValidationError({"expires_at": "The expiry must be in the future."})
+    scopes = _validated_scopes(scopes, grantor_scopes=grantor_scopes)
+    expires_at = _validated_expiry(expires_at)
     plaintext = tokens.generate_key()
     api_key = ApiKey.objects.create(
         workspace=workspace,
         name=name,
         prefix=tokens.display_prefix(plaintext),
         key_hash=tokens.hash_key(plaintext),
-        scopes=_validated_scopes(scopes),
+        scopes=scopes,
         tier=tier,
         custom_rate=_validated_limits(tier=tier, custom_rate=custom_rate),
         expires_at=expires_at,
         created_by=actor,
+        rolled_from=rolled_from,
     )
     _audit(
         api_key=api_key,
@@ -97,7 +127,8 @@ def api_key_create(
             "scopes": api_key.scopes,
             "tier": api_key.tier,
             "custom_rate": api_key.custom_rate,
-            "expires_at": expires_at.isoformat() if expires_at else None,
+            "expires_at": _iso(expires_at),
+            **({"rolled_from": rolled_from.prefix} if rolled_from is not None else {}),
         },
     )
     # A probe of this prefix before the key existed may have cached a miss.
@@ -122,6 +153,9 @@ def api_key_revoke(*, api_key: ApiKey, actor: AbstractBaseUser | None) -> ApiKey
     return api_key
 
 
+_UNCHANGED: Any = object()
+
+
 @transaction.atomic
 def api_key_update(
     *,
@@ -130,17 +164,28 @@ def api_key_update(
     scopes: list[str] | None,
     tier: str,
     custom_rate: str = "",
+    expires_at: datetime | None = _UNCHANGED,
     actor: AbstractBaseUser | None,
+    grantor_scopes: list[str] | None = None,
 ) -> ApiKey:
-    """Change a key's name, scopes and limits; effective from the next request."""
+    """Change a key's name, scopes, limits and expiry; effective from the next request.
+
+    Custom limits go with the custom tier only: given with another tier they are an error, not
+    silently dropped. An expiry must be in the future (None: never expires).
+    """
     if api_key.is_revoked:
         raise ValidationError("A revoked key cannot be changed.")
+    if grantor_scopes is not None and not scopes_within(api_key.scopes, granted=grantor_scopes):
+        raise ValidationError("A key can only change keys whose scopes it holds itself.")
     new_values = {
         "name": _validated_name(name),
-        "scopes": _validated_scopes(scopes),
+        "scopes": _validated_scopes(scopes, grantor_scopes=grantor_scopes),
         "tier": tier,
         "custom_rate": _validated_limits(tier=tier, custom_rate=custom_rate),
+        "expires_at": api_key.expires_at,
     }
+    if expires_at is not _UNCHANGED and expires_at != api_key.expires_at:
+        new_values["expires_at"] = _validated_expiry(expires_at)
     changes = {
         field: {"from": getattr(api_key, field), "to": new_values[field]}
         for field in UPDATABLE_FIELDS
@@ -151,6 +196,8 @@ def api_key_update(
     for field in changes:
         setattr(api_key, field, new_values[field])
     api_key.save(update_fields=list(changes))
+    if "expires_at" in changes:
+        changes["expires_at"] = {key: _iso(value) for key, value in changes["expires_at"].items()}
     _audit(
         api_key=api_key,
         actor=actor,
@@ -159,3 +206,62 @@ def api_key_update(
     )
     _forget_after_commit(api_key)
     return api_key
+
+
+# The grace periods offered when rolling a key (the old secret keeps working this long).
+ROLL_GRACE_CHOICES = {
+    "now": timedelta(0),
+    "1h": timedelta(hours=1),
+    "24h": timedelta(hours=24),
+    "3d": timedelta(days=3),
+    "7d": timedelta(days=7),
+}
+
+
+@transaction.atomic
+def api_key_roll(
+    *,
+    api_key: ApiKey,
+    grace: timedelta,
+    actor: AbstractBaseUser | None,
+    grantor_scopes: list[str] | None = None,
+) -> tuple[ApiKey, str]:
+    """Issue a new secret for a key; the old one keeps working for `grace`, then expires.
+
+    The new secret is a new key with the same name, scopes, limits and expiry (the display
+    prefix, by which keys are looked up, is part of the secret); the old one gets an expiry
+    `grace` from now unless it already expires sooner. Returns the new key and its plaintext.
+    """
+    api_key = ApiKey.objects.select_for_update().get(pk=api_key.pk)
+    if not api_key.is_active:
+        raise ValidationError(f"This key is {api_key.status}; only an active key can be rolled.")
+    if grace < timedelta(0) or grace > max(ROLL_GRACE_CHOICES.values()):
+        raise ValidationError({"grace": "The grace period must be between 0 and 7 days."})
+    if grantor_scopes is not None and not scopes_within(api_key.scopes, granted=grantor_scopes):
+        raise ValidationError("A key can only roll keys whose scopes it holds itself.")
+    new_key, plaintext = api_key_create(
+        workspace=api_key.workspace,
+        name=api_key.name,
+        scopes=api_key.scopes,
+        tier=api_key.tier,
+        custom_rate=api_key.custom_rate,
+        expires_at=api_key.expires_at,
+        actor=actor,
+        rolled_from=api_key,
+    )
+    old_expires_at = timezone.now() + grace
+    if api_key.expires_at is None or api_key.expires_at > old_expires_at:
+        api_key.expires_at = old_expires_at
+        api_key.save(update_fields=["expires_at"])
+    _audit(
+        api_key=api_key,
+        actor=actor,
+        action=ApiKeyAuditEntry.Action.ROLLED,
+        details={
+            "name": api_key.name,
+            "new_prefix": new_key.prefix,
+            "old_expires_at": _iso(api_key.expires_at),
+        },
+    )
+    _forget_after_commit(api_key)
+    return new_key, plaintext

@@ -47,6 +47,7 @@ from django_ratelimit.core import EXPIRATION_FUDGE, _get_window, _make_cache_key
 from rest_framework import exceptions
 from rest_framework.throttling import BaseThrottle
 
+from . import usage as daily_usage
 from .models import ApiKey
 from .ratelimits import Rate, parse_rates, rates_for
 from .selectors import api_key_generation_cache_key
@@ -190,6 +191,9 @@ def key_usage_count(
     windows = [(rate, _get_window(value, rate.period_seconds)) for rate in rates]
     counter_keys = [_key_counter_cache_key(value, str(rate), window) for rate, window in windows]
     counter_ttls = [rate.period_seconds + EXPIRATION_FUDGE for rate, _ in windows]
+    # The day's request counter of the key's usage page rides in the same script, last.
+    counter_keys.append(daily_usage.requests_counter_key(key_id=api_key.pk))
+    counter_ttls.append(daily_usage.COUNTER_TTL_SECONDS)
     counting = dict(
         generation_key=api_key_generation_cache_key(prefix=api_key.prefix),
         generation=generation,
@@ -210,6 +214,7 @@ def key_usage_count(
         if counted is None:
             return KeyCount(stale=True)
         _, counts = counted
+    counts = counts[: len(windows)]  # without the day's request counter
     now = int(time.time())
     usage = RateUsage(
         windows=tuple(
@@ -373,7 +378,10 @@ class ApiKeyRateThrottle(BaseThrottle):
             # Requests without a key were counted per IP by the authentication class.
             return True
         self.usage = key_usage_count(request=request._request, api_key=request.auth).usage
-        return self.usage is None or not self.usage.blocked
+        if self.usage is not None and self.usage.blocked:
+            daily_usage.api_key_record_refused(key_id=request.auth.pk)
+            return False
+        return True
 
     def wait(self) -> int | None:
         return self.usage.retry_after if self.usage is not None else None

@@ -47,8 +47,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
-    # The project's own template tags (omniflow/templatetags), shared by every app's pages.
-    "omniflow",
     "workspaces",
     "apikeys",
     "inbox",
@@ -201,6 +199,8 @@ SPECTACULAR_SETTINGS = {
         "TrainingAttemptStatusEnum": "inbox.models.TrainingAttempt.Status",
         "WebhookDeliveryStatusEnum": "webhooks.models.WebhookDelivery.Status",
         "WebhookEventTypeEnum": "webhooks.events.EVENT_TYPES",
+        "ApiKeyAuditActionEnum": "apikeys.models.ApiKeyAuditEntry.Action",
+        "InboundTriggerActionEnum": "inbound.models.InboundTrigger.Action",
     },
 }
 

@@ -14,6 +14,8 @@ api_v1 = [
     path("", include("webhooks.api.urls")),
     path("", include("inbound.api.urls")),
     path("", include("agenttools.api.urls")),
+    path("", include("apikeys.api.urls")),
+    path("", include("workspaces.api.urls")),
 ]
 
 urlpatterns = [

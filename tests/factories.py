@@ -1,6 +1,7 @@
 import factory
 from django.contrib.auth import get_user_model
 
+from apikeys.scopes import ALL_SCOPES
 from apikeys.services import api_key_create
 from workspaces.models import Membership, Workspace
 
@@ -40,8 +41,11 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 
 
 def make_api_key(workspace: Workspace, **kwargs) -> tuple:
-    """Create a key through the real service; return (ApiKey, plaintext)."""
+    """Create a key through the real service (full access unless scopes are given);
+    return (ApiKey, plaintext)."""
     kwargs.setdefault("name", "Test key")
+    if kwargs.get("scopes") is None:
+        kwargs["scopes"] = list(ALL_SCOPES)
     return api_key_create(workspace=workspace, **kwargs)
 
 

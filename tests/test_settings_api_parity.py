@@ -55,6 +55,30 @@ SETTINGS_TO_API: dict[tuple[str, str], object] = {
     ("trigger-regenerate", "POST"): [api("POST", "inbound-trigger-regenerate-url")],
     ("trigger-delete", "GET"): FORM,
     ("trigger-delete", "POST"): [api("DELETE", "inbound-trigger-detail")],
+    # API keys.
+    ("apikey-list", "GET"): [api("GET", "api-keys")],
+    ("apikey-create", "GET"): FORM,
+    ("apikey-create", "POST"): [api("POST", "api-keys")],
+    # The page that shows a new key once: the API answers the key in the create/roll response.
+    ("apikey-created", "GET"): [api("POST", "api-keys"), api("POST", "api-key-roll")],
+    ("apikey-detail", "GET"): [
+        api("GET", "api-key-detail"),
+        api("GET", "api-key-audit"),
+        api("GET", "api-key-usage"),
+    ],
+    ("apikey-edit", "GET"): FORM,
+    ("apikey-edit", "POST"): [api("PATCH", "api-key-detail")],
+    ("apikey-roll", "GET"): FORM,
+    ("apikey-roll", "POST"): [api("POST", "api-key-roll")],
+    ("apikey-revoke", "GET"): FORM,
+    ("apikey-revoke", "POST"): [api("POST", "api-key-revoke")],
+    # Members.
+    ("member-list", "GET"): [api("GET", "members")],
+    ("member-create", "GET"): FORM,
+    ("member-create", "POST"): [api("POST", "members")],
+    ("member-role", "POST"): [api("PATCH", "member-detail")],
+    ("member-remove", "GET"): FORM,
+    ("member-remove", "POST"): [api("DELETE", "member-detail")],
     # Agent tools.
     ("agenttool-list", "GET"): [api("GET", "agent-tools")],
     ("agenttool-create", "GET"): FORM,
@@ -77,16 +101,10 @@ SETTINGS_TO_API: dict[tuple[str, str], object] = {
 NOT_ACTIONS = {
     "settings-home": "a page of links to the others",
     "workspace-switch": "picks the browser session's workspace; an API key has exactly one",
+    "member-set-password": "the invited person's own one-time link, not an admin action",
 }
 
-# Settings actions whose API comes with another change of issue 13 (part A: API keys and
-# members over the API). The integrator moves each into SETTINGS_TO_API when that lands.
-API_ELSEWHERE = {
-    "apikey-list": "issue 13 part A",
-    "apikey-create": "issue 13 part A",
-    "apikey-edit": "issue 13 part A",
-    "apikey-revoke": "issue 13 part A",
-}
+API_ELSEWHERE: dict[str, str] = {}
 
 
 def _patterns(resolver: URLResolver, prefix: str = ""):

@@ -87,9 +87,25 @@ class EndpointCreateView(WorkspaceAdminMixin, FormView):
         return redirect("endpoint-detail", endpoint_id=endpoint.id)
 
 
+# The endpoint whose secret the next GET of its page shows, once (set by Reveal and Rotate):
+# POST-redirect-GET, so Back and reload land on the page, not on a POST-only URL. The session
+# holds the endpoint's id only, never the secret.
+_REVEAL_SESSION_KEY = "webhooks.reveal_secret_of"
+
+
 class EndpointDetailView(WorkspaceMemberMixin, EndpointObjectMixin, TemplateView):
     template_name = "webhooks/endpoint_detail.html"
     revealed_secret: str | None = None
+
+    def get(self, request, *args, **kwargs):
+        endpoint = self.get_endpoint()
+        reveal = request.session.pop(_REVEAL_SESSION_KEY, None) == endpoint.id
+        if reveal and self.membership.is_admin:
+            self.revealed_secret = services.endpoint_secret(endpoint=endpoint)
+        response = super().get(request, *args, **kwargs)
+        if self.revealed_secret is not None:
+            patch_cache_control(response, no_store=True, private=True)
+        return response
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -153,31 +169,29 @@ class EndpointDeleteView(WorkspaceAdminMixin, EndpointObjectMixin, TemplateView)
 
 
 class EndpointRevealSecretView(EndpointDetailView):
-    """Show the secret in this one response: a POST, so it is an explicit act, never cached."""
+    """Reveal the secret on the next view of the page: a POST, so it is an explicit act."""
 
     admin_only = True
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
-        self.revealed_secret = services.endpoint_secret(endpoint=self.get_endpoint())
-        response = self.render_to_response(self.get_context_data(**kwargs))
-        patch_cache_control(response, no_store=True)
-        return response
+        endpoint = self.get_endpoint()
+        request.session[_REVEAL_SESSION_KEY] = endpoint.id
+        return redirect("endpoint-detail", endpoint_id=endpoint.id)
 
 
 class EndpointRotateSecretView(EndpointDetailView):
-    """GET asks for confirmation; POST rotates and shows the new secret in that response."""
+    """GET asks for confirmation; POST rotates and shows the new secret on the page, once."""
 
     admin_only = True
     template_name = "webhooks/endpoint_confirm_rotate.html"
 
     def post(self, request, *args, **kwargs):
-        self.revealed_secret = services.endpoint_rotate_secret(endpoint=self.get_endpoint())
+        endpoint = self.get_endpoint()
+        services.endpoint_rotate_secret(endpoint=endpoint)
         messages.success(request, "Rotated the secret. Requests are signed with the new one now.")
-        self.template_name = EndpointDetailView.template_name
-        response = self.render_to_response(self.get_context_data(**kwargs))
-        patch_cache_control(response, no_store=True)
-        return response
+        request.session[_REVEAL_SESSION_KEY] = endpoint.id
+        return redirect("endpoint-detail", endpoint_id=endpoint.id)
 
 
 def _log_filter_form(view, data) -> DeliveryFilterForm:

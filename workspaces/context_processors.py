@@ -1,5 +1,26 @@
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.urls import NoReverseMatch, reverse
+
 from .access import SESSION_WORKSPACE_KEY
+from .models import Membership
 from .selectors import membership_current, memberships_for_user
+
+_MEMBERSHIP_ATTRIBUTE = "_omniflow_current_membership"
+
+
+def _membership(request) -> Membership | None:
+    # Both processors need it: looked up once per request.
+    if not hasattr(request, _MEMBERSHIP_ATTRIBUTE):
+        setattr(
+            request,
+            _MEMBERSHIP_ATTRIBUTE,
+            membership_current(
+                user=request.user, workspace_id=request.session.get(SESSION_WORKSPACE_KEY)
+            ),
+        )
+    return getattr(request, _MEMBERSHIP_ATTRIBUTE)
 
 
 def current_workspace(request) -> dict:
@@ -7,9 +28,7 @@ def current_workspace(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    membership = membership_current(
-        user=user, workspace_id=request.session.get(SESSION_WORKSPACE_KEY)
-    )
+    membership = _membership(request)
     return {
         "current_membership": membership,
         "current_workspace": membership.workspace if membership else None,
@@ -17,27 +36,75 @@ def current_workspace(request) -> dict:
     }
 
 
-SETTINGS_SECTIONS = (
-    ("Overview", "settings-home"),
-    ("API Keys", "apikey-list"),
-    ("Webhooks", "endpoint-list"),
-    ("Deliveries", "delivery-list"),
-    ("Inbound webhooks", "trigger-list"),
+@dataclass(frozen=True)
+class NavEntry:
+    """One entry of the Settings navigation; a group has no URL of its own, only children."""
+
+    label: str
+    url_name: str | None = None
+    admin_only: bool = False
+    children: tuple["NavEntry", ...] = ()
+
+
+# Named as the product page names the way there: Settings → Integrations → Webhooks → …
+SETTINGS_NAV = (
+    NavEntry("Overview", "settings-home"),
+    NavEntry(
+        "Integrations",
+        children=(
+            NavEntry(
+                "Webhooks", "endpoint-list", children=(NavEntry("Deliveries log", "delivery-list"),)
+            ),
+            NavEntry("Inbound webhooks", "trigger-list"),
+            NavEntry("Agent tools", "agenttool-list", admin_only=True),
+        ),
+    ),
+    NavEntry("API Keys", "apikey-list", admin_only=True),
+    NavEntry("Members", "member-list"),
 )
 
 
-def settings_nav(request) -> dict:
-    """List the Settings sections with their URLs (None for a section not installed)."""
-    from django.urls import NoReverseMatch, reverse
-
-    sections = []
-    for label, url_name in SETTINGS_SECTIONS:
-        try:
-            url = reverse(url_name)
-        except NoReverseMatch:
-            url = None
+def _nav_items(entries, *, path: str, is_admin: bool) -> list[dict]:
+    items = []
+    for entry in entries:
+        if entry.admin_only and not is_admin:
+            continue
+        url = None
+        if entry.url_name is not None:
+            try:
+                url = reverse(entry.url_name)
+            except NoReverseMatch:
+                continue  # an app this installation lacks
+        children = _nav_items(entry.children, path=path, is_admin=is_admin)
+        if url is None and not children:
+            continue
         active = url is not None and (
-            request.path == url if url_name == "settings-home" else request.path.startswith(url)
+            path == url if entry.url_name == "settings-home" else path.startswith(url)
         )
-        sections.append({"label": label, "url": url, "active": active})
-    return {"settings_sections": sections}
+        items.append({"label": entry.label, "url": url, "active": active, "children": children})
+    return items
+
+
+def _active_label(items: list[dict]) -> str | None:
+    for item in items:
+        if item["active"]:
+            return item["label"]
+        found = _active_label(item["children"])
+        if found:
+            return found
+    return None
+
+
+def settings_nav(request) -> dict:
+    """Return the Settings navigation this member may use, and the development-mode flag."""
+    context = {"webhook_private_urls_allowed": settings.OMNIFLOW_WEBHOOK_ALLOW_PRIVATE_URLS}
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return context
+    membership = _membership(request)
+    if membership is None:
+        return context
+    items = _nav_items(SETTINGS_NAV, path=request.path, is_admin=membership.is_admin)
+    context["settings_nav"] = items
+    context["settings_nav_active"] = _active_label(items)
+    return context

@@ -1,7 +1,7 @@
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 
-from .models import Membership
+from .models import Membership, Workspace
 
 
 def memberships_for_user(*, user: AbstractBaseUser) -> QuerySet[Membership]:
@@ -17,3 +17,17 @@ def membership_current(*, user: AbstractBaseUser, workspace_id: int | None) -> M
         if chosen is not None:
             return chosen
     return memberships.first()
+
+
+def members_for_workspace(*, workspace: Workspace) -> QuerySet[Membership]:
+    """Return the workspace's members with their users, by email."""
+    return (
+        Membership.objects.filter(workspace=workspace)
+        .select_related("user")
+        .order_by("user__email", "user__username")
+    )
+
+
+def member_get(*, workspace: Workspace, member_id: int) -> Membership:
+    """Return one of the workspace's memberships; Membership.DoesNotExist for others'."""
+    return members_for_workspace(workspace=workspace).get(pk=member_id)

@@ -1,12 +1,23 @@
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseRedirect
-from django.urls import reverse
+from django.shortcuts import redirect
+from django.urls import reverse, reverse_lazy
+from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
-from django.views.generic import TemplateView
+from django.views.generic import FormView, TemplateView
 
-from .access import SESSION_WORKSPACE_KEY, WorkspaceMemberMixin
-from .selectors import memberships_for_user
+from .access import SESSION_WORKSPACE_KEY, WorkspaceAdminMixin, WorkspaceMemberMixin
+from .forms import MemberCreateForm, MemberRoleForm
+from .models import Membership
+from .selectors import member_get, members_for_workspace, memberships_for_user
+from .services import member_create, member_remove, member_update_role, user_label
+
+# A new member's set-password link, from the POST that made it to the one GET that shows it.
+_NEW_MEMBER_LINK_SESSION_KEY = "workspaces.new_member_link"
 
 
 class SettingsHomeView(WorkspaceMemberMixin, TemplateView):
@@ -14,9 +25,7 @@ class SettingsHomeView(WorkspaceMemberMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["members"] = self.workspace.memberships.select_related("user").order_by(
-            "user__username"
-        )
+        context["members"] = members_for_workspace(workspace=self.workspace)
         return context
 
 
@@ -36,3 +45,115 @@ class WorkspaceSwitchView(LoginRequiredMixin, View):
         if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
             next_url = reverse("settings-home")
         return HttpResponseRedirect(next_url)
+
+
+class MemberObjectMixin:
+    """Look up the URL's membership inside the current workspace; others' give 404."""
+
+    def get_member(self) -> Membership:
+        if not hasattr(self, "_member"):
+            try:
+                self._member = member_get(
+                    workspace=self.workspace, member_id=self.kwargs["member_id"]
+                )
+            except Membership.DoesNotExist as error:
+                raise Http404("No such member.") from error
+        return self._member
+
+
+class MemberListView(WorkspaceMemberMixin, TemplateView):
+    """Every member sees who is in the workspace; admins add, change and remove them."""
+
+    template_name = "workspaces/member_list.html"
+
+    def get(self, request, *args, **kwargs):
+        new_member = request.session.pop(_NEW_MEMBER_LINK_SESSION_KEY, None)
+        response = self.render_to_response(self.get_context_data(new_member=new_member))
+        if new_member:
+            patch_cache_control(response, no_store=True, private=True)
+        return response
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["members"] = members_for_workspace(workspace=self.workspace)
+        context["roles"] = Membership.Role.choices
+        context["admin_count"] = sum(1 for member in context["members"] if member.is_admin)
+        return context
+
+
+class MemberCreateView(WorkspaceAdminMixin, FormView):
+    template_name = "workspaces/member_form.html"
+    form_class = MemberCreateForm
+
+    def form_valid(self, form):
+        try:
+            membership, link_path = member_create(
+                workspace=self.workspace,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+                password=form.cleaned_data["password"] or None,
+                actor=self.request.user,
+            )
+        except ValidationError as error:
+            for field, errors in error.error_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+            return self.form_invalid(form)
+        email = user_label(membership.user)
+        if link_path:
+            self.request.session[_NEW_MEMBER_LINK_SESSION_KEY] = {
+                "email": email,
+                "url": self.request.build_absolute_uri(link_path),
+            }
+        messages.success(self.request, f"Added {email} as {membership.get_role_display().lower()}.")
+        return redirect("member-list")
+
+
+class MemberRoleView(WorkspaceAdminMixin, MemberObjectMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        member = self.get_member()
+        form = MemberRoleForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "Pick a role: admin or support.")
+            return redirect("member-list")
+        try:
+            member_update_role(
+                membership=member, role=form.cleaned_data["role"], actor=request.user
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("member-list")
+        messages.success(
+            request, f"{user_label(member.user)} is now {member.get_role_display().lower()}."
+        )
+        return redirect("member-list")
+
+
+class MemberRemoveView(WorkspaceAdminMixin, MemberObjectMixin, TemplateView):
+    """GET asks for confirmation; POST removes the member from this workspace."""
+
+    template_name = "workspaces/member_confirm_remove.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["member"] = self.get_member()
+        return context
+
+    def post(self, request, *args, **kwargs):
+        member = self.get_member()
+        try:
+            member_remove(membership=member, actor=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("member-list")
+        messages.success(request, f"Removed {user_label(member.user)} from {self.workspace.name}.")
+        return redirect("member-list")
+
+
+class MemberSetPasswordView(auth_views.PasswordResetConfirmView):
+    """The one-time link a new member gets: set a password, then you are signed in."""
+
+    template_name = "workspaces/member_set_password.html"
+    post_reset_login = True
+    success_url = reverse_lazy("settings-home")

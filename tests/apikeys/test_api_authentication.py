@@ -173,7 +173,6 @@ def test_last_used_is_recorded_at_most_once_a_minute(api_client, api_key):
         (["tickets:write"], "post", 201),
         (["contacts:write"], "get", 403),
         (["contacts:write"], "post", 403),
-        ([], "post", 201),  # no scope given means every scope
     ],
 )
 def test_scopes_decide_access(workspace, scopes, method, status):

@@ -27,7 +27,14 @@ def test_create_is_audited_with_the_actor(workspace, admin_membership):
 
 def test_the_command_creates_keys_through_the_audited_service(workspace):
     call_command(
-        "create_api_key", "--workspace", workspace.slug, "--name", "ETL", stdout=StringIO()
+        "create_api_key",
+        "--workspace",
+        workspace.slug,
+        "--name",
+        "ETL",
+        "--scope",
+        "tickets:read",
+        stdout=StringIO(),
     )
 
     entry = ApiKeyAuditEntry.objects.get()

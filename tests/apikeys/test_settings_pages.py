@@ -22,8 +22,10 @@ def _plaintext_on(page: str) -> str:
 
 def _create(client, **data) -> tuple[ApiKey, str]:
     form = {"name": "CRM sync", "tier": "default", "custom_rate": "", "expires_at": ""}
+    if "scopes" not in data:
+        form["full_access"] = "on"
     form.update(data)
-    response = client.post(CREATE_URL, form)
+    response = client.post(CREATE_URL, form, follow=True)
     assert response.status_code == 200
     plaintext = _plaintext_on(response.content.decode())
     return ApiKey.objects.get(prefix=tokens.display_prefix(plaintext)), plaintext
@@ -41,8 +43,11 @@ def test_create_shows_the_key_once_and_lists_it_by_prefix_only(
             "custom_rate": "300/m, 5000/h",
             "expires_at": "2099-01-01T00:00",
         },
+        follow=True,
     )
 
+    # POST-redirect-GET: the key is shown on the page the POST redirects to.
+    assert response.redirect_chain[0][1] == 302
     page = response.content.decode()
     plaintext = _plaintext_on(page)
     assert tokens.is_well_formed(plaintext)
@@ -67,11 +72,73 @@ def test_create_shows_the_key_once_and_lists_it_by_prefix_only(
     assert api.get(PROBE_PATH).status_code == 200
 
 
-def test_no_scope_ticked_grants_every_scope(admin_client):
-    api_key, _ = _create(admin_client)
+def test_reloading_the_created_page_shows_the_key_no_more_and_creates_nothing(admin_client):
+    api_key, plaintext = _create(admin_client)
 
+    reload = admin_client.get(f"/settings/api-keys/{api_key.pk}/created/", follow=True)
+
+    assert reload.redirect_chain[-1][0] == f"/settings/api-keys/{api_key.pk}/"
+    page = reload.content.decode()
+    assert plaintext not in page
+    assert "was shown once and cannot be shown again" in page
+    assert ApiKey.objects.count() == 1
+
+
+def test_no_scope_ticked_is_an_error_and_full_access_is_asked_for(admin_client, workspace):
+    response = admin_client.post(
+        CREATE_URL, {"name": "Nothing ticked", "tier": "default", "custom_rate": ""}
+    )
+
+    assert response.status_code == 200
+    assert "Pick at least one scope" in " ".join(response.context["form"].errors["scopes"])
+    assert not ApiKey.objects.exists()
+
+    api_key, _ = _create(admin_client, full_access="on")
     assert api_key.has_all_scopes
-    assert "All (read &amp; write)" in admin_client.get(LIST_URL).content.decode()
+    assert "Full access" in admin_client.get(LIST_URL).content.decode()
+
+
+def test_unticking_every_scope_on_edit_is_refused_not_widened(admin_client):
+    api_key, _ = _create(admin_client, scopes=["tickets:read"])
+
+    response = admin_client.post(
+        f"/settings/api-keys/{api_key.pk}/edit/",
+        {"name": "CRM sync", "tier": "default", "custom_rate": ""},
+    )
+
+    assert response.status_code == 200
+    assert "Pick at least one scope" in response.content.decode()
+    api_key.refresh_from_db()
+    assert api_key.scopes == ["tickets:read"]
+
+
+def test_custom_limits_with_another_tier_are_an_error_not_dropped(admin_client, workspace):
+    response = admin_client.post(
+        CREATE_URL,
+        {"name": "Fast", "scopes": ["tickets:read"], "tier": "default", "custom_rate": "500/m"},
+    )
+
+    assert "Custom tier only" in " ".join(response.context["form"].errors["custom_rate"])
+    assert not ApiKey.objects.exists()
+
+
+def test_expiry_can_be_set_changed_and_cleared_after_creation(admin_client):
+    api_key, _ = _create(admin_client, scopes=["tickets:read"])
+    edit_url = f"/settings/api-keys/{api_key.pk}/edit/"
+    form = {"name": "CRM sync", "scopes": ["tickets:read"], "tier": "default", "custom_rate": ""}
+
+    admin_client.post(edit_url, {**form, "expires_at": "2099-03-04T05:06"})
+    api_key.refresh_from_db()
+    assert api_key.expires_at.isoformat() == "2099-03-04T05:06:00+00:00"
+
+    past = admin_client.post(edit_url, {**form, "expires_at": "2001-01-01T00:00"})
+    assert "must be in the future" in past.content.decode()
+
+    admin_client.post(edit_url, {**form, "expires_at": ""})
+    api_key.refresh_from_db()
+    assert api_key.expires_at is None
+    details = [entry.details for entry in ApiKeyAuditEntry.objects.filter(action="updated")]
+    assert details[0]["expires_at"] == {"from": "2099-03-04T05:06:00+00:00", "to": None}
 
 
 def test_list_shows_name_tier_creator_status_and_last_use(
@@ -141,7 +208,7 @@ def test_every_field_error_shows_at_the_first_submit(admin_client):
         CREATE_URL, {"name": "", "tier": "custom", "custom_rate": "300/x", "expires_at": "soon"}
     )
 
-    assert set(response.context["form"].errors) == {"name", "custom_rate", "expires_at"}
+    assert set(response.context["form"].errors) == {"name", "scopes", "custom_rate", "expires_at"}
 
 
 def test_edit_changes_name_scopes_and_limits(admin_client, workspace):
@@ -252,8 +319,12 @@ def test_every_change_is_in_the_audit_log_on_the_page(admin_client, admin_member
         ("get", LIST_URL),
         ("get", CREATE_URL),
         ("post", CREATE_URL),
+        ("get", "/settings/api-keys/{pk}/"),
+        ("get", "/settings/api-keys/{pk}/created/"),
         ("get", "/settings/api-keys/{pk}/edit/"),
         ("post", "/settings/api-keys/{pk}/edit/"),
+        ("get", "/settings/api-keys/{pk}/roll/"),
+        ("post", "/settings/api-keys/{pk}/roll/"),
         ("get", "/settings/api-keys/{pk}/revoke/"),
         ("post", "/settings/api-keys/{pk}/revoke/"),
     ],
@@ -272,8 +343,11 @@ def test_support_staff_get_403(support_client, workspace, method, url):
 @pytest.mark.parametrize(
     "method, url",
     [
+        ("get", "/settings/api-keys/{pk}/"),
         ("get", "/settings/api-keys/{pk}/edit/"),
         ("post", "/settings/api-keys/{pk}/edit/"),
+        ("get", "/settings/api-keys/{pk}/roll/"),
+        ("post", "/settings/api-keys/{pk}/roll/"),
         ("get", "/settings/api-keys/{pk}/revoke/"),
         ("post", "/settings/api-keys/{pk}/revoke/"),
     ],
@@ -282,7 +356,8 @@ def test_another_workspaces_key_is_404(admin_client, other_workspace, method, ur
     foreign, _ = make_api_key(other_workspace, name="Theirs")
 
     response = getattr(admin_client, method)(
-        url.format(pk=foreign.pk), {"name": "Mine now", "tier": "default", "custom_rate": ""}
+        url.format(pk=foreign.pk),
+        {"name": "Mine now", "tier": "default", "custom_rate": "", "grace": "now"},
     )
 
     assert response.status_code == 404

@@ -12,7 +12,15 @@ def test_admin_logs_in_and_sees_the_settings_navigation(page):
     browser_login(page, membership.user)
 
     nav = page.locator("nav.settings-nav")
-    for label in ("API Keys", "Webhooks", "Deliveries", "Inbound webhooks"):
+    # Named as the product page names them (Settings → Integrations → Webhooks → Deliveries log).
+    for label in (
+        "Integrations",
+        "API Keys",
+        "Webhooks",
+        "Deliveries log",
+        "Inbound webhooks",
+        "Members",
+    ):
         assert nav.get_by_text(label, exact=True).is_visible()
     assert page.locator("h1").inner_text() == membership.workspace.name
     page.screenshot(path="var/screenshots/settings-home.png", full_page=True)

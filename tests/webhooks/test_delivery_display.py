@@ -124,7 +124,7 @@ def test_a_success_has_no_failure_reason():
 
 
 def test_times_read_relative_with_the_absolute_utc_time_in_the_title():
-    template = Template("{% load timefmt %}{{ past|relative_time }} {{ future|relative_time }}")
+    template = Template("{% load timefmt %}{% reltime past %} {% reltime future %}")
     with time_machine.travel(datetime(2026, 12, 2, 4, 0, tzinfo=UTC), tick=False):
         html = template.render(
             Context(
@@ -136,9 +136,9 @@ def test_times_read_relative_with_the_absolute_utc_time_in_the_title():
         )
 
     assert html == (
-        '<time datetime="2026-12-02T03:57:10+00:00" title="2026-12-02 03:57:10 UTC">'
+        '<time class="reltime" datetime="2026-12-02T03:57:10Z" title="2026-12-02 03:57:10 UTC">'
         "2\xa0minutes ago</time> "
-        '<time datetime="2026-12-02T06:00:00+00:00" title="2026-12-02 06:00:00 UTC">'
+        '<time class="reltime" datetime="2026-12-02T06:00:00Z" title="2026-12-02 06:00:00 UTC">'
         "in 2\xa0hours</time>"
     )
 

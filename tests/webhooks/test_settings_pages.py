@@ -197,9 +197,11 @@ def test_reveal_shows_the_secret_only_in_that_response(admin_client, workspace):
     endpoint = _endpoint(workspace)
     secret = endpoint_secret(endpoint=endpoint)
 
-    revealed = admin_client.post(f"/settings/webhooks/{endpoint.id}/secret/reveal/")
+    revealed = admin_client.post(f"/settings/webhooks/{endpoint.id}/secret/reveal/", follow=True)
     again = admin_client.get(f"/settings/webhooks/{endpoint.id}/")
 
+    # POST-redirect-GET: Back and reload land on the endpoint's page, not on the POST-only URL.
+    assert revealed.redirect_chain == [(f"/settings/webhooks/{endpoint.id}/", 302)]
     assert revealed.status_code == 200
     assert f'<code id="endpoint-secret">{secret}</code>' in revealed.content.decode()
     assert "no-store" in revealed["Cache-Control"]
@@ -221,7 +223,7 @@ def test_rotate_asks_for_confirmation_then_shows_the_new_secret_once(admin_clien
     endpoint.refresh_from_db()
     assert endpoint_secret(endpoint=endpoint) == old
     assert "Rotate the secret" in confirm.content.decode()
-    response = admin_client.post(f"/settings/webhooks/{endpoint.id}/secret/rotate/")
+    response = admin_client.post(f"/settings/webhooks/{endpoint.id}/secret/rotate/", follow=True)
 
     endpoint.refresh_from_db()
     new = endpoint_secret(endpoint=endpoint)

@@ -6,7 +6,6 @@ from django.core.management import CommandError, call_command
 
 from apikeys import tokens
 from apikeys.models import ApiKey
-from apikeys.scopes import ALL_SCOPES
 from workspaces.models import Membership, Workspace
 
 
@@ -72,15 +71,30 @@ def test_create_api_key_prints_the_key_on_the_last_line(workspace):
 
 
 @pytest.mark.django_db
-def test_create_api_key_with_custom_rate_and_no_scopes_gets_every_scope(workspace):
+def test_create_api_key_with_custom_rate_and_full_access_gets_every_scope(workspace):
     _call(
-        "create_api_key", "--workspace", workspace.slug, "--name", "ETL", "--rate", "300/m,5000/h"
+        "create_api_key",
+        "--workspace",
+        workspace.slug,
+        "--name",
+        "ETL",
+        "--rate",
+        "300/m,5000/h",
+        "--full-access",
     )
 
     api_key = ApiKey.objects.get(workspace=workspace)
     assert api_key.tier == "custom"
     assert api_key.custom_rate == "300/m,5000/h"
-    assert sorted(api_key.scopes) == sorted(ALL_SCOPES)  # agent_tools made it 9
+    assert api_key.has_all_scopes and "api_keys:write" in api_key.scopes
+
+
+@pytest.mark.django_db
+def test_create_api_key_without_scopes_is_refused_not_given_every_scope(workspace):
+    with pytest.raises(CommandError, match="--scope, or --full-access"):
+        _call("create_api_key", "--workspace", workspace.slug, "--name", "ETL")
+
+    assert not ApiKey.objects.exists()
 
 
 @pytest.mark.django_db

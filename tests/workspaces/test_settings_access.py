@@ -1,4 +1,5 @@
 import pytest
+from django.test import Client
 
 from tests.factories import MembershipFactory
 
@@ -46,3 +47,48 @@ def test_switching_between_own_workspaces(admin_client, admin_membership):
 
     assert second.name.encode() in response.content
     assert response.context["membership"].role == "support"
+
+
+def test_support_staff_are_not_offered_admin_only_entries(admin_membership, support_membership):
+    pages = {}
+    for membership in (admin_membership, support_membership):
+        client = Client()
+        client.force_login(membership.user)
+        pages[membership.role] = client.get("/settings/").content.decode()
+    support_page, admin_page = pages["support"], pages["admin"]
+
+    assert 'href="/settings/api-keys/"' not in support_page
+    assert 'href="/settings/api-keys/"' in admin_page
+    for page in (support_page, admin_page):
+        assert "Integrations" in page
+        for href in ("/settings/webhooks/", "/settings/deliveries/", "/settings/inbound/"):
+            assert f'href="{href}"' in page
+        assert 'href="/settings/members/"' in page
+
+
+def test_the_current_section_is_marked_and_named_in_the_folded_menu(admin_client):
+    page = admin_client.get("/settings/deliveries/").content.decode()
+
+    assert '<a href="/settings/deliveries/" aria-current="page" class="active">' in page
+    assert "<summary>Settings: Deliveries log</summary>" in page
+
+
+def test_403_and_404_are_shown_in_the_settings_shell_with_a_way_back(support_client):
+    forbidden = support_client.get("/settings/api-keys/")
+    missing = support_client.get("/settings/webhooks/999999/")
+
+    assert (forbidden.status_code, missing.status_code) == (403, 404)
+    for response in (forbidden, missing):
+        page = response.content.decode()
+        assert 'class="settings-nav"' in page and "Back to Settings" in page
+        assert "app.css" in page
+    assert "Only workspace admins can change this." in forbidden.content.decode()
+
+
+def test_every_settings_page_says_so_when_private_urls_are_allowed(admin_client, settings):
+    settings.OMNIFLOW_WEBHOOK_ALLOW_PRIVATE_URLS = False
+    assert "Development mode" not in admin_client.get("/settings/").content.decode()
+
+    settings.OMNIFLOW_WEBHOOK_ALLOW_PRIVATE_URLS = True
+    for path in ("/settings/", "/settings/webhooks/", "/settings/api-keys/", "/settings/members/"):
+        assert "Development mode" in admin_client.get(path).content.decode()

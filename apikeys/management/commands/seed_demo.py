@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from apikeys.models import ApiKey
+from apikeys.scopes import ALL_SCOPES
 from apikeys.services import api_key_create, api_key_revoke
 from workspaces.models import Membership, Workspace
 from workspaces.services import member_add, workspace_create
@@ -31,11 +32,13 @@ class Command(BaseCommand):
             workspace=workspace, name=DEMO_KEY_NAME, revoked_at__isnull=True
         ):
             api_key_revoke(api_key=old_key, actor=None)
-        _, plaintext = api_key_create(workspace=workspace, name=DEMO_KEY_NAME)
+        _, plaintext = api_key_create(
+            workspace=workspace, name=DEMO_KEY_NAME, scopes=list(ALL_SCOPES)
+        )
         self.stdout.write(
             "\n"
             f"  Log in at http://127.0.0.1:8000/ as {DEMO_EMAIL} / {DEMO_PASSWORD}\n"
-            f"  Demo API key (all scopes): {plaintext}\n"
+            f"  Demo API key (full access): {plaintext}\n"
             f"  Try: curl -H 'Authorization: Bearer {plaintext}' "
             "http://127.0.0.1:8000/api/v1/webhook-event-types\n"
         )

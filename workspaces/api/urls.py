@@ -1,0 +1,10 @@
+"""Routes of the members API under /api/v1/ (no trailing slashes)."""
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("members", views.MemberListView.as_view(), name="members"),
+    path("members/<int:pk>", views.MemberDetailView.as_view(), name="member-detail"),
+]

@@ -12,13 +12,15 @@ from playwright.sync_api import expect
 
 from apikeys import tokens
 from apikeys.models import ApiKey
+from agenttools.services import agent_tools_set, tool_create
 from inbound.services import trigger_create
 from tests.conftest import browser_login
-from tests.factories import MembershipFactory, make_api_key
+from tests.agenttools.conftest import ORDER_SCHEMA as ORDER_LOOKUP_SCHEMA
+from tests.factories import AgentFactory, MembershipFactory, make_api_key
 from tests.inbound.conftest import ORDER_SCHEMA
 from tests.webhooks.helpers import emit_committed
 from webhooks.models import WebhookDelivery
-from webhooks.services import endpoint_create
+from webhooks.services import endpoint_create, replay_job_create
 from workspaces.models import Membership
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -62,6 +64,18 @@ def workspace_with_everything(transactional_db, settings):
         conversation_path="order.conversation_id",
         tags=["shipped"],
     )
+    replay_job = replay_job_create(workspace=workspace, endpoint_id=endpoint.pk)
+    tool = tool_create(
+        workspace=workspace,
+        created_by=None,
+        name="lookup_order_in_the_customer_success_warehouse",
+        description="Look up an order by its number in the warehouse system.",
+        input_schema=ORDER_LOOKUP_SCHEMA,
+        method="GET",
+        url_template=LONG_URL.split("?")[0] + "/orders/{order_id}",
+    )
+    agent = AgentFactory(workspace=workspace)
+    agent_tools_set(agent=agent, tools=[tool])
     return {
         "admin": admin,
         "support": support,
@@ -70,6 +84,9 @@ def workspace_with_everything(transactional_db, settings):
         "delivery_id": WebhookDelivery.objects.filter(endpoint=endpoint).first().pk,
         "trigger_id": trigger.pk,
         "member_id": support.pk,
+        "job_id": replay_job.pk,
+        "tool_id": tool.pk,
+        "agent_id": agent.pk,
     }
 
 
@@ -85,7 +102,8 @@ def _settings_routes(resolver=None, prefix: str = ""):
 
 
 # Pages that are not pages: POST-only actions, and the set-password link (no Settings shell).
-NOT_PAGES = {"member-set-password"}
+# The replay job's progress is JSON that its page polls.
+NOT_PAGES = {"member-set-password", "replay-job-progress"}
 
 
 def _settings_pages(objects: dict) -> list[tuple[str, str, bool]]:

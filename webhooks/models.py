@@ -46,6 +46,9 @@ class WebhookEndpoint(models.Model):
     secret_encrypted = models.TextField(blank=True, default="")
     description = models.CharField(max_length=500, blank=True, default="")
     enabled = models.BooleanField(default=True)
+    # Set when the endpoint is deleted: it is gone from the pages and the API, but its
+    # deliveries stay in the log (support may still need them) until retention prunes them.
+    deleted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -131,6 +134,9 @@ class WebhookDelivery(models.Model):
                 name="webhook_delivery_status_idx",
                 condition=~models.Q(status="succeeded"),
             ),
+            # Retention: the deliveries created before a cutoff. Written once, at insert (the
+            # column never changes), so claims and outcomes stay HOT updates.
+            models.Index(fields=["created_at"], name="webhook_delivery_created_idx"),
             # Replays of a delivery; only replays are in it, not every delivery.
             models.Index(
                 fields=["replay_of"],
@@ -161,3 +167,12 @@ class WebhookDeliveryAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"attempt {self.pk} of delivery {self.delivery_id}"
+
+
+class SweeperHeartbeat(models.Model):
+    """When the sweeper last ran: one row, written by every sweep, read by `/readyz?worker=1`."""
+
+    swept_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"last sweep at {self.swept_at:%Y-%m-%d %H:%M:%S}"

@@ -11,8 +11,8 @@ from .models import WebhookDelivery, WebhookEndpoint
 
 
 def endpoints_for_workspace(*, workspace: Workspace) -> QuerySet[WebhookEndpoint]:
-    """Return the workspace's endpoints."""
-    return WebhookEndpoint.objects.filter(workspace=workspace)
+    """Return the workspace's endpoints (not the deleted ones, whose history stays)."""
+    return WebhookEndpoint.objects.filter(workspace=workspace, deleted_at__isnull=True)
 
 
 def deliveries_for_log(

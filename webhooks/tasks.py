@@ -8,9 +8,12 @@ import logging
 
 from celery import shared_task
 from celery.signals import worker_process_shutdown
+from django.conf import settings
 from django.core.cache import cache
 
-from . import transport
+from omniflow import metrics
+
+from . import services, transport
 from .delivery import deliveries_dispatch
 
 logger = logging.getLogger(__name__)
@@ -51,13 +54,39 @@ def dispatch() -> int:
     # committed before is seen by this run: no event waits for the sweeper by bad luck.
     cache_delete_quietly()
     # More due than one batch: let an idle worker process join in.
-    return deliveries_dispatch(on_full_batch=request_dispatch).deliveries
+    try:
+        return deliveries_dispatch(
+            on_full_batch=request_dispatch, time_budget_seconds=_lease_seconds()
+        ).deliveries
+    finally:
+        metrics.flush()
 
 
 @shared_task(name="webhooks.sweep", ignore_result=True, acks_late=False)
 def sweep() -> int:
     """Send whatever is due that no nudge picked up: retries, and work of crashed workers."""
-    return deliveries_dispatch(on_full_batch=request_dispatch).deliveries
+    services.sweeper_heartbeat_record()
+    try:
+        return deliveries_dispatch(
+            on_full_batch=request_dispatch, time_budget_seconds=_lease_seconds()
+        ).deliveries
+    finally:
+        metrics.flush()
+
+
+@shared_task(name="webhooks.prune", ignore_result=True)
+def prune() -> int:
+    """Delete delivery history older than the retention periods."""
+    return services.history_prune().total
+
+
+def _lease_seconds() -> float:
+    # A run claims no new batch after one lease: a worker told to stop (SIGTERM waits for the
+    # running task) then exits within about two leases however long the backlog; a full last
+    # batch has already asked for the next run.
+    return float(settings.OMNIFLOW_WEBHOOK_TIMEOUT_SECONDS) + float(
+        settings.OMNIFLOW_WEBHOOK_LEASE_MARGIN_SECONDS
+    )
 
 
 @worker_process_shutdown.connect

@@ -2,10 +2,11 @@
 
 Counters (deliveries sent, attempt latency, API requests, inbound receipts) are counted where
 they happen, in whichever gunicorn or Celery process that is, and added to one Redis hash:
-each process sums what it counted locally and writes it with one pipelined round trip at most
-once a second (and when a task or the process ends), so no request or delivery pays a round
-trip of its own. Any web process answering a scrape reads the whole hash, so every scrape
-sees the totals of all processes, on every machine sharing the Redis.
+each process sums what it counted locally and a thread of its own writes the sums with one
+pipelined round trip once a second (and when a task or the process ends), so no request or
+delivery waits for a round trip of its own. Any web process answering a scrape reads the
+whole hash, so every scrape sees the totals of all processes, on every machine sharing the
+Redis, at most a second late.
 
 Gauges (queue depth, oldest due delivery, last sweep) are read from the database at scrape
 time, so they are true whatever process asks.
@@ -17,6 +18,7 @@ then shows the web process's own counts only.
 import atexit
 import bisect
 import hmac
+import os
 import threading
 import time
 from collections import Counter
@@ -48,8 +50,9 @@ _lock = threading.Lock()
 _pending: Counter[str] = Counter()
 # What this process counted in all, for the embedded default (no Redis to share).
 _local_totals: Counter[str] = Counter()
-_last_flush = time.monotonic()
 _client: redis.Redis | None = None
+# The process whose flushing thread runs: a forked child (gunicorn or Celery worker) starts its own.
+_flusher_pid: int | None = None
 
 
 def _field(name: str, labels: tuple[tuple[str, str], ...] = ()) -> str:
@@ -66,12 +69,31 @@ def count(name: str, amount: float = 1, **labels: str) -> None:
     field = _field(name, tuple(sorted(labels.items())))
     with _lock:
         _pending[field] += amount
+    _ensure_flusher()
 
 
 def count_many(amounts: Counter[str]) -> None:
     """Add pre-built fields (see `attempt_fields`) in one go: one lock for a whole batch."""
     with _lock:
         _pending.update(amounts)
+    _ensure_flusher()
+
+
+def _ensure_flusher() -> None:
+    global _flusher_pid
+    if _flusher_pid == os.getpid():
+        return
+    with _lock:
+        if _flusher_pid == os.getpid():
+            return
+        _flusher_pid = os.getpid()
+    threading.Thread(target=_flush_every_second, name="metrics-flush", daemon=True).start()
+
+
+def _flush_every_second() -> None:
+    while True:
+        time.sleep(FLUSH_SECONDS)
+        flush()
 
 
 def attempt_fields(outcomes: list[tuple[str, float]]) -> Counter[str]:
@@ -99,11 +121,9 @@ def _redis() -> redis.Redis | None:
 
 def flush() -> None:
     """Write what this process counted to Redis (never raises: metrics must not break work)."""
-    global _last_flush
     with _lock:
         pending = dict(_pending)
         _pending.clear()
-        _last_flush = time.monotonic()
     if not pending:
         return
     client = _redis()
@@ -123,12 +143,6 @@ def flush() -> None:
         # Counted again next time rather than lost while Redis is briefly away.
         with _lock:
             _pending.update(pending)
-
-
-def flush_if_due() -> None:
-    """Flush when the last flush is older than FLUSH_SECONDS."""
-    if time.monotonic() - _last_flush >= FLUSH_SECONDS:
-        flush()
 
 
 atexit.register(flush)
@@ -243,7 +257,7 @@ def metrics_view(request):
 
 
 class MetricsMiddleware:
-    """Count API responses by status (429s also on their own) and flush counts now and then."""
+    """Count API responses by status, and 429s on their own."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -254,5 +268,4 @@ class MetricsMiddleware:
             count(API_REQUESTS, status=str(response.status_code))
             if response.status_code == 429:
                 count(API_RATE_LIMITED)
-        flush_if_due()
         return response

@@ -341,7 +341,6 @@ def deliveries_send(*, deliveries: list[Claim]) -> None:
             attempts_write(attempts=attempts)
     if attempts:
         metrics.count_many(metrics.attempt_fields(_attempt_outcomes(sendable, results)))
-        metrics.flush_if_due()
 
 
 def _attempt_outcomes(

@@ -7,6 +7,7 @@ import pytest
 # The worker, receiver and helpers of the webhooks tests, shared here.
 from tests.webhooks.conftest import (  # noqa: F401 - fixtures
     ROOT,
+    _close_connection_pool,
     allow_private_urls,
     receiver,
     start_worker,

@@ -170,7 +170,11 @@ class WebhookDeliveryAttempt(models.Model):
 
 
 class SweeperHeartbeat(models.Model):
-    """When the sweeper last ran: one row, written by every sweep, read by `/readyz?worker=1`."""
+    """When the engine last looked for due work: one row, read by `/readyz?worker=1`.
+
+    Written by every sweep, and by dispatch runs working through a backlog (when sweeps wait
+    behind them) at most once a second per process.
+    """
 
     swept_at = models.DateTimeField()
 

@@ -5,6 +5,7 @@ the sweeper finds them, so a lost message or a killed worker loses nothing.
 """
 
 import logging
+import time
 
 from celery import shared_task
 from celery.signals import worker_process_shutdown
@@ -56,10 +57,27 @@ def dispatch() -> int:
     # More due than one batch: let an idle worker process join in.
     try:
         return deliveries_dispatch(
-            on_full_batch=request_dispatch, time_budget_seconds=_lease_seconds()
+            on_full_batch=_more_due, time_budget_seconds=_lease_seconds()
         ).deliveries
     finally:
         metrics.flush()
+
+
+_last_heartbeat = 0.0
+
+
+def _more_due() -> None:
+    """A batch came back full: ask for help, and tell the probe the queue is being worked.
+
+    While every worker process is busy with a backlog, sweeps wait and expire unrun; the
+    heartbeat must not then go stale as if the engine had stopped (written once a second at
+    most per process: it is one row every process writes).
+    """
+    global _last_heartbeat
+    request_dispatch()
+    if time.monotonic() - _last_heartbeat >= 1.0:
+        _last_heartbeat = time.monotonic()
+        services.sweeper_heartbeat_record()
 
 
 @shared_task(name="webhooks.sweep", ignore_result=True, acks_late=False)
@@ -68,7 +86,7 @@ def sweep() -> int:
     services.sweeper_heartbeat_record()
     try:
         return deliveries_dispatch(
-            on_full_batch=request_dispatch, time_budget_seconds=_lease_seconds()
+            on_full_batch=_more_due, time_budget_seconds=_lease_seconds()
         ).deliveries
     finally:
         metrics.flush()

@@ -107,3 +107,21 @@ def test_make_run_says_so_and_fails_when_its_port_is_taken(fresh_clone, tmp_path
     assert status != 0
     assert f"did not start on 127.0.0.1:{port}" in log
     assert "is up" not in log
+
+
+@pytest.mark.production
+def test_loading_settings_in_a_fresh_clone_creates_no_files(fresh_clone):
+    before = sorted(path.relative_to(fresh_clone) for path in fresh_clone.rglob("*"))
+
+    subprocess.run(
+        [str(ROOT / ".venv/bin/python"), "manage.py", "check"],
+        cwd=fresh_clone,
+        env=bare_env(PYTHONDONTWRITEBYTECODE="1"),
+        check=True,
+        capture_output=True,
+    )
+
+    after = sorted(path.relative_to(fresh_clone) for path in fresh_clone.rglob("*"))
+    assert after == before
+    assert not (fresh_clone / "var").exists()
+    assert not (fresh_clone / "control").exists()

@@ -2,8 +2,12 @@
 
 from django.db import migrations, models
 
+from omniflow.migration_operations import AddIndexConcurrently
+
 
 class Migration(migrations.Migration):
+    # CREATE INDEX CONCURRENTLY cannot run in a transaction.
+    atomic = False
 
     dependencies = [
         ('inbound', '0001_initial'),
@@ -11,7 +15,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='inboundreceipt',
             index=models.Index(fields=['received_at'], name='inbound_receipt_received_idx'),
         ),

@@ -11,6 +11,8 @@ from django.utils import timezone
 
 from tests.webhooks.conftest import wait_for
 from tests.webhooks.helpers import emit_committed
+from webhooks import tasks
+from webhooks.delivery import deliveries_dispatch
 from webhooks.models import SweeperHeartbeat, WebhookDelivery
 from webhooks.services import endpoint_create, sweeper_heartbeat_record
 from webhooks.tasks import sweep
@@ -148,3 +150,21 @@ def test_webhooks_status_prints_statuses_oldest_due_last_sweep_and_failing_endpo
     assert re.search(r"Last sweep: .* \(3600 s ago\): stale", out)
     assert f"#{failing.id} http://127.0.0.1:9/failing (workspace {workspace.slug}): 1 failed" in out
     assert "/healthy" not in out
+
+
+@pytest.mark.django_db
+def test_a_dispatch_run_working_through_a_backlog_keeps_the_heartbeat_fresh(
+    client, workspace, allow_private_urls, receiver, monkeypatch
+):
+    monkeypatch.setattr(tasks, "_last_heartbeat", 0.0)
+    # Sweeps wait behind busy dispatch runs; a full batch counts as the engine looking.
+    endpoint_create(workspace=workspace, url=receiver.url(), event_types=["ticket.created"])
+    for resource in range(3):
+        emit_committed(workspace=workspace, event_type="ticket.created", resource_id=resource)
+    assert client.get(WORKER_PROBE).status_code == 503
+
+    report = deliveries_dispatch(batch_size=2, on_full_batch=tasks._more_due)
+
+    assert report.batches == 2
+    assert SweeperHeartbeat.objects.exists()
+    assert client.get(WORKER_PROBE).status_code == 200

@@ -48,10 +48,13 @@ def deliveries_for_log(
 
 
 def deliveries_to_replay(*, workspace: Workspace, **filters) -> QuerySet[WebhookDelivery]:
-    """Return the failed deliveries matching the log's filters that were not replayed yet."""
+    """Return the failed deliveries matching the log's filters that were not replayed yet.
+
+    Not those of deleted endpoints: nothing would be sent.
+    """
     return deliveries_for_log(
         workspace=workspace, status=WebhookDelivery.Status.FAILED, **filters
-    ).filter(replays__isnull=True)
+    ).filter(replays__isnull=True, endpoint__deleted_at__isnull=True)
 
 
 def delivery_detail(*, workspace: Workspace, delivery_id: int) -> WebhookDelivery:

@@ -148,9 +148,12 @@ def test_deleting_an_endpoint_keeps_its_delivery_history_until_retention_prunes_
     assert api_client.get(f"/api/v1/webhook-deliveries/{delivered.id}").status_code == 200
     waiting.refresh_from_db()
     assert (waiting.status, waiting.last_error) == ("failed", "The endpoint was deleted.")
-    # Nothing new is queued for it.
+    # Nothing new is queued for it, and a bulk replay leaves its failures alone.
     emit_committed(workspace=endpoint.workspace, event_type="ticket.created", resource_id=100)
     assert not WebhookDelivery.objects.filter(resource_id="100").exists()
+    replayed = api_client.post("/api/v1/webhook-deliveries/replay", {}, format="json")
+    assert replayed.status_code == 202
+    assert not WebhookDelivery.objects.filter(replay_of__isnull=False).exists()
 
     WebhookDelivery.objects.update(created_at=timezone.now() - timedelta(days=400))
     history_prune()

@@ -4,7 +4,7 @@ import logging
 import os
 
 from celery import Celery, bootsteps
-from celery.signals import beat_embedded_init
+from celery.signals import beat_embedded_init, beat_init
 from celery.worker import state as worker_state
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "omniflow.settings")
@@ -65,3 +65,15 @@ app.steps["worker"].add(BeatWatch)
 def _log_beat_pid(**kwargs) -> None:
     # Operators (and the test that kills beat) find the beat process by this line.
     logger.info("Beat is running in process %s.", os.getpid())
+
+
+# Tasks that run hourly or less often, sent once when beat starts too: an in-memory schedule
+# starts each interval afresh, and workers restarted more often than that (deploys) would
+# otherwise never run them. Cheap when there is nothing to do.
+RUN_AT_BEAT_START = ("webhooks.prune", "inbound.prune")
+
+
+@beat_init.connect
+def _run_infrequent_tasks_now(sender, **kwargs) -> None:
+    for name in RUN_AT_BEAT_START:
+        sender.app.send_task(name)

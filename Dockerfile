@@ -11,12 +11,14 @@ WORKDIR /app
 RUN groupadd --system omniflow && useradd --system --gid omniflow --home /app omniflow
 
 COPY requirements.txt .
+# requirements.txt alone is the runtime (celery[redis] brings kombu's Redis dependencies);
+# tests/production/test_fresh_install.py installs it the same way into a fresh venv.
 RUN pip install -r requirements.txt
 
 COPY . .
-# collectstatic needs no database; a throwaway key keeps settings from writing ./var.
-RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput \
-    && mkdir -p /app/var && chown -R omniflow:omniflow /app/var
+# collectstatic needs no database, only a key (DEBUG is off). Nothing at run time writes under
+# /app: beat keeps its schedule in memory and settings create no files.
+RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput
 
 USER omniflow
 EXPOSE 8000

@@ -108,7 +108,11 @@ class InboundReceipt(models.Model):
 
     class Meta:
         ordering = ["-id"]
-        indexes = [models.Index(fields=["trigger", "id"])]
+        indexes = [
+            models.Index(fields=["trigger", "id"]),
+            # Retention: the receipts older than the cutoff.
+            models.Index(fields=["received_at"], name="inbound_receipt_received_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.trigger_id} {self.status} {self.http_status}"

@@ -1,6 +1,7 @@
 """Writes of inbound webhooks: triggers (create, update, regenerate URL, delete) and receipts."""
 
 import json
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -8,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from omniflow import metrics
+from omniflow.retention import delete_in_batches, retention_days
 from workspaces.models import Membership, Workspace
 
 from .models import InboundReceipt, InboundTrigger
@@ -184,15 +187,21 @@ def receipt_record(
     result: dict[str, Any] | None = None,
 ) -> InboundReceipt:
     """Log one POST to a trigger with the first 4 KB of its body."""
+    status = InboundReceipt.Status.ACCEPTED if http_status < 300 else InboundReceipt.Status.REJECTED
+    metrics.count(metrics.INBOUND_RECEIPTS, status=status.value, http_status=str(http_status))
     return InboundReceipt.objects.create(
         workspace_id=trigger.workspace_id,
         trigger=trigger,
-        status=(
-            InboundReceipt.Status.ACCEPTED if http_status < 300 else InboundReceipt.Status.REJECTED
-        ),
+        status=status,
         http_status=http_status,
         error_type=error_type,
         error=error,
         payload_excerpt=body[:EXCERPT_BYTES].decode("utf-8", errors="replace"),
         result=json.loads(json.dumps(result or {}, default=str)),
     )
+
+
+def receipts_prune(*, now: datetime | None = None) -> int:
+    """Delete receipts older than OMNIFLOW_RETENTION_DAYS, in small batches."""
+    kept_since = (now or timezone.now()) - timedelta(days=retention_days())
+    return delete_in_batches(InboundReceipt.objects.filter(received_at__lt=kept_since))

@@ -5,6 +5,7 @@ from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 from django.http import JsonResponse
+from django.utils import timezone
 
 
 def healthz(request):
@@ -38,9 +39,43 @@ def _check_redis() -> str | None:
     return None
 
 
+def _check_sweeper() -> str | None:
+    from webhooks.operations import sweeper_last_run
+
+    last_run = sweeper_last_run()
+    if last_run is None:
+        return "the sweeper never ran"
+    age = (timezone.now() - last_run).total_seconds()
+    if age > settings.OMNIFLOW_WEBHOOK_SWEEP_STALE_SECONDS:
+        return f"last sweep {age:.0f} s ago"
+    return None
+
+
+def _check_backlog() -> str | None:
+    from webhooks.operations import queue_state
+
+    now = timezone.now()
+    waited = queue_state(now=now).oldest_due_age_seconds(now)
+    if waited > settings.OMNIFLOW_WEBHOOK_DUE_AGE_LIMIT_SECONDS:
+        return f"oldest due delivery waiting {waited:.0f} s"
+    return None
+
+
 def readyz(request):
-    """The database and Redis answer and every migration is applied."""
+    """The database and Redis answer and every migration is applied.
+
+    With `?worker=1` (the worker's probe), also: the sweeper ran within
+    OMNIFLOW_WEBHOOK_SWEEP_STALE_SECONDS and no due delivery has waited longer than
+    OMNIFLOW_WEBHOOK_DUE_AGE_LIMIT_SECONDS. Kept out of the web's own probe, so that a load
+    balancer does not take healthy web processes out because the workers are down.
+    """
     checks = {"database": _check_database(), "redis": _check_redis()}
+    if request.GET.get("worker") == "1":
+        if checks["database"] is None:
+            checks["sweeper"] = _check_sweeper()
+            checks["backlog"] = _check_backlog()
+        else:
+            checks["sweeper"] = checks["backlog"] = "database unavailable"
     ready = all(problem is None for problem in checks.values())
     body = {
         "status": "ok" if ready else "unavailable",

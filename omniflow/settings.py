@@ -18,14 +18,15 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 
 def _dev_secret_key() -> str:
-    """Return a per-checkout secret for the embedded default, generated on first use."""
-    from django.core.management.utils import get_random_secret_key
+    """Return the checkout's development secret (`make run` writes it), or a fixed dev-only one.
 
-    VAR_DIR.mkdir(exist_ok=True)
+    Settings create no files: `make run` prepares ./var, so importing settings on a read-only
+    install (a container, a fresh clone) writes nothing.
+    """
     key_file = VAR_DIR / "dev-secret-key"
-    if not key_file.exists():
-        key_file.write_text(get_random_secret_key())
-    return key_file.read_text().strip()
+    if key_file.exists():
+        return key_file.read_text().strip()
+    return "django-insecure-development-only-" + hashlib.sha256(str(BASE_DIR).encode()).hexdigest()
 
 
 DEBUG = env.bool("DEBUG", default=True)
@@ -57,6 +58,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside the others, so it counts the status a client really got (see /metrics).
+    "omniflow.metrics.MetricsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -97,7 +100,6 @@ DATABASES = {
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    VAR_DIR.mkdir(exist_ok=True)
     # Web and worker share the file: wait for locks rather than fail at once.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -118,10 +120,9 @@ else:
 
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
 if not REDIS_URL:
+    # Kombu's file-system transport does not create its folders: `make run` does
+    # (scripts/run.sh), as settings create no files.
     _broker_dir = VAR_DIR / "broker"
-    # Kombu's file-system transport does not create its folders; the worker dies without them.
-    for _folder in ("queue", "processed", "control"):
-        (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
@@ -137,7 +138,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
-CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Beat keeps its schedule in memory (no file, so no writable working directory): every entry
+# is an interval, and one missed at a restart only waits for its next turn.
+CELERY_BEAT_SCHEDULER = "celery.beat:Scheduler"
 
 # --- Auth ---------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -237,12 +240,41 @@ OMNIFLOW_WEBHOOK_LEASE_MARGIN_SECONDS = env.float(
 OMNIFLOW_WEBHOOK_CONCURRENCY = env.int("OMNIFLOW_WEBHOOK_CONCURRENCY", default=64)
 # How often the sweeper looks for due deliveries no nudge picked up (retries, crashed workers).
 OMNIFLOW_WEBHOOK_SWEEP_SECONDS = env.float("OMNIFLOW_WEBHOOK_SWEEP_SECONDS", default=5.0)
+# `/readyz?worker=1` is 503 when the last sweep is older than this (a dead beat or worker)…
+OMNIFLOW_WEBHOOK_SWEEP_STALE_SECONDS = env.float(
+    "OMNIFLOW_WEBHOOK_SWEEP_STALE_SECONDS", default=max(4 * OMNIFLOW_WEBHOOK_SWEEP_SECONDS, 15.0)
+)
+# …or when the oldest due delivery has waited longer than this (workers too few or stuck).
+OMNIFLOW_WEBHOOK_DUE_AGE_LIMIT_SECONDS = env.float(
+    "OMNIFLOW_WEBHOOK_DUE_AGE_LIMIT_SECONDS", default=300.0
+)
+
+# --- Retention and metrics (operations) ---------------------------------------------------
+# Succeeded deliveries with their attempts, events no delivery needs any more and inbound
+# receipts are pruned after this many days.
+OMNIFLOW_RETENTION_DAYS = env.int("OMNIFLOW_RETENTION_DAYS", default=30)
+# Failed deliveries stay (and can be replayed) this long, counted from their creation.
+OMNIFLOW_FAILED_RETENTION_DAYS = env.int("OMNIFLOW_FAILED_RETENTION_DAYS", default=90)
+OMNIFLOW_RETENTION_SWEEP_SECONDS = env.float("OMNIFLOW_RETENTION_SWEEP_SECONDS", default=3600.0)
+# Bearer token that /metrics asks for; without one, /metrics is off (404).
+OMNIFLOW_METRICS_TOKEN = env.str("OMNIFLOW_METRICS_TOKEN", default="")
+
 CELERY_BEAT_SCHEDULE = {
     "webhooks-sweep": {
         "task": "webhooks.sweep",
         "schedule": OMNIFLOW_WEBHOOK_SWEEP_SECONDS,
         # A sweep that waited longer than one interval is superseded by the next one.
         "options": {"expires": max(OMNIFLOW_WEBHOOK_SWEEP_SECONDS, 1.0)},
+    },
+    "webhooks-prune": {
+        "task": "webhooks.prune",
+        "schedule": OMNIFLOW_RETENTION_SWEEP_SECONDS,
+        "options": {"expires": OMNIFLOW_RETENTION_SWEEP_SECONDS},
+    },
+    "inbound-prune": {
+        "task": "inbound.prune",
+        "schedule": OMNIFLOW_RETENTION_SWEEP_SECONDS,
+        "options": {"expires": OMNIFLOW_RETENTION_SWEEP_SECONDS},
     },
 }
 

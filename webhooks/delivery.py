@@ -19,6 +19,8 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from omniflow import metrics
+
 from . import transport
 from .models import UNFINISHED_STATUSES, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from .outcomes import attempts_write, outcome_commit_relaxed, outcomes_write
@@ -47,6 +49,20 @@ def _due(now: datetime):
         # Only the oldest unfinished delivery of each (endpoint, resource) may go out, so one
         # resource's events arrive in order while other resources go on without waiting.
         .filter(~Exists(older_unfinished))
+    )
+
+
+def oldest_due_at(*, now: datetime) -> datetime | None:
+    """Return the next attempt time of the longest-waiting delivery that may go out now.
+
+    Deliveries queued behind an unfinished one of their resource are not sendable, so they
+    do not count, however long they wait.
+    """
+    return (
+        _due(now)
+        .order_by("next_attempt_at", "id")
+        .values_list("next_attempt_at", flat=True)
+        .first()
     )
 
 
@@ -323,6 +339,18 @@ def deliveries_send(*, deliveries: list[Claim]) -> None:
         outcomes_write(deliveries=deliveries)
         if attempts:
             attempts_write(attempts=attempts)
+    if attempts:
+        metrics.count_many(metrics.attempt_fields(_attempt_outcomes(sendable, results)))
+
+
+def _attempt_outcomes(
+    sendable: list[Claim], results: list[transport.Result]
+) -> list[tuple[str, float]]:
+    return [
+        (delivery.status, result.duration_ms / 1000)
+        for delivery, result in zip(sendable, results, strict=True)
+        if result.sent
+    ]
 
 
 def _start_within(deliveries: list[Claim]) -> float:

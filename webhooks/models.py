@@ -46,6 +46,9 @@ class WebhookEndpoint(models.Model):
     secret_encrypted = models.TextField(blank=True, default="")
     description = models.CharField(max_length=500, blank=True, default="")
     enabled = models.BooleanField(default=True)
+    # Set when the endpoint is deleted: it is gone from the pages and the API, but its
+    # deliveries stay in the log (support may still need them) until retention prunes them.
+    deleted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -131,6 +134,9 @@ class WebhookDelivery(models.Model):
                 name="webhook_delivery_status_idx",
                 condition=~models.Q(status="succeeded"),
             ),
+            # Retention: the deliveries created before a cutoff. Written once, at insert (the
+            # column never changes), so claims and outcomes stay HOT updates.
+            models.Index(fields=["created_at"], name="webhook_delivery_created_idx"),
             # Replays of a delivery; only replays are in it, not every delivery.
             models.Index(
                 fields=["replay_of"],
@@ -200,3 +206,16 @@ class WebhookReplayJob(models.Model):
     @property
     def percent(self) -> int:
         return 100 if not self.total else min(100, self.done * 100 // self.total)
+
+
+class SweeperHeartbeat(models.Model):
+    """When the engine last looked for due work: one row, read by `/readyz?worker=1`.
+
+    Written by every sweep, and by dispatch runs working through a backlog (when sweeps wait
+    behind them) at most once a second per process.
+    """
+
+    swept_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"last sweep at {self.swept_at:%Y-%m-%d %H:%M:%S}"

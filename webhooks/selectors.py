@@ -20,8 +20,8 @@ from .models import (
 
 
 def endpoints_for_workspace(*, workspace: Workspace) -> QuerySet[WebhookEndpoint]:
-    """Return the workspace's endpoints."""
-    return WebhookEndpoint.objects.filter(workspace=workspace)
+    """Return the workspace's endpoints (not the deleted ones, whose history stays)."""
+    return WebhookEndpoint.objects.filter(workspace=workspace, deleted_at__isnull=True)
 
 
 def deliveries_for_log(
@@ -57,10 +57,13 @@ def deliveries_for_log(
 
 
 def deliveries_to_replay(*, workspace: Workspace, **filters) -> QuerySet[WebhookDelivery]:
-    """Return the failed deliveries matching the log's filters that were not replayed yet."""
+    """Return the failed deliveries matching the log's filters that were not replayed yet.
+
+    Not those of deleted endpoints: nothing would be sent.
+    """
     return deliveries_for_log(
         workspace=workspace, status=WebhookDelivery.Status.FAILED, **filters
-    ).filter(replays__isnull=True)
+    ).filter(replays__isnull=True, endpoint__deleted_at__isnull=True)
 
 
 def delivery_detail(*, workspace: Workspace, delivery_id: int) -> WebhookDelivery:

@@ -1,18 +1,28 @@
 """Writes of the webhooks app: endpoints, their secrets, and replays."""
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Max
+from django.db.models import Count, Exists, Max, OuterRef
 from django.utils import timezone
 
+from omniflow.retention import delete_in_batches, retention_days
 from workspaces.models import Workspace
 
 from .destinations import validate_url
 from .events import CATALOGUE, nudge_after_commit
-from .models import WebhookDelivery, WebhookEndpoint, WebhookReplayJob
+from .models import (
+    UNFINISHED_STATUSES,
+    SweeperHeartbeat,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+    WebhookReplayJob,
+)
 from .selectors import deliveries_to_replay
 from .signing import decrypt_secret, encrypt_secret, generate_secret
 
@@ -85,9 +95,27 @@ def endpoint_update(
     return endpoint
 
 
+ENDPOINT_DELETED_ERROR = "The endpoint was deleted."
+
+
+@transaction.atomic
 def endpoint_delete(*, endpoint: WebhookEndpoint) -> None:
-    """Delete an endpoint and its delivery history."""
-    endpoint.delete()
+    """Delete an endpoint: it stops receiving events, its delivery history stays.
+
+    The row is kept, disabled and marked deleted (gone from the pages and the API), so the
+    deliveries log still shows what was sent to it until retention prunes them; deliveries
+    still waiting fail now rather than at their next turn.
+    """
+    now = timezone.now()
+    endpoint.enabled = False
+    endpoint.deleted_at = now
+    endpoint.save(update_fields=["enabled", "deleted_at", "updated_at"])
+    WebhookDelivery.objects.filter(endpoint=endpoint, status__in=UNFINISHED_STATUSES).update(
+        status=WebhookDelivery.Status.FAILED,
+        failed_at=now,
+        locked_until=None,
+        last_error=ENDPOINT_DELETED_ERROR,
+    )
 
 
 def endpoint_rotate_secret(*, endpoint: WebhookEndpoint) -> str:
@@ -315,3 +343,55 @@ def replay_job_fail(*, job_id: int, error: str) -> None:
     WebhookReplayJob.objects.filter(id=job_id).exclude(
         status=WebhookReplayJob.Status.SUCCEEDED
     ).update(status=WebhookReplayJob.Status.FAILED, error=error, finished_at=timezone.now())
+
+
+def sweeper_heartbeat_record() -> None:
+    """Record that the sweeper runs now (read by `/readyz?worker=1` and `webhooks_status`)."""
+    now = timezone.now()
+    if not SweeperHeartbeat.objects.filter(pk=1).update(swept_at=now):
+        SweeperHeartbeat.objects.update_or_create(pk=1, defaults={"swept_at": now})
+
+
+@dataclass
+class PruneReport:
+    deliveries: int = 0
+    events: int = 0
+    endpoints: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.deliveries + self.events + self.endpoints
+
+
+def history_prune(*, now: datetime | None = None) -> PruneReport:
+    """Delete delivery history past retention, in small batches.
+
+    Succeeded deliveries (with their attempts) go after OMNIFLOW_RETENTION_DAYS; failed ones
+    after OMNIFLOW_FAILED_RETENTION_DAYS, as they may be replayed until then; then the events
+    that no delivery refers to any more, and deleted endpoints left without deliveries.
+    """
+    now = now or timezone.now()
+    kept_since = now - timedelta(days=retention_days())
+    failed_kept_since = now - timedelta(
+        days=max(int(settings.OMNIFLOW_FAILED_RETENTION_DAYS), retention_days())
+    )
+    Status = WebhookDelivery.Status
+    report = PruneReport()
+    # Both filters walk webhook_delivery_created_idx.
+    report.deliveries += delete_in_batches(
+        WebhookDelivery.objects.filter(created_at__lt=kept_since, status=Status.SUCCEEDED)
+    )
+    report.deliveries += delete_in_batches(
+        WebhookDelivery.objects.filter(created_at__lt=failed_kept_since, status=Status.FAILED)
+    )
+    has_deliveries = WebhookDelivery.objects.filter(event_id=OuterRef("pk"))
+    report.events = delete_in_batches(
+        WebhookEvent.objects.filter(created_at__lt=kept_since).filter(~Exists(has_deliveries))
+    )
+    endpoint_has_deliveries = WebhookDelivery.objects.filter(endpoint_id=OuterRef("pk"))
+    report.endpoints = delete_in_batches(
+        WebhookEndpoint.objects.filter(deleted_at__isnull=False).filter(
+            ~Exists(endpoint_has_deliveries)
+        )
+    )
+    return report

@@ -5,10 +5,14 @@ the sweeper finds them, so a lost message or a killed worker loses nothing.
 """
 
 import logging
+import time
 
 from celery import shared_task
 from celery.signals import worker_process_shutdown
+from django.conf import settings
 from django.core.cache import cache
+
+from omniflow import metrics
 
 from . import services, transport
 from .delivery import deliveries_dispatch
@@ -52,14 +56,57 @@ def dispatch() -> int:
     # committed before is seen by this run: no event waits for the sweeper by bad luck.
     cache_delete_quietly()
     # More due than one batch: let an idle worker process join in.
-    return deliveries_dispatch(on_full_batch=request_dispatch).deliveries
+    try:
+        return deliveries_dispatch(
+            on_full_batch=_more_due, time_budget_seconds=_lease_seconds()
+        ).deliveries
+    finally:
+        metrics.flush()
+
+
+_last_heartbeat = 0.0
+
+
+def _more_due() -> None:
+    """A batch came back full: ask for help, and tell the probe the queue is being worked.
+
+    While every worker process is busy with a backlog, sweeps wait and expire unrun; the
+    heartbeat must not then go stale as if the engine had stopped (written once a second at
+    most per process: it is one row every process writes).
+    """
+    global _last_heartbeat
+    request_dispatch()
+    if time.monotonic() - _last_heartbeat >= 1.0:
+        _last_heartbeat = time.monotonic()
+        services.sweeper_heartbeat_record()
 
 
 @shared_task(name="webhooks.sweep", ignore_result=True, acks_late=False)
 def sweep() -> int:
     """Send whatever is due that no nudge picked up: retries, and work of crashed workers."""
+    services.sweeper_heartbeat_record()
     _requeue_stalled_replay_jobs()
-    return deliveries_dispatch(on_full_batch=request_dispatch).deliveries
+    try:
+        return deliveries_dispatch(
+            on_full_batch=_more_due, time_budget_seconds=_lease_seconds()
+        ).deliveries
+    finally:
+        metrics.flush()
+
+
+@shared_task(name="webhooks.prune", ignore_result=True)
+def prune() -> int:
+    """Delete delivery history older than the retention periods."""
+    return services.history_prune().total
+
+
+def _lease_seconds() -> float:
+    # A run claims no new batch after one lease: a worker told to stop (SIGTERM waits for the
+    # running task) then exits within about two leases however long the backlog; a full last
+    # batch has already asked for the next run.
+    return float(settings.OMNIFLOW_WEBHOOK_TIMEOUT_SECONDS) + float(
+        settings.OMNIFLOW_WEBHOOK_LEASE_MARGIN_SECONDS
+    )
 
 
 # The stalled-job check runs at most this often, however often the sweeper does.

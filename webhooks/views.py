@@ -7,6 +7,7 @@ change or delete endpoints or see and rotate their secrets.
 import json
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseRedirect, JsonResponse
@@ -160,11 +161,20 @@ class EndpointUpdateView(WorkspaceAdminMixin, EndpointObjectMixin, FormView):
 class EndpointDeleteView(WorkspaceAdminMixin, EndpointObjectMixin, TemplateView):
     template_name = "webhooks/endpoint_confirm_delete.html"
 
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            retention_days=settings.OMNIFLOW_RETENTION_DAYS,
+            failed_retention_days=settings.OMNIFLOW_FAILED_RETENTION_DAYS,
+            **kwargs,
+        )
+
     def post(self, request, *args, **kwargs):
         endpoint = self.get_endpoint()
         url = endpoint.url
         services.endpoint_delete(endpoint=endpoint)
-        messages.success(request, f"Deleted the endpoint for {url} and its delivery history.")
+        messages.success(
+            request, f"Deleted the endpoint for {url}; its delivery history stays in the log."
+        )
         return redirect("endpoint-list")
 
 

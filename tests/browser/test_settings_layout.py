@@ -10,12 +10,12 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from playwright.sync_api import expect
 
+from agenttools.services import agent_tools_set, tool_create
 from apikeys import tokens
 from apikeys.models import ApiKey
-from agenttools.services import agent_tools_set, tool_create
 from inbound.services import trigger_create
-from tests.conftest import browser_login
 from tests.agenttools.conftest import ORDER_SCHEMA as ORDER_LOOKUP_SCHEMA
+from tests.conftest import browser_login
 from tests.factories import AgentFactory, MembershipFactory, make_api_key
 from tests.inbound.conftest import ORDER_SCHEMA
 from tests.webhooks.helpers import emit_committed

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('webhooks', '0003_delivery_indexes_and_fillfactor'),
+        ('webhooks', '0005_delivery_created_index'),
         ('workspaces', '0001_initial'),
     ]
 

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from omniflow.json_input import storable_text
 from workspaces.models import Membership, Workspace
 
 from .models import InboundReceipt, InboundTrigger
@@ -177,7 +178,7 @@ def receipt_record(
         ),
         http_status=http_status,
         error_type=error_type,
-        error=error,
-        payload_excerpt=body[:EXCERPT_BYTES].decode("utf-8", errors="replace"),
+        error=storable_text(error),
+        payload_excerpt=storable_text(body[:EXCERPT_BYTES].decode("utf-8", errors="replace")),
         result=json.loads(json.dumps(result or {}, default=str)),
     )

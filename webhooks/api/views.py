@@ -6,6 +6,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from omniflow.api.idempotency import IdempotentAPIView
 from omniflow.api.pagination import StableCursorPagination
 
 from .. import selectors, services
@@ -18,7 +19,7 @@ ENDPOINTS_TAG = ["Webhook endpoints"]
 DELIVERIES_TAG = ["Webhook deliveries"]
 
 
-class WebhooksView(APIView):
+class WebhooksView(IdempotentAPIView):
     required_scope = "webhooks"
 
 
@@ -125,7 +126,7 @@ class EndpointRotateSecretView(EndpointView):
         return Response({**s.EndpointSerializer(endpoint).data, "secret": secret})
 
 
-class EventTypeListView(APIView):
+class EventTypeListView(IdempotentAPIView):
     required_scope = None
     scope_not_required = True
 

@@ -67,8 +67,10 @@ def _nul_path(data: Any) -> str:
                     return path
                 stack.append((child, item))
         elif isinstance(value, list):
-            stack.extend((f"{path}.{index}" if path else str(index), item) for index, item in
-                         enumerate(value))
+            stack.extend(
+                (f"{path}.{index}" if path else str(index), item)
+                for index, item in enumerate(value)
+            )
     return ""
 
 

@@ -4,7 +4,6 @@ from rest_framework import serializers
 from inbox.api.fields import JSONObjectField, WorkspaceMemberField, tag_list_field
 
 from ..models import InboundReceipt, InboundTrigger
-from ..payloads import schema_errors
 
 
 class TriggerInput(serializers.Serializer):
@@ -39,12 +38,6 @@ class TriggerInput(serializers.Serializer):
         write_only=True,
         help_text="If set, each POST must carry X-Omniflow-Signature (never shown again).",
     )
-
-    def validate_payload_schema(self, schema: dict) -> dict:
-        problems = schema_errors(schema)
-        if problems:
-            raise serializers.ValidationError(problems)
-        return schema
 
 
 class TriggerRepresentation(serializers.Serializer):

@@ -27,7 +27,6 @@ HEADER = "HTTP_IDEMPOTENCY_KEY"
 CLAIM_ATTRIBUTE = "omniflow_idempotency_claim"
 
 
-
 def api_key_owner(api_key) -> str:
     """Return the owner of an API key's idempotency records."""
     return f"apikey:{api_key.pk}"

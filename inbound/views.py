@@ -50,7 +50,9 @@ class TriggerDetailView(WorkspaceMemberMixin, TriggerObjectMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         trigger = self.get_trigger()
-        context["url"] = self.request.build_absolute_uri(trigger.receive_path)
+        if self.membership.is_admin:
+            # The URL is a credential: support staff see the trigger, not how to fire it.
+            context["url"] = self.request.build_absolute_uri(trigger.receive_path)
         context["receipts"] = receipts_for_trigger(workspace=self.workspace, trigger=trigger)[
             :RECENT_RECEIPTS
         ]

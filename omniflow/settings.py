@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "inbox",
     "webhooks",
     "inbound",
+    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -144,6 +145,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "login"
+# Failed log-ins allowed per account and per client IP (django-ratelimit syntax, e.g. 10/15m);
+# past either the login page answers 429 until the window resets.
+OMNIFLOW_LOGIN_ACCOUNT_RATE = env.str("OMNIFLOW_LOGIN_ACCOUNT_RATE", default="10/15m")
+OMNIFLOW_LOGIN_IP_RATE = env.str("OMNIFLOW_LOGIN_IP_RATE", default="50/15m")
 LOGIN_REDIRECT_URL = "settings-home"
 LOGOUT_REDIRECT_URL = "login"
 

@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
+from accounts.views import LoginView
 from inbound.receiver import InboundReceiveView
 
 from . import health
@@ -19,7 +20,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="settings-home"), name="home"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("settings/", include("workspaces.urls")),
     path("settings/api-keys/", include("apikeys.urls")),

@@ -35,7 +35,7 @@ RETENTION_SECONDS = 24 * 3600
 IN_FLIGHT_SECONDS = 120
 MAX_KEY_LENGTH = 255
 # Headers of the first response worth replaying; the rest are per-request.
-REPLAYED_HEADERS = ("Content-Type", "Location", "Retry-After")
+REPLAYED_HEADERS = ("Content-Type", "Location", "Retry-After", "Cache-Control")
 _IN_FLIGHT = "in_flight"
 _DONE = "done"
 

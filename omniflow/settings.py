@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    # Redoc's files, served by us: the API docs load nothing from a CDN (see omniflow/csp.py).
+    "drf_spectacular_sidecar",
     "workspaces",
     "apikeys",
     "inbox",
@@ -57,6 +59,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "omniflow.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -176,8 +179,23 @@ STORAGES = {
 # --- Security (production) ----------------------------------------------------------------
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Trust X-Forwarded-Proto only when a proxy we run sets it (and strips any a client sent):
+# otherwise any client could claim https and get secure-only behaviour over plain http.
+OMNIFLOW_TRUSTED_PROXY = env.bool("OMNIFLOW_TRUSTED_PROXY", default=False)
+if OMNIFLOW_TRUSTED_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# HSTS on https responses: on by default when DEBUG is off; 0 turns it off.
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+# Only our own origin supplies scripts, styles, fonts and images (the API docs: omniflow/csp.py).
+OMNIFLOW_CONTENT_SECURITY_POLICY = env.str(
+    "OMNIFLOW_CONTENT_SECURITY_POLICY",
+    default="default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'; form-action 'self'",
+)
 
 # --- REST API -----------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -196,6 +214,7 @@ SPECTACULAR_SETTINGS = {
     "scorecards, agents, training and webhooks.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "ConversationStatusEnum": "inbox.models.Conversation.Status",
         "TicketStatusEnum": "inbox.models.Ticket.Status",
@@ -255,6 +274,13 @@ OMNIFLOW_INBOUND_RATE = env.str("OMNIFLOW_INBOUND_RATE", default="600/m")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Credentials (trigger URL signatures, keys and tokens) never reach a log line.
+    "filters": {"redact": {"()": "omniflow.log_redaction.RedactCredentialsFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # On the loggers themselves too: they log request paths and have handlers of their own.
+    "loggers": {
+        "django.request": {"filters": ["redact"]},
+        "django.server": {"filters": ["redact"]},
+    },
 }

@@ -2,12 +2,13 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
+from drf_spectacular.views import SpectacularAPIView
 
 from accounts.views import LoginView
 from inbound.receiver import InboundReceiveView
 
 from . import health
+from .api.docs import ApiDocsView
 
 api_v1 = [
     path("schema", SpectacularAPIView.as_view(), name="api-schema"),
@@ -32,7 +33,7 @@ urlpatterns = [
         InboundReceiveView.as_view(),
         name="inbound-receive",
     ),
-    path("api/docs", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),
 ]
 

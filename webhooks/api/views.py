@@ -18,6 +18,12 @@ ENDPOINTS_TAG = ["Webhook endpoints"]
 DELIVERIES_TAG = ["Webhook deliveries"]
 
 
+def _not_stored(response: Response) -> Response:
+    """Mark a response that shows a secret so no browser or proxy cache keeps it."""
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 class WebhooksView(IdempotentAPIView):
     required_scope = "webhooks"
 
@@ -107,7 +113,7 @@ class EndpointSecretView(EndpointView):
     )
     def post(self, request, endpoint_id: int):
         endpoint = self._endpoint(request, endpoint_id)
-        return Response({"secret": services.endpoint_secret(endpoint=endpoint)})
+        return _not_stored(Response({"secret": services.endpoint_secret(endpoint=endpoint)}))
 
 
 class EndpointRotateSecretView(EndpointView):
@@ -122,7 +128,7 @@ class EndpointRotateSecretView(EndpointView):
         endpoint = self._endpoint(request, endpoint_id)
         secret = services.endpoint_rotate_secret(endpoint=endpoint)
         # The one response besides a reveal that shows the secret in clear: the new one.
-        return Response({**s.EndpointSerializer(endpoint).data, "secret": secret})
+        return _not_stored(Response({**s.EndpointSerializer(endpoint).data, "secret": secret}))
 
 
 class EventTypeListView(IdempotentAPIView):

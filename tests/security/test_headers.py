@@ -55,9 +55,9 @@ def test_the_api_docs_render_in_a_browser_without_any_request_elsewhere(page, li
     outside, blocked = [], {}
     page.on(
         "request",
-        lambda request: outside.append(request.url)
-        if urlsplit(request.url).netloc not in ("", ours)
-        else None,
+        lambda request: (
+            outside.append(request.url) if urlsplit(request.url).netloc not in ("", ours) else None
+        ),
     )
     page.on("requestfailed", lambda request: blocked.update({request.url: request.failure}))
 
@@ -85,9 +85,9 @@ def test_settings_pages_copy_buttons_work_under_the_csp(page, live_server):
     violations = []
     page.on(
         "console",
-        lambda message: violations.append(message.text)
-        if "Content Security Policy" in message.text
-        else None,
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
     )
     browser_login(page, membership.user)
     page.goto(trigger.get_absolute_url())

@@ -62,9 +62,10 @@ def _depth(value: Any) -> int:
         deepest = max(deepest, depth)
         if depth > MAX_SCHEMA_DEPTH:
             break
-        children = current.values() if isinstance(current, dict) else current
-        if isinstance(current, dict | list):
-            stack.extend((child, depth + 1) for child in children)
+        if isinstance(current, dict):
+            stack.extend((child, depth + 1) for child in current.values())
+        elif isinstance(current, list):
+            stack.extend((child, depth + 1) for child in current)
     return deepest
 
 

@@ -48,13 +48,17 @@ def json_loads(text: str) -> Any:
         dumped.encode("utf-8")
     except UnicodeError as error:
         raise JSONInputError(f"{error}") from error
-    if "\\u0000" in dumped:  # json.dumps escapes every NUL it writes, in keys and values
-        raise JSONInputError(NUL_MESSAGE, path=_nul_path(data))
+    except RecursionError as error:
+        raise JSONInputError("JSON nested too deeply.") from error
+    # json.dumps escapes every NUL it writes, so the walk runs only when one may be there.
+    path = _nul_path(data) if "\\u0000" in dumped else None
+    if path is not None:
+        raise JSONInputError(NUL_MESSAGE, path=path)
     return data
 
 
-def _nul_path(data: Any) -> str:
-    """Return the dotted path of the first value (or key) holding a NUL character."""
+def _nul_path(data: Any) -> str | None:
+    """Return the dotted path of the first value (or key) holding a NUL character, if any."""
     stack: list[tuple[str, Any]] = [("", data)]
     while stack:  # iterative: the data may be as deep as the parser allowed
         path, value = stack.pop()
@@ -71,7 +75,7 @@ def _nul_path(data: Any) -> str:
                 (f"{path}.{index}" if path else str(index), item)
                 for index, item in enumerate(value)
             )
-    return ""
+    return None
 
 
 def storable_text(text: str) -> str:

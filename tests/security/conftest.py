@@ -6,7 +6,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from inbound.services import trigger_create
-from tests.inbound.conftest import ORDER_SCHEMA, conversation, member, post_json  # noqa: F401
+from tests.inbound.conftest import (  # noqa: F401 - fixtures
+    conversation,
+    member,
+    post_json,
+    tag_trigger,
+)
 
 
 class DocumentServer:
@@ -71,17 +76,17 @@ def connections_waiting(listener: socket.socket) -> int:
         count += 1
 
 
-@pytest.fixture
-def tag_trigger(workspace):
-    return trigger_create(
-        workspace=workspace,
-        created_by=None,
-        name="Shop: order shipped",
-        resource="conversation",
-        payload_schema=ORDER_SCHEMA,
-        conversation_path="order.conversation_id",
-        tags=["shipped"],
-    )
+def event_trigger(workspace, **overrides):
+    """Create a custom-event trigger (the action with the least to configure)."""
+    config = {
+        "name": "Shop",
+        "resource": "custom_event",
+        "payload_schema": {},
+        "conversation_path": "conversation_id",
+        "event_name": "order.shipped",
+        **overrides,
+    }
+    return trigger_create(workspace=workspace, created_by=None, **config)
 
 
 SHIPPED = {"order": {"conversation_id": "shop-order-42", "status": "shipped"}}

@@ -9,8 +9,8 @@ from rest_framework.test import APIClient
 
 from accounts.models import LoginEvent
 from apikeys import tokens
-from inbound.services import trigger_create
 from tests.factories import TEST_PASSWORD, MembershipFactory, make_api_key
+from tests.security.conftest import event_trigger
 
 pytestmark = pytest.mark.django_db
 
@@ -122,15 +122,7 @@ def test_a_guessing_client_behind_a_nat_does_not_lock_out_valid_keys(workspace, 
 
 @pytest.fixture
 def trigger(workspace):
-    return trigger_create(
-        workspace=workspace,
-        created_by=None,
-        name="Shop",
-        resource="custom_event",
-        payload_schema={},
-        conversation_path="conversation_id",
-        event_name="order.shipped",
-    )
+    return event_trigger(workspace)
 
 
 def test_support_users_do_not_see_a_trigger_url(support_client, trigger):
@@ -157,3 +149,30 @@ def test_only_inbound_write_keys_read_trigger_urls(workspace, trigger, scopes, s
     assert (trigger.receive_path in str(shown)) is sees_url
     if not sees_url:
         assert shown["url"] is None
+
+
+def _table_text(table: str) -> str:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT coalesce(string_agg(row_to_json(t)::text, ' '), '') FROM {table} t")
+        return cursor.fetchone()[0]
+
+
+def test_no_key_or_secret_is_stored_in_clear(workspace, api_key):
+    from webhooks.models import WebhookEndpoint
+    from webhooks.services import endpoint_create
+
+    endpoint = endpoint_create(
+        workspace=workspace,
+        url="https://93.184.215.14/hooks",
+        event_types=["ticket.created"],
+        secret="whsec-clear-text-must-not-be-stored",
+    )
+    event_trigger(workspace, secret="inbound-clear-text-must-not-be-stored")
+    key_secret = api_key[1].removeprefix(api_key[0].prefix)
+
+    assert key_secret not in _table_text("apikeys_apikey")
+    assert "whsec-clear-text" not in _table_text(WebhookEndpoint._meta.db_table)
+    assert "inbound-clear-text" not in _table_text("inbound_inboundtrigger")
+    assert endpoint.pk

@@ -146,6 +146,15 @@ def test_a_nul_in_api_json_is_a_400_naming_the_field(api_client, body, field):
     assert not Ticket.objects.exists()
 
 
+def test_an_escaped_backslash_before_u0000_is_text_not_a_nul(api_client):
+    response = api_client.post(
+        "/api/v1/tickets", '{"subject": "C:\\\\u0000"}', content_type="application/json"
+    )
+
+    assert response.status_code == 201
+    assert Ticket.objects.get().subject == "C:\\u0000"
+
+
 def test_a_trigger_shape_too_deep_for_the_api_is_a_400(api_client):
     deep: dict = {"type": "object"}
     for _ in range(40):

@@ -10,9 +10,9 @@ import pytest
 from django.conf import settings
 from django.test import override_settings
 
-from inbound.services import trigger_create
 from tests.conftest import browser_login
 from tests.factories import MembershipFactory
+from tests.security.conftest import event_trigger
 from webhooks.services import endpoint_create
 
 pytestmark = pytest.mark.django_db
@@ -73,15 +73,7 @@ def test_the_api_docs_render_in_a_browser_without_any_request_elsewhere(page, li
 @pytest.mark.browser
 def test_settings_pages_copy_buttons_work_under_the_csp(page, live_server):
     membership = MembershipFactory(role="admin")
-    trigger = trigger_create(
-        workspace=membership.workspace,
-        created_by=None,
-        name="Shop",
-        resource="custom_event",
-        payload_schema={},
-        conversation_path="conversation_id",
-        event_name="order.shipped",
-    )
+    trigger = event_trigger(membership.workspace)
     violations = []
     page.on(
         "console",

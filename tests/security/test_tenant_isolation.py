@@ -4,9 +4,9 @@ whether by id, by idempotency key, or by a trigger URL of the other workspace.""
 import pytest
 from rest_framework.test import APIClient
 
-from inbound.services import trigger_create
 from inbox.models import Ticket
 from tests.factories import ConversationFactory, TicketFactory, make_api_key
+from tests.security.conftest import event_trigger
 from webhooks.services import endpoint_create
 
 pytestmark = pytest.mark.django_db
@@ -28,15 +28,7 @@ def theirs(other_workspace):
             url="https://93.184.215.14/hooks",
             event_types=["ticket.created"],
         ),
-        "trigger": trigger_create(
-            workspace=other_workspace,
-            created_by=None,
-            name="Theirs",
-            resource="custom_event",
-            payload_schema={},
-            conversation_path="conversation_id",
-            event_name="x",
-        ),
+        "trigger": event_trigger(other_workspace),
     }
 
 
@@ -104,15 +96,7 @@ def test_switching_to_a_workspace_one_is_not_a_member_of_is_a_404(admin_client, 
 
 
 def test_a_trigger_url_signature_of_one_trigger_does_not_open_another(client, workspace, theirs):
-    ours = trigger_create(
-        workspace=workspace,
-        created_by=None,
-        name="Ours",
-        resource="custom_event",
-        payload_schema={},
-        conversation_path="conversation_id",
-        event_name="x",
-    )
+    ours = event_trigger(workspace)
     their_signature = theirs["trigger"].receive_path.rsplit("/", 1)[1]
     forged = ours.receive_path.rsplit("/", 1)[0] + "/" + their_signature
 

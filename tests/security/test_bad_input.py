@@ -258,6 +258,64 @@ def test_no_field_of_the_inbound_form_is_a_server_error(
 
 
 @FUZZ
+@given(
+    name=FORM_TEXT,
+    tier=st.sampled_from(["default", "burstable", "custom", "nope"]),
+    custom_rate=st.text(alphabet="0123456789/,smhd x\x00", max_size=30),
+    expires_at=st.text(alphabet="0123456789-T: x", max_size=25),
+    scopes=st.lists(st.sampled_from(["tickets:read", "inbound:write", "nope:read", ""])),
+)
+def test_no_input_to_the_api_key_form_is_a_server_error(
+    admin_client, name, tier, custom_rate, expires_at, scopes
+):
+    response = admin_client.post(
+        "/settings/api-keys/new/",
+        {
+            "name": name,
+            "tier": tier,
+            "custom_rate": custom_rate,
+            "expires_at": expires_at,
+            "scopes": scopes,
+        },
+    )
+
+    assert response.status_code in (200, 302)
+
+
+@FUZZ
+@given(
+    url=st.one_of(
+        FORM_TEXT,
+        st.sampled_from(["https://", "http://", "https://[", "https://a:99999/", "ftp://"]).flatmap(
+            lambda scheme: FORM_TEXT.map(lambda rest: scheme + rest)
+        ),
+        st.sampled_from(
+            ["https://[2002:7f00:1::1]/", "https://[fec0::1]/x", "https://0x7f.1/", "https://%00/"]
+        ),
+    ),
+    description=FORM_TEXT,
+    secret=FORM_TEXT,
+    secret_mode=st.sampled_from(["generate", "own", "nope"]),
+)
+def test_no_input_to_the_webhook_endpoint_form_is_a_server_error(
+    admin_client, url, description, secret, secret_mode
+):
+    response = admin_client.post(
+        "/settings/webhooks/new/",
+        {
+            "url": url,
+            "event_types": ["ticket.created"],
+            "description": description,
+            "secret": secret,
+            "secret_mode": secret_mode,
+            "enabled": "on",
+        },
+    )
+
+    assert response.status_code in (200, 302)
+
+
+@FUZZ
 @given(workspace=st.text(max_size=30), next_url=st.text(max_size=60))
 def test_no_input_to_the_workspace_switch_is_a_server_error(admin_client, workspace, next_url):
     response = admin_client.post(

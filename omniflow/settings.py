@@ -68,8 +68,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "apikeys.middleware.RateLimitHeadersMiddleware",
-    # Order matters: the size limit runs before idempotency reads the body to fingerprint it.
     "omniflow.api.limits.BodySizeLimitMiddleware",
+    # Stores what a POST that claimed an Idempotency-Key answered; the claim itself is made by
+    # the API view after authentication and scope (omniflow/api/idempotency.py).
     "omniflow.api.idempotency.IdempotencyMiddleware",
 ]
 
@@ -281,6 +282,7 @@ LOGGING = {
     # On the loggers themselves too: they log request paths and have handlers of their own.
     "loggers": {
         "django.request": {"filters": ["redact"]},
-        "django.server": {"filters": ["redact"]},
+        # runserver's request lines: to our (redacting) console instead of Django's handler.
+        "django.server": {"handlers": ["console"], "propagate": False},
     },
 }

@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 from django.test import Client, override_settings
+from playwright.sync_api import expect
 from rest_framework.test import APIClient
 
 from accounts.models import LoginEvent
@@ -176,3 +177,18 @@ def test_no_key_or_secret_is_stored_in_clear(workspace, api_key):
     assert "whsec-clear-text" not in _table_text(WebhookEndpoint._meta.db_table)
     assert "inbound-clear-text" not in _table_text("inbound_inboundtrigger")
     assert endpoint.pk
+
+
+@pytest.mark.browser
+def test_the_login_page_says_why_it_refuses_in_a_browser(page, settings):
+    settings.OMNIFLOW_LOGIN_ACCOUNT_RATE = "2/15m"
+    membership = MembershipFactory(role="support")
+    page.goto("/login/")
+    for password in ("guess-1", "guess-2", TEST_PASSWORD):
+        page.fill("#id_username", membership.user.username)
+        page.fill("#id_password", password)
+        page.click("button[type=submit]")
+        page.get_by_role("alert").first.wait_for()
+
+    expect(page.get_by_role("alert").first).to_contain_text("Too many failed log-ins")
+    assert page.url.endswith("/login/")

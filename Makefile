@@ -25,11 +25,12 @@ test: $(STAMP)
 services:
 	scripts/ensure-services.sh
 
-## Fuzz the API with schemathesis over its OpenAPI schema, many random examples; any 5xx fails.
+## Fuzz with many random examples: schemathesis over the API (each operation, and stateful
+## sequences) and hypothesis at the inbound receiver and Settings forms; any 5xx fails.
 fuzz: $(STAMP)
 	scripts/ensure-services.sh
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-300} FUZZ_RANDOM=1 scripts/test.sh -q -p no:cacheprovider \
-		tests/api/test_schema_fuzz.py
+		tests/api/test_schema_fuzz.py tests/security/test_api_fuzz.py tests/security/test_bad_input.py
 
 ## Run both benchmarks by hand (wrk and nginx come from apt-get when missing; takes ~15 min).
 bench: $(STAMP)

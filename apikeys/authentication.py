@@ -14,14 +14,7 @@ from .selectors import (
     api_key_forget_remembered,
     api_key_remembered,
 )
-from .throttling import (
-    client_ip,
-    key_usage_count,
-    unauthenticated_block,
-    unauthenticated_block_cache_key,
-    unauthenticated_count_or_refuse,
-    unauthenticated_throttled,
-)
+from .throttling import client_ip, key_usage_count, unauthenticated_count_or_refuse
 
 LAST_USED_RESOLUTION_SECONDS = 60
 
@@ -59,19 +52,13 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             counted = key_usage_count(
                 request=django_request, api_key=api_key, generation=generation
             )
-            if counted.blocked is not None:
-                raise unauthenticated_throttled(counted.blocked)
             if not counted.stale:
                 _touch_last_used(api_key, ip=client_ip(django_request))
                 return (ApiKeyUser(api_key), api_key)
             api_key_forget_remembered(prefix=api_key.prefix)
-        # One round trip reads the key's cached row and whether this client IP is blocked: a
-        # client that has used up its failures must not learn whether a further guess is right.
-        block_key = unauthenticated_block_cache_key(request=django_request)
-        cached = cache.get_many([block_key, *api_key_cache_keys(plaintext=credentials)])
-        blocked = unauthenticated_block(request=django_request, marker=cached.get(block_key))
-        if blocked is not None:
-            raise unauthenticated_throttled(blocked)
+        # A valid key is served even from a client IP that has used up its failures: that IP
+        # may be a whole office behind one NAT (the failures are refused in `_failure`).
+        cached = cache.get_many(api_key_cache_keys(plaintext=credentials))
         api_key = api_key_for_plaintext(plaintext=credentials, cached=cached)
         if api_key is None:
             raise self._failure(request, "Invalid API key.")
@@ -79,9 +66,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             raise self._failure(request, "This API key has been revoked.")
         if api_key.is_expired:
             raise self._failure(request, "This API key has expired.")
-        counted = key_usage_count(request=django_request, api_key=api_key)
-        if counted.blocked is not None:  # blocked since the read above
-            raise unauthenticated_throttled(counted.blocked)
+        key_usage_count(request=django_request, api_key=api_key)
         _touch_last_used(api_key, ip=client_ip(django_request))
         return (ApiKeyUser(api_key), api_key)
 

@@ -6,16 +6,16 @@
 - A request without a valid key (another scheme, malformed, unknown, revoked, expired; or no
   key at all to a view that needs one, so the API schema and docs are free) counts against its
   client IP (`settings.OMNIFLOW_API_UNAUTHENTICATED_RATE`, default 30/m). Once an IP has used
-  that up, every request from it that presents a key is refused, valid or not, so a guesser
-  cannot tell a right guess from a wrong one until the window resets: the request that uses it
-  up sets a block marker, which authentication reads in the same round trip as the key's row.
+  that up, its requests without a valid key get 429 until the window resets; requests with a
+  valid key from that IP are served as usual, so one bad client behind a NAT does not lock out
+  a whole office (a key has 256 bits: the limit slows guessing, it is not what stops it).
 - Counters are django-ratelimit's: atomic in Redis across processes and machines, in windows
   that are fixed and shifted per counted value (key id or IP), so two keys do not reset at the
   same instant. Client IPs are counted by its `get_usage` (SET NX then INCR per window). A key's
   request is counted in the very same counters (django-ratelimit's window and cache-key
-  functions) by one Lua script, which also checks that the caller's copy of the key is current
-  and reads the IP's block marker: one round trip per request instead of five (the lookup, then
-  two per window), which is most of what authentication and limits cost a request.
+  functions) by one Lua script, which also checks that the caller's copy of the key is current:
+  one round trip per request instead of five (the lookup, then two per window), which is most
+  of what authentication and limits cost a request.
 
 Over a limit the API answers 429 with `Retry-After` (whole seconds until every exhausted window
 has reset: each request counts against every window, so an exhausted one would refuse the next).
@@ -37,10 +37,9 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache, caches
+from django.core.cache import caches
 from django.http import HttpRequest
 from django_ratelimit.core import ALL as ALL_METHODS
 from django_ratelimit.core import EXPIRATION_FUDGE, _get_window, _make_cache_key, get_usage
@@ -139,30 +138,22 @@ def _usage(
 
 @dataclass(frozen=True)
 class KeyCount:
-    """What counting a key's request found. Nothing was counted when `stale` or `blocked`."""
+    """What counting a key's request found. Nothing was counted when `stale`."""
 
     stale: bool = False
-    blocked: RateUsage | None = None
     usage: RateUsage | None = None
 
 
-# KEYS: 1 the key's generation, 2 the client IP's block marker, 3… one counter per window.
-# ARGV: 1 the generation the caller read the key at ('' to skip the check), 2 '1' to read the
-# block marker, 3… counter TTLs. Replies {0} if that generation is no longer current,
-# {1, marker} if the IP has a block marker, and otherwise {2, count, …}, counting as
-# django-ratelimit does (INCR; a new counter expires after its window).
+# KEYS: 1 the key's generation, 2… one counter per window. ARGV: 1 the generation the caller
+# read the key at ('' to skip the check), 2… counter TTLs. Replies {0} if that generation is no
+# longer current, and otherwise {1, count, …}, counting as django-ratelimit does (INCR; a new
+# counter expires after its window).
 _KEY_COUNT_SCRIPT = """
 if ARGV[1] ~= '' and redis.call('GET', KEYS[1]) ~= ARGV[1] then
     return {0}
 end
-if ARGV[2] == '1' then
-    local marker = redis.call('GET', KEYS[2])
-    if marker then
-        return {1, marker}
-    end
-end
-local reply = {2}
-for i = 3, #KEYS do
+local reply = {1}
+for i = 2, #KEYS do
     local count = redis.call('INCR', KEYS[i])
     if count == 1 then
         redis.call('EXPIRE', KEYS[i], ARGV[i])
@@ -179,8 +170,7 @@ def key_usage_count(
     """Count this request against the key's limits, once per request.
 
     With `generation` (the one the caller's copy of the key was read at), count only if it is
-    still current: otherwise return `stale` and let the caller read the key afresh. A blocked
-    client IP (see `unauthenticated_count`) is refused before anything is counted.
+    still current: otherwise return `stale` and let the caller read the key afresh.
     """
     if hasattr(request, _KEY_USAGE_ATTRIBUTE):
         return getattr(request, _KEY_USAGE_ATTRIBUTE)
@@ -194,26 +184,14 @@ def key_usage_count(
     # The day's request counter of the key's usage page rides in the same script, last.
     counter_keys.append(daily_usage.requests_counter_key(key_id=api_key.pk))
     counter_ttls.append(daily_usage.COUNTER_TTL_SECONDS)
-    counting = dict(
+    counts = _count(
         generation_key=api_key_generation_cache_key(prefix=api_key.prefix),
         generation=generation,
-        block_key=unauthenticated_block_cache_key(request=request),
         counter_keys=counter_keys,
         counter_ttls=counter_ttls,
     )
-    counted = _count(**counting, check_block=True)
-    if counted is None:
+    if counts is None:
         return KeyCount(stale=True)
-    marker, counts = counted
-    if marker is not None:
-        blocked = unauthenticated_block(request=request, marker=marker)
-        if blocked is not None:
-            return KeyCount(blocked=blocked)
-        # A marker whose window has just ended by this clock: count as if it were gone.
-        counted = _count(**counting, check_block=False)
-        if counted is None:
-            return KeyCount(stale=True)
-        _, counts = counted
     counts = counts[: len(windows)]  # without the day's request counter
     now = int(time.time())
     usage = RateUsage(
@@ -244,45 +222,30 @@ def _count(
     *,
     generation_key: str,
     generation: int | None,
-    block_key: str,
     counter_keys: list[str],
     counter_ttls: list[int],
-    check_block: bool,
-) -> tuple[Any, list[int]] | None:
-    """Return (block marker, counts), or None when `generation` is not current.
-
-    Nothing is counted when there is a block marker (and `check_block`).
+) -> list[int] | None:
+    """Return the counts, or None when `generation` is not current.
 
     One script on Redis; step by step on other caches (the embedded default's local memory,
     one process), where nothing runs in between anyway.
     """
-    # The default cache, where the generation and the marker live (so RATELIMIT_USE_CACHE
-    # must name it too); looked up once, as each use of the `cache` proxy looks it up again.
+    # The default cache, where the generation lives (so RATELIMIT_USE_CACHE must name it too);
+    # looked up once, as each use of the `cache` proxy looks it up again.
     ratelimit_cache = caches["default"]
     if hasattr(ratelimit_cache, "run_script"):
         reply = ratelimit_cache.run_script(
             _KEY_COUNT_SCRIPT,
-            keys=[generation_key, block_key, *counter_keys],
-            args=[
-                "" if generation is None else str(generation),
-                "1" if check_block else "0",
-                *counter_ttls,
-            ],
+            keys=[generation_key, *counter_keys],
+            args=["" if generation is None else str(generation), *counter_ttls],
         )
-        if reply[0] == 0:
-            return None
-        if reply[0] == 1:
-            return ratelimit_cache.decode(reply[1]), []
-        return None, reply[1:]
+        return None if reply[0] == 0 else reply[1:]
     if generation is not None and ratelimit_cache.get(generation_key) != generation:
         return None
-    marker = ratelimit_cache.get(block_key) if check_block else None
-    if marker is not None:
-        return marker, []
     counts = []
     for key, ttl in zip(counter_keys, counter_ttls, strict=True):
         counts.append(1 if ratelimit_cache.add(key, 1, ttl) else ratelimit_cache.incr(key))
-    return None, counts
+    return counts
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -294,42 +257,8 @@ def client_ip(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR") or "unknown"
 
 
-def unauthenticated_block_cache_key(*, request: HttpRequest) -> str:
-    """Return the cache key that marks this client IP as blocked until its windows reset."""
-    return f"apikeys:unauthenticated-block:{client_ip(request)}"
-
-
-def unauthenticated_block(*, request: HttpRequest, marker: Any) -> RateUsage | None:
-    """Return the usage that refuses this client IP, given its block marker read from the cache."""
-    if marker is None:
-        return None
-    reset_at, limit, period_seconds = marker
-    # Compared with the clock rather than left to the marker's TTL, so a marker is only as
-    # long-lived as the window that set it, whatever the clock does.
-    reset_seconds = reset_at - int(time.time())
-    if reset_seconds <= 0:
-        return None
-    usage = RateUsage(
-        windows=(
-            WindowUsage(
-                limit=limit,
-                period_seconds=period_seconds,
-                count=limit,
-                reset_seconds=reset_seconds,
-                exceeded=True,
-            ),
-        )
-    )
-    setattr(request, USAGE_ATTRIBUTE, usage)
-    return usage
-
-
 def unauthenticated_count(*, request: HttpRequest) -> RateUsage | None:
-    """Count a request without a valid key against its client IP and return the usage.
-
-    When this request uses up a window, mark the IP blocked until it resets: the marker is read
-    in the same round trip as the key lookup, so even a valid key from that IP is refused.
-    """
+    """Count a request without a valid key against its client IP and return the usage."""
     usage = _usage(
         request,
         group=UNAUTHENTICATED_GROUP,
@@ -338,14 +267,6 @@ def unauthenticated_count(*, request: HttpRequest) -> RateUsage | None:
     )
     if usage is None:
         return None
-    exhausted = [window for window in usage.windows if window.remaining == 0]
-    if exhausted:
-        blocking = max(exhausted, key=lambda window: window.reset_seconds)
-        cache.set(
-            unauthenticated_block_cache_key(request=request),
-            (int(time.time()) + blocking.reset_seconds, blocking.limit, blocking.period_seconds),
-            blocking.reset_seconds,
-        )
     setattr(request, USAGE_ATTRIBUTE, usage)
     return usage
 

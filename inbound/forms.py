@@ -1,10 +1,9 @@
 """Form of Settings → Inbound webhooks: it parses input; the services check the trigger."""
 
-import json
-
 from django import forms
 from django.contrib.auth import get_user_model
 
+from omniflow.json_input import JSONInputError, json_loads
 from workspaces.models import Membership, Workspace
 
 from .models import InboundTrigger
@@ -49,9 +48,7 @@ class TriggerForm(forms.Form):
     )
     payload_schema = forms.CharField(
         label="JSON shape",
-        widget=forms.Textarea(
-            attrs={"rows": 12, "spellcheck": "false", "style": "font-family: monospace"}
-        ),
+        widget=forms.Textarea(attrs={"rows": 12, "spellcheck": "false", "class": "monospace"}),
         help_text="A JSON Schema (draft 2020-12) of the JSON you will POST. "
         "Payloads that do not match get 422 and change nothing.",
     )
@@ -107,9 +104,10 @@ class TriggerForm(forms.Form):
     def clean_payload_schema(self):
         text = self.cleaned_data["payload_schema"]
         try:
-            schema = json.loads(text)
-        except ValueError as error:
-            raise forms.ValidationError(f"This is not valid JSON: {error}.") from error
+            schema = json_loads(text)
+        except JSONInputError as error:
+            where = f" (at {error.path})" if error.path else ""
+            raise forms.ValidationError(f"This is not valid JSON: {error}{where}") from error
         problems = schema_errors(schema)
         if problems:
             raise forms.ValidationError(f"This is not a valid JSON Schema: {problems[0]}")

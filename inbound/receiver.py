@@ -8,22 +8,21 @@ flood cannot fill the table.
 """
 
 import hashlib
-import io
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.db import transaction
-from django.http import HttpResponse, JsonResponse
+from django.http import JsonResponse
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from django_ratelimit.core import get_usage
-from rest_framework.exceptions import APIException, ParseError
+from rest_framework.exceptions import APIException
 
 from omniflow.api.errors import PROBLEM_CONTENT_TYPE, problem
-from omniflow.api.parsers import StrictJSONParser
+from omniflow.idempotency import Claim, idempotency_claim, idempotency_finish
+from omniflow.json_input import JSONInputError, json_loads
 
 from .actions import ActionRefused, action_run
 from .models import InboundTrigger
@@ -38,11 +37,6 @@ from .signing import (
 )
 
 IDEMPOTENCY_HEADER = "HTTP_IDEMPOTENCY_KEY"
-REPLAYED_HEADER = "Idempotent-Replayed"
-IDEMPOTENCY_SECONDS = 24 * 3600
-# Longer than any action may run; only reached when a process died mid-request.
-IN_FLIGHT_SECONDS = 120
-MAX_IDEMPOTENCY_KEY_LENGTH = 255
 
 
 def _problem(
@@ -70,11 +64,7 @@ def _idempotency_key(request, trigger: InboundTrigger, payload: Any) -> str | No
     if not key and trigger.idempotency_path:
         value = value_at(payload, trigger.idempotency_path)
         key = None if value is None or isinstance(value, dict | list) else str(value)
-    if not key:
-        return None
-    digest = hashlib.sha256(key[:MAX_IDEMPOTENCY_KEY_LENGTH].encode()).hexdigest()
-    # Per trigger: two triggers of one sender may share event ids.
-    return f"inbound:idempotency:{trigger.pk}:{digest}"
+    return key or None
 
 
 @method_decorator(csrf_exempt, name="dispatch")
@@ -134,46 +124,32 @@ class InboundReceiveView(View):
                 f"Send JSON with Content-Type: application/json, not '{request.content_type}'.",
             )
         try:
-            payload = StrictJSONParser().parse(
-                io.BytesIO(self.body), parser_context={"encoding": request.encoding or "utf-8"}
+            payload = json_loads(self.body.decode(request.encoding or "utf-8"))
+        except (JSONInputError, UnicodeError, LookupError) as error:
+            where = f" (at {error.path})" if getattr(error, "path", "") else ""
+            return self._refuse(
+                400, "parse_error", "Malformed request body.", f"JSON parse error - {error}{where}"
             )
-        except ParseError as error:
-            return self._refuse(400, "parse_error", "Malformed request body.", str(error.detail))
-        cache_key = _idempotency_key(request, trigger, payload)
-        if cache_key is None:
+        key = _idempotency_key(request, trigger, payload)
+        if key is None:
             return self._run(payload)
-        if not cache.add(cache_key, {"state": "in_flight"}, IN_FLIGHT_SECONDS):
-            record = cache.get(cache_key) or {"state": "in_flight"}
-            if record["state"] == "in_flight":
-                return _problem(
-                    409,
-                    "idempotency_key_in_use",
-                    "Conflict.",
-                    "A request with this idempotency key is still in progress; retry later.",
-                )
-            if (
-                request.META.get(IDEMPOTENCY_HEADER)
-                and record.get("fingerprint") != self._fingerprint()
-            ):
-                # As in the API: one key, one request. An event id path names the event
-                # itself, so a resend of it whose body differs is still the same event.
-                return _problem(
-                    409,
-                    "idempotency_key_reused",
-                    "Conflict.",
-                    "This Idempotency-Key was used with a different body; use a new key.",
-                )
-            return self._replay(record)
+        claimed = idempotency_claim(
+            # Per trigger: two triggers of one sender may share event ids.
+            owner=f"inbound:{trigger.pk}",
+            key=key,
+            fingerprint=hashlib.sha256(self.body).hexdigest(),
+            # As in the API: one Idempotency-Key, one request. An event id path names the
+            # event itself, so a resend of it whose body differs is still the same event.
+            same_request_required=bool(request.META.get(IDEMPOTENCY_HEADER)),
+        )
+        if not isinstance(claimed, Claim):
+            return claimed
         response = None
         try:
             response = self._run(payload)
             return response
         finally:
-            # A 5xx is transient: the retry must run for real, so the key is released.
-            if response is not None and response.status_code < 500:
-                cache.set(cache_key, self._record(response), IDEMPOTENCY_SECONDS)
-            else:
-                cache.delete(cache_key)
+            idempotency_finish(claim=claimed, response=response)
 
     def _run(self, payload: Any) -> JsonResponse:
         errors = payload_errors(schema=self.trigger.payload_schema, payload=payload)
@@ -234,26 +210,6 @@ class InboundReceiveView(View):
     @staticmethod
     def _too_large() -> str:
         return f"The body is over the limit of {settings.OMNIFLOW_API_MAX_BODY_BYTES} bytes."
-
-    def _record(self, response: HttpResponse) -> dict:
-        return {
-            "state": "done",
-            "fingerprint": self._fingerprint(),
-            "status": response.status_code,
-            "content_type": response["Content-Type"],
-            "body": response.content.decode(),
-        }
-
-    def _fingerprint(self) -> str:
-        return hashlib.sha256(self.body).hexdigest()
-
-    @staticmethod
-    def _replay(record: dict) -> HttpResponse:
-        response = HttpResponse(
-            record["body"], status=record["status"], content_type=record["content_type"]
-        )
-        response[REPLAYED_HEADER] = "true"
-        return response
 
 
 __all__ = ["InboundReceiveView"]

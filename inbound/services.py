@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from omniflow import metrics
+from omniflow.json_input import storable_text
 from omniflow.retention import delete_in_batches, retention_days
 from workspaces.models import Membership, Workspace
 
@@ -195,8 +196,8 @@ def receipt_record(
         status=status,
         http_status=http_status,
         error_type=error_type,
-        error=error,
-        payload_excerpt=body[:EXCERPT_BYTES].decode("utf-8", errors="replace"),
+        error=storable_text(error),
+        payload_excerpt=storable_text(body[:EXCERPT_BYTES].decode("utf-8", errors="replace")),
         result=json.loads(json.dumps(result or {}, default=str)),
     )
 

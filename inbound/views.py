@@ -50,11 +50,13 @@ class TriggerDetailView(WorkspaceMemberMixin, TriggerObjectMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         trigger = self.get_trigger()
-        context["url"] = self.request.build_absolute_uri(trigger.receive_path)
-        sample = trigger_sample(trigger=trigger)
-        context["sample"] = sample
-        # Inside single quotes in the shell: a quote is closed, escaped and reopened.
-        context["sample_shell"] = sample.body.replace("'", "'\\''")
+        if self.membership.is_admin:
+            # The URL is a credential: support staff see the trigger, not how to fire it.
+            context["url"] = self.request.build_absolute_uri(trigger.receive_path)
+            sample = trigger_sample(trigger=trigger)
+            context["sample"] = sample
+            # Inside single quotes in the shell: a quote is closed, escaped and reopened.
+            context["sample_shell"] = sample.body.replace("'", "'\\''")
         context["receipts"] = receipts_for_trigger(workspace=self.workspace, trigger=trigger)[
             :RECENT_RECEIPTS
         ]

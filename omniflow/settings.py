@@ -48,16 +48,20 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    # Redoc's files, served by us: the API docs load nothing from a CDN (see omniflow/csp.py).
+    "drf_spectacular_sidecar",
     "workspaces",
     "apikeys",
     "inbox",
     "webhooks",
     "inbound",
     "agenttools",
+    "accounts",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "omniflow.csp.ContentSecurityPolicyMiddleware",
     # Outside the others, so it counts the status a client really got (see /metrics).
     "omniflow.metrics.MetricsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -68,8 +72,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "apikeys.middleware.RateLimitHeadersMiddleware",
-    # Order matters: the size limit runs before idempotency reads the body to fingerprint it.
     "omniflow.api.limits.BodySizeLimitMiddleware",
+    # Stores what a POST that claimed an Idempotency-Key answered; the claim itself is made by
+    # the API view after authentication and scope (omniflow/api/idempotency.py).
     "omniflow.api.idempotency.IdempotencyMiddleware",
 ]
 
@@ -148,6 +153,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "login"
+# Failed log-ins allowed per account and per client IP (django-ratelimit syntax, e.g. 10/15m);
+# past either the login page answers 429 until the window resets.
+OMNIFLOW_LOGIN_ACCOUNT_RATE = env.str("OMNIFLOW_LOGIN_ACCOUNT_RATE", default="10/15m")
+OMNIFLOW_LOGIN_IP_RATE = env.str("OMNIFLOW_LOGIN_IP_RATE", default="50/15m")
 LOGIN_REDIRECT_URL = "settings-home"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -175,8 +184,23 @@ STORAGES = {
 # --- Security (production) ----------------------------------------------------------------
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Trust X-Forwarded-Proto only when a proxy we run sets it (and strips any a client sent):
+# otherwise any client could claim https and get secure-only behaviour over plain http.
+OMNIFLOW_TRUSTED_PROXY = env.bool("OMNIFLOW_TRUSTED_PROXY", default=False)
+if OMNIFLOW_TRUSTED_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# HSTS on https responses: on by default when DEBUG is off; 0 turns it off.
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+# Only our own origin supplies scripts, styles, fonts and images (the API docs: omniflow/csp.py).
+OMNIFLOW_CONTENT_SECURITY_POLICY = env.str(
+    "OMNIFLOW_CONTENT_SECURITY_POLICY",
+    default="default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'; form-action 'self'",
+)
 
 # --- REST API -----------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -195,6 +219,7 @@ SPECTACULAR_SETTINGS = {
     "scorecards, agents, training and webhooks.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "ConversationStatusEnum": "inbox.models.Conversation.Status",
         "TicketStatusEnum": "inbox.models.Ticket.Status",
@@ -285,6 +310,14 @@ OMNIFLOW_INBOUND_RATE = env.str("OMNIFLOW_INBOUND_RATE", default="600/m")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Credentials (trigger URL signatures, keys and tokens) never reach a log line.
+    "filters": {"redact": {"()": "omniflow.log_redaction.RedactCredentialsFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # On the loggers themselves too: they log request paths and have handlers of their own.
+    "loggers": {
+        "django.request": {"filters": ["redact"]},
+        # runserver's request lines: to our (redacting) console instead of Django's handler.
+        "django.server": {"handlers": ["console"], "propagate": False},
+    },
 }

@@ -2,11 +2,13 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
+from drf_spectacular.views import SpectacularAPIView
 
+from accounts.views import LoginView
 from inbound.receiver import InboundReceiveView
 
 from . import health, metrics
+from .api.docs import ApiDocsView
 
 api_v1 = [
     path("schema", SpectacularAPIView.as_view(), name="api-schema"),
@@ -23,7 +25,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("metrics", metrics.metrics_view, name="metrics"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("settings/", include("workspaces.urls")),
     path("settings/api-keys/", include("apikeys.urls")),
@@ -36,7 +38,7 @@ urlpatterns = [
         InboundReceiveView.as_view(),
         name="inbound-receive",
     ),
-    path("api/docs", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),
 ]
 

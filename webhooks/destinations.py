@@ -2,6 +2,9 @@
 
 A host that resolves to a loopback, private, link-local (cloud metadata), multicast, reserved
 or otherwise non-global address is refused unless OMNIFLOW_WEBHOOK_ALLOW_PRIVATE_URLS is set.
+`ip.is_global` is not the whole story: IPv6 addresses that carry an IPv4 address (IPv4-mapped
+and -compatible, NAT64) are judged by that address too, and 6to4, Teredo and site-local
+addresses, which reach whatever a relay or the local network routes them to, are refused.
 """
 
 import ipaddress
@@ -13,6 +16,13 @@ from django.conf import settings
 METADATA_ADDRESSES = frozenset(
     {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
 )
+REFUSED_NETWORKS = (
+    ipaddress.ip_network("2002::/16"),  # 6to4: relayed to the IPv4 address inside
+    ipaddress.ip_network("2001::/32"),  # Teredo: relayed to the (obfuscated) IPv4 client
+    ipaddress.ip_network("fec0::/10"),  # site-local: deprecated, still routed by some networks
+    ipaddress.ip_network("64:ff9b:1::/48"),  # local-use NAT64: translated inside the network
+)
+NAT64_NETWORK = ipaddress.ip_network("64:ff9b::/96")
 
 
 class UnsafeDestination(OSError):
@@ -26,11 +36,29 @@ def private_urls_allowed() -> bool:
 def is_public_address(address: str) -> bool:
     """Tell whether an IP address is one webhooks may connect to."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if any(ip in network for network in REFUSED_NETWORKS):
+            return False
+        embedded = _embedded_ipv4(ip)
+        if embedded is not None:
+            return _is_public(embedded)
+    return _is_public(ip)
+
+
+def _is_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     if ip in METADATA_ADDRESSES:
         return False
     return ip.is_global and not ip.is_multicast and not ip.is_reserved
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """Return the IPv4 address an IPv6 address reaches, if it carries one."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip in NAT64_NETWORK or (int(ip) >> 32 == 0 and int(ip) > 1):
+        # NAT64 (64:ff9b::a.b.c.d) and the deprecated IPv4-compatible ::a.b.c.d (not ::, ::1).
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
 
 
 def literal_address(host: str) -> str | None:

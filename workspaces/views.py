@@ -33,10 +33,11 @@ class WorkspaceSwitchView(LoginRequiredMixin, View):
     """Make another of the user's workspaces the current one."""
 
     def post(self, request, *args, **kwargs):
+        workspace_id = request.POST.get("workspace", "")
         membership = (
-            memberships_for_user(user=request.user)
-            .filter(workspace_id=request.POST.get("workspace"))
-            .first()
+            memberships_for_user(user=request.user).filter(workspace_id=int(workspace_id)).first()
+            if workspace_id.isascii() and workspace_id.isdigit() and int(workspace_id) < 2**63
+            else None
         )
         if membership is None:
             raise Http404("No such workspace.")

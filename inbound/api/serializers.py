@@ -1,6 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apikeys.scopes import WRITE, scopes_grant
 from inbox.api.fields import JSONObjectField, WorkspaceMemberField, tag_list_field
 
 from ..models import InboundReceipt, InboundTrigger
@@ -62,9 +63,18 @@ class TriggerRepresentation(serializers.Serializer):
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 
-    @extend_schema_field(serializers.URLField())
-    def get_url(self, trigger: InboundTrigger) -> str:
-        return self.context["request"].build_absolute_uri(trigger.receive_path)
+    @extend_schema_field(
+        serializers.URLField(
+            allow_null=True,
+            help_text="Where your system POSTs; a credential, so only keys with "
+            "`inbound:write` see it (null otherwise).",
+        )
+    )
+    def get_url(self, trigger: InboundTrigger) -> str | None:
+        request = self.context["request"]
+        if not scopes_grant(request.auth.scopes, resource="inbound", access=WRITE):
+            return None
+        return request.build_absolute_uri(trigger.receive_path)
 
     def get_has_secret(self, trigger: InboundTrigger) -> bool:
         return bool(trigger.secret)

@@ -6,6 +6,7 @@ from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from omniflow.api.idempotency import IdempotentAPIView
 from omniflow.api.pagination import StableCursorPagination
 
 from .. import selectors, services
@@ -14,7 +15,7 @@ from .serializers import ReceiptRepresentation, TriggerInput, TriggerRepresentat
 TAG = ["Inbound webhooks"]
 
 
-class InboundView(GenericAPIView):
+class InboundView(IdempotentAPIView, GenericAPIView):
     required_scope = "inbound"
     pagination_class = StableCursorPagination
 

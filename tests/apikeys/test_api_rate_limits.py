@@ -207,8 +207,8 @@ def test_requests_without_a_valid_key_are_limited_per_ip(workspace, time_machine
     assert statuses == [401, 401, 401]
     retry_after = _assert_429(refused)
     assert "without a valid API key" in refused.json()["detail"]
-    # A right guess from that address is refused too, so guessing at speed learns nothing.
-    assert _client(valid, ip="203.0.113.7").get(PROBE_PATH).status_code == 429
+    # A valid key from that address is still served: it may be a whole office behind a NAT.
+    assert _client(valid, ip="203.0.113.7").get(PROBE_PATH).status_code == 200
     # Other addresses are not affected.
     assert _client(tokens.generate_key(), ip="198.51.100.1").get(PROBE_PATH).status_code == 401
     assert _client(valid, ip="198.51.100.1").get(PROBE_PATH).status_code == 200
@@ -294,12 +294,12 @@ def test_a_known_keys_request_costs_one_redis_command_and_no_query(
         name: stats["calls"] - before.get(name, {"calls": 0})["calls"]
         for name, stats in after.items()
     }
-    # One round trip: EVALSHA, whose script reads the key's generation and the IP's block
-    # marker and counts both windows and the day's requests of the key's usage page (Redis
-    # counts a script's own commands too). INFO itself is counted once, by the second call.
+    # One round trip: EVALSHA, whose script reads the key's generation and counts both windows
+    # and the day's requests of the key's usage page (Redis counts a script's own commands
+    # too). INFO itself is counted once, by the second call.
     assert {name: count for name, count in calls.items() if count and name != "cmdstat_info"} == {
         "cmdstat_evalsha": 1,
-        "cmdstat_get": 2,
+        "cmdstat_get": 1,
         "cmdstat_incr": 3,
     }
 

@@ -1,4 +1,5 @@
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import browser_login
 from tests.factories import MembershipFactory
@@ -34,5 +35,6 @@ def test_wrong_password_re_renders_the_form_with_an_error(page):
     page.fill("#id_password", "not-the-password")
     page.click("button[type=submit]")
 
-    assert page.get_by_role("alert").is_visible()
+    # Waits for the answer (is_visible() would look at the page still being submitted).
+    expect(page.get_by_role("alert")).to_be_visible()
     assert page.input_value("#id_username") == membership.user.username

@@ -40,7 +40,7 @@ pytestmark = [pytest.mark.production, pytest.mark.worker]
 WHEELHOUSE_ROOT = Path.home() / ".cache" / "omniflow" / "wheelhouse"
 SECTION = "## Running on PostgreSQL and Redis"
 # `check --deploy` warnings that belong to the TLS proxy in front (see the README).
-ACCEPTED_DEPLOY_WARNINGS = {"security.W004", "security.W008"}
+ACCEPTED_DEPLOY_WARNINGS = {"security.W008"}
 
 
 def readme_commands() -> list[str]:
@@ -221,7 +221,18 @@ def test_readme_production_steps_install_run_and_retry_a_503_from_a_fresh_clone(
         subprocess.run([*manage, "create_workspace", "fresh"], cwd=clone, env=env, check=True)
         key = (
             subprocess.run(
-                [*manage, "create_api_key", "--workspace", "fresh", "--name", "install test"],
+                [
+                    *manage,
+                    "create_api_key",
+                    "--workspace",
+                    "fresh",
+                    "--name",
+                    "install test",
+                    "--scope",
+                    "webhooks:write",
+                    "--scope",
+                    "tickets:write",
+                ],
                 cwd=clone,
                 env=env,
                 check=True,

@@ -5,8 +5,8 @@ from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from omniflow.api.idempotency import IdempotentAPIView
 from omniflow.api.pagination import StableCursorPagination
 
 from .. import selectors, services
@@ -20,7 +20,13 @@ DELIVERIES_TAG = ["Webhook deliveries"]
 REPLAY_JOBS_TAG = ["Webhook replay jobs"]
 
 
-class WebhooksView(APIView):
+def _not_stored(response: Response) -> Response:
+    """Mark a response that shows a secret so no browser or proxy cache keeps it."""
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class WebhooksView(IdempotentAPIView):
     required_scope = "webhooks"
 
 
@@ -109,7 +115,7 @@ class EndpointSecretView(EndpointView):
     )
     def post(self, request, endpoint_id: int):
         endpoint = self._endpoint(request, endpoint_id)
-        return Response({"secret": services.endpoint_secret(endpoint=endpoint)})
+        return _not_stored(Response({"secret": services.endpoint_secret(endpoint=endpoint)}))
 
 
 class EndpointRotateSecretView(EndpointView):
@@ -124,10 +130,10 @@ class EndpointRotateSecretView(EndpointView):
         endpoint = self._endpoint(request, endpoint_id)
         secret = services.endpoint_rotate_secret(endpoint=endpoint)
         # The one response besides a reveal that shows the secret in clear: the new one.
-        return Response({**s.EndpointSerializer(endpoint).data, "secret": secret})
+        return _not_stored(Response({**s.EndpointSerializer(endpoint).data, "secret": secret}))
 
 
-class EventTypeListView(APIView):
+class EventTypeListView(IdempotentAPIView):
     required_scope = None
     scope_not_required = True
 

@@ -7,6 +7,7 @@ from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from omniflow.api.idempotency import IdempotentAPIView
 from omniflow.api.pagination import StableCursorPagination
 
 from ...services import actor_for_api_key
@@ -26,7 +27,7 @@ class TracePagination(StableCursorPagination):
     max_page_size = 1000
 
 
-class InboxView(GenericAPIView):
+class InboxView(IdempotentAPIView, GenericAPIView):
     """Base of the inbox API views; each declares its `required_scope`."""
 
     pagination_class = StableCursorPagination

@@ -107,10 +107,22 @@ def _ndjson(rows: Iterator[dict]) -> Iterator[str]:
         yield json.dumps(row, separators=(",", ":")) + "\n"
 
 
+# A cell starting with one of these is a formula to a spreadsheet (OWASP "CSV injection").
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _spreadsheet_safe(value):
+    """Return a text cell a spreadsheet shows as text: a leading quote disarms a formula."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def _csv(rows: Iterator[dict]) -> Iterator[str]:
     writer = csv.writer(_Line())
     yield writer.writerow(SCORECARD_FIELDS)
     for row in rows:
         row["created_at"] = _DATETIME.to_representation(row["created_at"])
         row["criteria"] = json.dumps(row["criteria"], separators=(",", ":"))
-        yield writer.writerow([row[field] for field in SCORECARD_FIELDS])
+        # Numbers stay numbers (a negative score is not a formula); only text is disarmed.
+        yield writer.writerow([_spreadsheet_safe(row[field]) for field in SCORECARD_FIELDS])

@@ -1,0 +1,111 @@
+"""What is logged: no credential reaches the access log or Django's request log."""
+
+import base64
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from django.db import connection
+
+from omniflow.log_redaction import redact
+
+ROOT = Path(__file__).resolve().parents[2]
+KEY = "omf_live_" + "A1b2C3d4" * 4 + "zzzzzz"
+SIGNATURE = "0123456789abcdef0123456789abcdef"
+
+
+@pytest.mark.parametrize(
+    ("line", "secret"),
+    [
+        (f"GET /api/v1/tickets?api_key={KEY} HTTP/1.1", KEY),
+        ("GET /api/v1/tickets?limit=5&token=abc.def HTTP/1.1", "abc.def"),
+        ("GET /x?access_token=s3cr3t&a=1 HTTP/1.1", "s3cr3t"),
+        (f"POST /hooks/inbound/trg_abc/{SIGNATURE} HTTP/1.1", SIGNATURE),
+        (f"Authorization: Bearer {KEY}", KEY),
+        ("Authorization: Basic dXNlcjpwYXNz", "dXNlcjpwYXNz"),
+        (f"pasted {KEY} in a message", KEY),
+    ],
+)
+def test_credentials_are_redacted(line, secret):
+    assert secret not in redact(line)
+    assert "[redacted]" in redact(line)
+
+
+def test_lines_without_credentials_are_unchanged():
+    line = "GET /api/v1/tickets?limit=5&cursor=abc HTTP/1.1"
+
+    assert redact(line) == line
+
+
+@pytest.mark.django_db
+def test_djangos_request_log_holds_no_trigger_url_signature(client, caplog):
+    client.post(f"/hooks/inbound/trg_nope/{SIGNATURE}", "{}", content_type="application/json")
+    client.get(f"/api/v1/tickets?api_key={KEY}")
+
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "/hooks/inbound/trg_nope/[redacted]" in logged
+    assert "Unauthorized: /api/v1/tickets" in logged
+    assert SIGNATURE not in logged
+    assert KEY not in logged
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.django_db
+def test_the_gunicorn_access_log_leaves_out_the_user_and_redacts_credentials(tmp_path):
+    """The README's gunicorn command, run for real from the repository root."""
+    port = _free_port()
+    output = tmp_path / "gunicorn.log"
+    environment = {
+        **os.environ,
+        # The test database: its tables exist, so an unknown trigger is a plain 404.
+        "DATABASE_URL": (
+            f"postgres://{connection.settings_dict['USER']}@{connection.settings_dict['HOST']}:"
+            f"{connection.settings_dict['PORT']}/{connection.settings_dict['NAME']}"
+        ),
+    }
+    command = [
+        str(Path(sys.executable).with_name("gunicorn")),
+        "omniflow.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        "1",
+    ]
+    with output.open("wb") as log:
+        server = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=log)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(200):  # wait until it listens (start-up, not a timed assertion)
+            try:
+                requests.get(f"{base}/healthz", timeout=1)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.05)
+        basic = base64.b64encode(f"{KEY}:".encode()).decode()
+        requests.get(
+            f"{base}/healthz?api_key={KEY}&token=t0k3n",
+            headers={"Authorization": f"Basic {basic}"},
+            timeout=5,
+        )
+        requests.post(f"{base}/hooks/inbound/trg_nope/{SIGNATURE}", json={}, timeout=5)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+    logged = output.read_text()
+    assert "GET /healthz?api_key=[redacted]&token=[redacted]" in logged
+    assert "/hooks/inbound/trg_nope/[redacted]" in logged
+    assert KEY not in logged
+    assert "t0k3n" not in logged
+    assert SIGNATURE not in logged

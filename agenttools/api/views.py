@@ -11,6 +11,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from inbox.services import actor_for_api_key
+from omniflow.api.idempotency import IdempotentAPIView
 from omniflow.api.pagination import StableCursorPagination
 
 from .. import openapi, selectors, services
@@ -47,7 +48,7 @@ class UnknownTool(exceptions.APIException):
     default_code = "unknown_tool"
 
 
-class AgentToolsView(GenericAPIView):
+class AgentToolsView(IdempotentAPIView, GenericAPIView):
     required_scope = "agent_tools"
     pagination_class = StableCursorPagination
 

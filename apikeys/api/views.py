@@ -12,6 +12,7 @@ from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from omniflow.api.idempotency import IdempotentAPIView
 from omniflow.api.pagination import StableCursorPagination
 
 from .. import selectors, services
@@ -28,7 +29,7 @@ from .serializers import (
 TAG = ["API keys"]
 
 
-class ApiKeysView(GenericAPIView):
+class ApiKeysView(IdempotentAPIView, GenericAPIView):
     required_scope = "api_keys"
     pagination_class = StableCursorPagination
 

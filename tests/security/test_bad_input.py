@@ -16,6 +16,7 @@ from inbound.services import trigger_update
 from inbox.models import Ticket
 from omniflow.crypto import body_signature
 from tests.factories import ConversationFactory, ScorecardFactory
+from tests.inbound.conftest import ORDER_SCHEMA
 from tests.inbound.test_settings_pages import CREATE_URL, _form
 from tests.security.conftest import SHIPPED, post_json
 
@@ -71,7 +72,12 @@ def test_a_nul_inside_json_strings_is_a_400_naming_where(client, tag_trigger, bo
 
 def test_a_self_referencing_shape_is_a_422_not_a_crash(client, tag_trigger):
     trigger = trigger_update(
-        trigger=tag_trigger, payload_schema={"properties": {"a": {"$ref": "#"}}, "$ref": "#"}
+        trigger=tag_trigger,
+        # `order` declared, as the trigger's path into it must be (the rest refers to itself).
+        payload_schema={
+            "properties": {"a": {"$ref": "#"}, "order": {"type": "object"}},
+            "$ref": "#",
+        },
     )
 
     response = post_json(client, trigger, {"a": {"a": {"a": {}}}})
@@ -116,7 +122,10 @@ def test_no_input_to_the_receiver_is_a_server_error(
 ):
     # A signing secret: every POST is checked against the signature header, and refused ones
     # keep a receipt of their body too.
-    trigger = trigger_update(trigger=tag_trigger, idempotency_path="event_id", secret="s3cret")
+    shape = {**ORDER_SCHEMA, "properties": {**ORDER_SCHEMA["properties"], "event_id": {}}}
+    trigger = trigger_update(
+        trigger=tag_trigger, idempotency_path="event_id", payload_schema=shape, secret="s3cret"
+    )
     headers = {"HTTP_X_OMNIFLOW_SIGNATURE": signature or body_signature(secret="s3cret", body=body)}
     if idempotency_key:
         headers["HTTP_IDEMPOTENCY_KEY"] = idempotency_key

@@ -6,6 +6,7 @@ from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from omniflow.api.idempotency import IdempotentAPIView
 from omniflow.api.pagination import StableCursorPagination
 
 from ..selectors import members_for_workspace
@@ -20,7 +21,7 @@ from .serializers import (
 TAG = ["Members"]
 
 
-class MemberView(GenericAPIView):
+class MemberView(IdempotentAPIView, GenericAPIView):
     required_scope = "members"
 
     @property

@@ -42,9 +42,11 @@ from django.conf import settings
 from django.core.cache import caches
 from django.http import HttpRequest
 from django_ratelimit.core import ALL as ALL_METHODS
-from django_ratelimit.core import EXPIRATION_FUDGE, _get_window, _make_cache_key, get_usage
+from django_ratelimit.core import EXPIRATION_FUDGE, get_usage
 from rest_framework import exceptions
 from rest_framework.throttling import BaseThrottle
+
+from omniflow.vendor_adapters.ratelimit import ratelimit_cache_key, ratelimit_window
 
 from . import usage as daily_usage
 from .models import ApiKey
@@ -178,7 +180,9 @@ def key_usage_count(
     if not getattr(settings, "RATELIMIT_ENABLE", True):
         rates = ()
     value = str(api_key.pk)
-    windows = [(rate, _get_window(value, rate.period_seconds)) for rate in rates]
+    windows = [
+        (rate, ratelimit_window(value=value, period_seconds=rate.period_seconds)) for rate in rates
+    ]
     counter_keys = [_key_counter_cache_key(value, str(rate), window) for rate, window in windows]
     counter_ttls = [rate.period_seconds + EXPIRATION_FUDGE for rate, _ in windows]
     # The day's request counter of the key's usage page rides in the same script, last.
@@ -215,7 +219,9 @@ def key_usage_count(
 @lru_cache(maxsize=4096)
 def _key_counter_cache_key(value: str, rate: str, window: int) -> str:
     # The same for every request of a key in a window: hashed once rather than per request.
-    return _make_cache_key(KEY_GROUP, window, rate, value, ALL_METHODS)
+    return ratelimit_cache_key(
+        group=KEY_GROUP, window=window, rate=rate, value=value, methods=ALL_METHODS
+    )
 
 
 def _count(

@@ -247,7 +247,7 @@ def emit_burst(workspace, *, events: int, resources: int, offset: int = 0) -> fl
     """Emit `events` conversation events over `resources` in one transaction; return commit time."""
     from django.db import transaction
 
-    from webhooks.events import emit
+    from webhooks.events import EventType, emit
 
     started = time.monotonic()
     with transaction.atomic():
@@ -255,7 +255,7 @@ def emit_burst(workspace, *, events: int, resources: int, offset: int = 0) -> fl
             resource = offset + number % resources
             emit(
                 workspace=workspace,
-                event_type="conversation.created",
+                event_type=EventType.CONVERSATION_CREATED,
                 resource_id=resource,
                 data={
                     "id": resource,
@@ -413,7 +413,7 @@ def scenario_latency(args, nginx: Nginx, workdir: Path) -> tuple[float, float]:
     print(f"(d) latency: {args.latency_rate:g} events/s for {args.latency_seconds:g} s")
     from django.db import transaction
 
-    from webhooks.events import emit
+    from webhooks.events import EventType, emit
     from webhooks.models import WebhookDelivery
 
     reset_database()
@@ -432,7 +432,7 @@ def scenario_latency(args, nginx: Nginx, workdir: Path) -> tuple[float, float]:
             with transaction.atomic():
                 event = emit(
                     workspace=workspace,
-                    event_type="ticket.created",
+                    event_type=EventType.TICKET_CREATED,
                     resource_id=number % 200,
                     data={"id": number % 200, "sequence": number},
                 )

@@ -27,10 +27,13 @@ import hashlib
 import os
 import threading
 
+import redis
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient as DjangoRedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError
+
+from .vendor_adapters.redis_cache import redis_cache_loads, redis_cache_pool, redis_cache_pool_index
 
 # Returns nil (None in Python) for a missing key rather than creating it as INCRBY would.
 _INCR_IF_EXISTS = """
@@ -63,11 +66,11 @@ class ReusingRedisCacheClient(DjangoRedisCacheClient):
         self._script_connections = threading.local()
 
     def get_client(self, key=None, *, write=False):
-        index = self._get_connection_pool_index(write)
+        index = redis_cache_pool_index(self, write=write)
         client = self._clients.get(index)
         if client is None:
-            pool = self._get_connection_pool(write)
-            client = self._clients[index] = self._client(connection_pool=pool)
+            pool = redis_cache_pool(self, write=write)
+            client = self._clients[index] = redis.Redis(connection_pool=pool)
         return client
 
     def incr(self, key, delta):
@@ -130,4 +133,4 @@ class RedisCache(DjangoRedisCache):
 
     def decode(self, raw: bytes):
         """Return a value written by set/add, as read raw by a script."""
-        return self._cache._serializer.loads(raw)
+        return redis_cache_loads(self._cache, raw)

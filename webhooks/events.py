@@ -5,6 +5,7 @@ exists exactly when the action that caused it committed.
 """
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from django.db import transaction
@@ -16,28 +17,54 @@ from .models import WebhookDelivery, WebhookEndpoint, WebhookEvent, _event_publi
 from .payloads import event_body
 
 
+class EventType(StrEnum):
+    """Every event a service may emit: a typo at a call site fails on import, not at run time."""
+
+    CONVERSATION_CREATED = "conversation.created"
+    CONVERSATION_RESOLVED = "conversation.resolved"
+    TICKET_CREATED = "ticket.created"
+    TICKET_STATUS_CHANGED = "ticket.status_changed"
+    SCORECARD_CREATED = "scorecard.created"
+    AGENT_PUBLISHED = "agent.published"
+    TRAINING_ATTEMPT_COMPLETED = "training_attempt.completed"
+    AUTOMATION_TRIGGERED = "automation.triggered"
+
+
 @dataclass(frozen=True)
-class EventType:
+class CatalogueEntry:
     name: str
     description: str
     resource_type: str
 
 
-CATALOGUE: dict[str, EventType] = {
-    event.name: event
-    for event in (
-        EventType("conversation.created", "A new conversation lands in the inbox.", "conversation"),
-        EventType("conversation.resolved", "A conversation is marked resolved.", "conversation"),
-        EventType("ticket.created", "A new ticket is opened.", "ticket"),
-        EventType("ticket.status_changed", "A ticket changes status.", "ticket"),
-        EventType("scorecard.created", "A QA grader scores a conversation.", "scorecard"),
-        EventType("agent.published", "An AI agent is published or republished.", "agent"),
-        EventType(
-            "training_attempt.completed", "A trainee finishes a practice call.", "training_attempt"
+def _entry(event_type: EventType, description: str, resource_type: str) -> CatalogueEntry:
+    # The catalogue is keyed by the plain string: endpoints store and compare plain strings.
+    return CatalogueEntry(str(event_type), description, resource_type)
+
+
+CATALOGUE: dict[str, CatalogueEntry] = {
+    entry.name: entry
+    for entry in (
+        _entry(
+            EventType.CONVERSATION_CREATED, "A new conversation lands in the inbox.", "conversation"
         ),
-        EventType("automation.triggered", "A routing rule fires.", "conversation"),
+        _entry(
+            EventType.CONVERSATION_RESOLVED, "A conversation is marked resolved.", "conversation"
+        ),
+        _entry(EventType.TICKET_CREATED, "A new ticket is opened.", "ticket"),
+        _entry(EventType.TICKET_STATUS_CHANGED, "A ticket changes status.", "ticket"),
+        _entry(EventType.SCORECARD_CREATED, "A QA grader scores a conversation.", "scorecard"),
+        _entry(EventType.AGENT_PUBLISHED, "An AI agent is published or republished.", "agent"),
+        _entry(
+            EventType.TRAINING_ATTEMPT_COMPLETED,
+            "A trainee finishes a practice call.",
+            "training_attempt",
+        ),
+        _entry(EventType.AUTOMATION_TRIGGERED, "A routing rule fires.", "conversation"),
     )
 }
+# Every member has its catalogue entry (description and resource type), and nothing else does.
+assert set(CATALOGUE) == {str(event_type) for event_type in EventType}
 EVENT_TYPES = tuple(CATALOGUE)
 
 
@@ -48,7 +75,7 @@ class UnknownEventType(ValueError):
 def emit(
     *,
     workspace: Workspace,
-    event_type: str,
+    event_type: EventType | str,
     resource_id: int | str,
     data: dict[str, Any],
     previous_attributes: dict[str, Any] | None = None,
@@ -61,6 +88,8 @@ def emit(
     """
     if event_type not in CATALOGUE:
         raise UnknownEventType(f"Unknown event type '{event_type}'.")
+    # Stored, signed and compared as the plain string, whichever form the caller passed.
+    event_type = CATALOGUE[event_type].name
     if not transaction.get_connection().in_atomic_block:
         # Without a transaction the event could outlive a failed action, or vice versa.
         raise RuntimeError("emit() must be called inside the transaction of the action.")

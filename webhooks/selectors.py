@@ -1,15 +1,14 @@
 """Reads of the webhooks app; every one is scoped to a workspace."""
 
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import connection
 from django.db.models import Count, Max, OuterRef, QuerySet, Subquery
 
 from workspaces.models import Workspace
 
+from . import storage
 from .models import (
     UNFINISHED_STATUSES,
     WebhookDelivery,
@@ -246,23 +245,7 @@ def endpoint_stats(*, endpoint: WebhookEndpoint, since: datetime) -> EndpointSta
 def _duration_percentiles(
     attempts: QuerySet[WebhookDeliveryAttempt],
 ) -> tuple[int, dict[str, int | None]]:
-    if connection.vendor == "postgresql":
-        # Counted in the database: a busy endpoint has millions of attempts a month.
-        sql, params = attempts.values("duration_ms").order_by().query.sql_with_params()
-        fractions = list(LATENCY_PERCENTILES.values())
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*), percentile_disc(%s::float8[]) WITHIN GROUP "
-                f"(ORDER BY t.duration_ms) FROM ({sql}) AS t",
-                [fractions, *params],
-            )
-            count, values = cursor.fetchone()
-        values = values or [None] * len(fractions)
-        return count, dict(zip(LATENCY_PERCENTILES, values, strict=True))
-    durations = sorted(attempts.values_list("duration_ms", flat=True))
-    if not durations:
-        return 0, dict.fromkeys(LATENCY_PERCENTILES)
-    return len(durations), {
-        name: durations[max(0, math.ceil(fraction * len(durations)) - 1)]
-        for name, fraction in LATENCY_PERCENTILES.items()
-    }
+    count, values = storage.duration_percentiles(
+        attempts=attempts, fractions=list(LATENCY_PERCENTILES.values())
+    )
+    return count, dict(zip(LATENCY_PERCENTILES, values, strict=True))

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from webhooks.events import emit
+from webhooks.events import EventType, emit
 from workspaces.models import Workspace
 
 from ..models import Agent, AgentVersion
@@ -74,7 +74,7 @@ def agent_publish(
     )
     emit(
         workspace=agent.workspace,
-        event_type="agent.published",
+        event_type=EventType.AGENT_PUBLISHED,
         resource_id=agent.pk,
         data={**agent_data(agent), "tools": version.tools},
         previous_attributes=(

@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from omniflow.api.errors import Conflict
-from webhooks.events import emit
+from webhooks.events import EventType, emit
 from workspaces.models import Workspace
 
 from ..models import Conversation, Message, Priority, RoutingRule, TraceEntry
@@ -119,7 +119,7 @@ def conversation_ingest(
         )
     emit(
         workspace=workspace,
-        event_type="conversation.created",
+        event_type=EventType.CONVERSATION_CREATED,
         resource_id=conversation.pk,
         data=conversation_data(conversation),
     )
@@ -210,7 +210,7 @@ def conversation_update(
     if "status" in changed and conversation.status == Conversation.Status.RESOLVED:
         emit(
             workspace=conversation.workspace,
-            event_type="conversation.resolved",
+            event_type=EventType.CONVERSATION_RESOLVED,
             resource_id=conversation.pk,
             data=conversation_data(conversation),
             previous_attributes={"status": previous_status, "resolved_at": None},

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from webhooks.events import emit
+from webhooks.events import EventType, emit
 from workspaces.models import Membership, Workspace
 
 from ..models import Conversation, RoutingRule, TraceEntry
@@ -122,7 +122,7 @@ def routing_rules_apply(*, conversation: Conversation, trigger: str) -> list[Rou
         )
         emit(
             workspace=rule.workspace,
-            event_type="automation.triggered",
+            event_type=EventType.AUTOMATION_TRIGGERED,
             resource_type="conversation",
             resource_id=conversation.pk,
             data=data,

@@ -2,7 +2,7 @@
 
 from django.db import transaction
 
-from webhooks.events import emit
+from webhooks.events import EventType, emit
 from workspaces.models import Workspace
 
 from ..models import Conversation, Scorecard, TraceEntry
@@ -38,7 +38,7 @@ def scorecard_create(
     )
     emit(
         workspace=workspace,
-        event_type="scorecard.created",
+        event_type=EventType.SCORECARD_CREATED,
         resource_id=scorecard.pk,
         data=scorecard_data(scorecard),
     )

@@ -5,7 +5,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from webhooks.events import emit
+from webhooks.events import EventType, emit
 from workspaces.models import Workspace
 
 from ..models import Conversation, Priority, Ticket, TraceEntry
@@ -50,7 +50,7 @@ def ticket_create(
         _trace_link(ticket=ticket, conversation=conversation, actor=actor)
     emit(
         workspace=workspace,
-        event_type="ticket.created",
+        event_type=EventType.TICKET_CREATED,
         resource_id=ticket.pk,
         data=ticket_data(ticket),
     )
@@ -107,7 +107,7 @@ def ticket_update(
             )
         emit(
             workspace=ticket.workspace,
-            event_type="ticket.status_changed",
+            event_type=EventType.TICKET_STATUS_CHANGED,
             resource_id=ticket.pk,
             data=ticket_data(ticket),
             previous_attributes={"status": previous_status},

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from omniflow.api.errors import Conflict
-from webhooks.events import emit
+from webhooks.events import EventType, emit
 from workspaces.models import Workspace
 
 from ..models import TrainingAttempt
@@ -53,7 +53,7 @@ def training_attempt_complete(
     attempt.save(update_fields=["status", "score", "feedback", "completed_at"])
     emit(
         workspace=attempt.workspace,
-        event_type="training_attempt.completed",
+        event_type=EventType.TRAINING_ATTEMPT_COMPLETED,
         resource_id=attempt.pk,
         data=training_attempt_data(attempt),
         previous_attributes={"status": TrainingAttempt.Status.IN_PROGRESS},

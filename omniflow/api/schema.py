@@ -2,10 +2,10 @@
 every operation and the `Idempotency-Key` header on every POST."""
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
+from ..vendor_adapters.spectacular import ResponseBodiesHook
 from .errors import PROBLEM_CONTENT_TYPE
 
 
@@ -39,7 +39,7 @@ _ERROR_DESCRIPTIONS = {
 }
 
 
-class ApiAutoSchema(AutoSchema):
+class ApiAutoSchema(ResponseBodiesHook):
     """AutoSchema that documents the API's shared behaviour on each operation."""
 
     def get_override_parameters(self):
@@ -69,14 +69,13 @@ class ApiAutoSchema(AutoSchema):
             codes += ["409", "413", "415"]
         return sorted(codes)
 
-    def _get_response_bodies(self, direction="response"):
-        responses = super()._get_response_bodies(direction)
+    def response_bodies_extend(self, responses: dict, direction: str) -> dict:
         if direction != "response" or not self.path.startswith("/api/v1/"):
             return responses
         problem = OpenApiResponse(response=ProblemSerializer)
         for code in self._error_codes():
             if code not in responses:
-                body = self._get_response_for_code(
+                body = self.response_body_for_code(
                     problem, code, media_types=[PROBLEM_CONTENT_TYPE], direction=direction
                 )
                 body["description"] = _ERROR_DESCRIPTIONS[code]

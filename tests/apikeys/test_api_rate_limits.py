@@ -4,12 +4,13 @@ import threading
 import pytest
 from django.core.cache import cache
 from django.test import RequestFactory, override_settings
-from django_ratelimit.core import _get_window, get_usage
+from django_ratelimit.core import get_usage
 from rest_framework.test import APIClient
 
 from apikeys import tokens
 from apikeys.services import api_key_revoke, api_key_update
 from apikeys.throttling import KEY_GROUP
+from omniflow.vendor_adapters.ratelimit import ratelimit_window
 from tests.apikeys.urls import PROBE_PATH
 from tests.factories import make_api_key
 
@@ -30,7 +31,7 @@ def _freeze_at_window_start(time_machine, *, value: str, period: int) -> None:
     opening keeps a test's time travel inside the windows it reasons about.
     """
     time_machine.move_to(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC), tick=False)
-    window_end = _get_window(value, period)
+    window_end = ratelimit_window(value=value, period_seconds=period)
     time_machine.move_to(dt.datetime.fromtimestamp(window_end + 1, dt.UTC), tick=False)
 
 

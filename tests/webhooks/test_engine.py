@@ -9,6 +9,7 @@ from django.db import transaction
 
 from tests.webhooks.helpers import emit_committed
 from webhooks import delivery as engine
+from webhooks import retry
 from webhooks.events import UnknownEventType, emit
 from webhooks.models import (
     WebhookDelivery,
@@ -195,9 +196,9 @@ def test_every_attempt_is_recorded(workspace, receiver, allow_private_urls):
 
 def test_retry_after_accepts_seconds_and_http_dates():
     now = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
-    assert engine.retry_after_seconds(value="120", now=now) == 120
-    assert engine.retry_after_seconds(value="Fri, 27 Nov 2026 09:01:30 GMT", now=now) == 90
-    assert engine.retry_after_seconds(value="soon", now=now) is None
+    assert retry.retry_after_seconds(value="120", now=now) == 120
+    assert retry.retry_after_seconds(value="Fri, 27 Nov 2026 09:01:30 GMT", now=now) == 90
+    assert retry.retry_after_seconds(value="soon", now=now) is None
 
 
 def test_replay_sends_again_with_the_current_secret_and_the_same_event_id(

@@ -1,0 +1,18 @@
+"""The one place that calls libraries' private internals, where no public API does the job.
+
+One module per library. Each private call has a reason no public API serves, and
+`tests/architecture/test_vendor_adapters.py` checks its signature and behaviour against the
+installed version, so an upgrade that changes one fails there, by name, rather than silently
+somewhere else.
+
+- django-ratelimit: its counters' windows and cache keys. Its public `get_usage` counts one
+  rate per call, a cache round trip each; the API counts all of a key's rates in one Lua
+  script (`apikeys.throttling`), so it computes the same windows and keys itself, and the
+  counts stay readable by `get_usage`.
+- Django's Redis cache client: its connection pools (one per server) and its serializer. The
+  public `get_client` builds a `redis.Redis` on every call, which costs more than the round
+  trip (`omniflow.cache`); a client made once per pool needs the pool.
+- drf-spectacular: the response bodies of an operation. Its public `get_response_serializers`
+  replaces the default response, with its status code and media type; the API only adds the
+  problem responses (`omniflow.api.schema`), which `_get_response_bodies` allows.
+"""

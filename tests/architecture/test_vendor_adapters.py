@@ -1,0 +1,95 @@
+"""Each private library call of `omniflow.vendor_adapters` still does what we rely on.
+
+Fails on an upgrade that renames, re-signs or changes one of them: then adapt that one
+function (or replace it with a public API, if the new version has one).
+"""
+
+import datetime as dt
+import inspect
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCacheClient
+from django.test import RequestFactory
+from django_ratelimit import core as ratelimit_core
+from django_ratelimit.core import ALL, get_usage
+from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.openapi import AutoSchema
+from redis import ConnectionPool
+
+from omniflow.vendor_adapters import ratelimit, redis_cache
+
+
+def _parameters(function) -> list[str]:
+    return list(inspect.signature(function).parameters)
+
+
+def test_the_private_calls_keep_the_signatures_the_adapters_pass():
+    assert _parameters(ratelimit_core._get_window) == ["value", "period"]
+    assert _parameters(ratelimit_core._make_cache_key) == [
+        "group",
+        "window",
+        "rate",
+        "value",
+        "methods",
+    ]
+    assert _parameters(RedisCacheClient._get_connection_pool_index) == ["self", "write"]
+    assert _parameters(RedisCacheClient._get_connection_pool) == ["self", "write"]
+    assert _parameters(AutoSchema._get_response_bodies) == ["self", "direction"]
+    assert _parameters(AutoSchema._get_response_for_code)[:3] == [
+        "self",
+        "serializer",
+        "status_code",
+    ]
+    assert {"media_types", "direction"} <= set(_parameters(AutoSchema._get_response_for_code))
+
+
+def test_ratelimit_counts_under_the_key_and_window_the_adapter_computes(time_machine):
+    time_machine.move_to(dt.datetime(2026, 3, 2, 9, 0, 17, tzinfo=dt.UTC), tick=False)
+    value = "adapter-check"
+    request = RequestFactory().get("/")
+
+    usage = get_usage(
+        request, group="adapter.check", key=lambda group, request: value, rate="5/m", increment=True
+    )
+
+    window = ratelimit.ratelimit_window(value=value, period_seconds=60)
+    key = ratelimit.ratelimit_cache_key(
+        group="adapter.check", window=window, rate="5/m", value=value, methods=ALL
+    )
+    assert usage["count"] == 1
+    assert usage["time_left"] == window - int(dt.datetime.now(dt.UTC).timestamp())
+    assert caches[settings.RATELIMIT_USE_CACHE].get(key) == 1
+    caches[settings.RATELIMIT_USE_CACHE].delete(key)
+
+
+def test_the_redis_cache_pool_and_serializer_are_the_ones_the_cache_uses():
+    client = cache._cache
+    pool = redis_cache.redis_cache_pool(client, write=True)
+    cache.set("adapter-check:value", {"a": [1, 2]}, 60)
+
+    raw = client.get_client(write=True).get(cache.make_key("adapter-check:value"))
+
+    assert isinstance(pool, ConnectionPool)
+    assert redis_cache.redis_cache_pool_index(client, write=True) == 0
+    assert client.get_client(write=True).connection_pool is pool
+    assert redis_cache.redis_cache_loads(client, raw) == {"a": [1, 2]}
+    cache.delete("adapter-check:value")
+
+
+@pytest.mark.django_db
+def test_the_schema_hook_adds_the_problem_responses_to_every_api_operation():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+
+    operations = [
+        operation
+        for path, methods in schema["paths"].items()
+        if path.startswith("/api/v1/")
+        for operation in methods.values()
+    ]
+    assert operations
+    for operation in operations:
+        unauthorized = operation["responses"]["401"]
+        assert "application/problem+json" in unauthorized["content"]
+        assert unauthorized["description"].startswith("Missing, invalid")

@@ -109,6 +109,7 @@ class InboundReceiveView(View):
         trigger = self._trigger(public_id, signature)
         if trigger is None:
             return _not_found()
+        self.from_form = False
         usage = get_usage(
             request,
             group=f"inbound-trigger:{trigger.pk}",
@@ -159,8 +160,8 @@ class InboundReceiveView(View):
                 )
             if spam:
                 # Accepted-looking, so a bot learns nothing; nothing runs.
-                spam_record(trigger=trigger, body=self.body)
-                return self._answer(Handled(status=200))
+                spam_record(trigger=trigger, body=self.body, http_status=self._success_status())
+                return self._answer(Handled(status=self._success_status()))
         elif not _is_json(request.content_type):
             accepted = "application/json" + (
                 ", application/x-www-form-urlencoded or multipart/form-data"
@@ -214,7 +215,23 @@ class InboundReceiveView(View):
             idempotency_finish(claim=claimed, response=response)
 
     def _run(self, payload: Any) -> HttpResponse:
-        return self._answer(event_handle(trigger=self.trigger, payload=payload, body=self.body))
+        return self._answer(
+            event_handle(
+                trigger=self.trigger,
+                payload=payload,
+                body=self.body,
+                success_status=self._success_status(),
+            )
+        )
+
+    def _redirect_target(self) -> str:
+        """The allow-listed URL a form's browser goes to: the one it asks for, else the first."""
+        wanted = self.request.POST.get("redirect", "")
+        allowed = self.trigger.redirect_urls
+        return wanted if wanted in allowed else (allowed[0] if allowed else "")
+
+    def _success_status(self) -> int:
+        return 303 if self.from_form and self._redirect_target() else 200
 
     def _answer(self, handled: Handled) -> HttpResponse:
         """Answer JSON, or a browser's form post with a redirect (or our thank-you page)."""
@@ -223,11 +240,8 @@ class InboundReceiveView(View):
                 handled.status, handled.type_, handled.title, handled.detail, handled.errors
             )
         if self.from_form:
-            wanted = self.request.POST.get("redirect", "")
-            allowed = self.trigger.redirect_urls
-            target = wanted if wanted in allowed else (allowed[0] if allowed else "")
-            if target:
-                response = HttpResponseRedirect(target)
+            if handled.status == 303:
+                response = HttpResponseRedirect(self._redirect_target())
                 response.status_code = 303
                 return response
             return HttpResponse(render_to_string("inbound/thank_you.html"), status=200)

@@ -36,7 +36,7 @@ class Handled:
 
     @property
     def ok(self) -> bool:
-        return self.status < 300
+        return self.status < 400
 
 
 def form_payload(*, fields: QueryDict, honeypot_field: str) -> tuple[dict[str, Any], bool]:
@@ -105,9 +105,15 @@ def event_handle(
     payload: Any,
     body: bytes,
     rerun_of: InboundReceipt | None = None,
+    success_status: int = 200,
 ) -> Handled:
-    """Run a valid event's action and rules and record its receipt, all in one transaction."""
+    """Run a valid event's action and rules and record its receipt, all in one transaction.
+
+    `success_status` is what the sender gets when it worked: 303 for a browser redirected.
+    """
     handled = _run(trigger, payload)
+    if handled.ok:
+        handled.status = success_status
     handled.receipt = receipt_record(
         trigger=trigger,
         http_status=handled.status,
@@ -150,6 +156,6 @@ def receipt_rerun(*, receipt: InboundReceipt) -> Handled:
     return event_handle(trigger=trigger, payload=receipt.payload, body=body, rerun_of=receipt)
 
 
-def spam_record(*, trigger: InboundTrigger, body: bytes) -> InboundReceipt:
+def spam_record(*, trigger: InboundTrigger, body: bytes, http_status: int) -> InboundReceipt:
     """Leave the receipt of a post whose honeypot was filled; nothing else happens."""
-    return receipt_record(trigger=trigger, http_status=200, body=body, spam=True)
+    return receipt_record(trigger=trigger, http_status=http_status, body=body, spam=True)

@@ -26,6 +26,7 @@ urlpatterns = [
         views.TriggerDryRunView.as_view(),
         name="inbound-trigger-dry-run",
     ),
+    path("inbound-rule-presets", views.RulePresetListView.as_view(), name="inbound-rule-presets"),
     path(
         "inbound-receipts/<int:pk>/rerun",
         views.ReceiptRerunView.as_view(),

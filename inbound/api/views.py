@@ -10,6 +10,7 @@ from omniflow.api.idempotency import IdempotentAPIView
 from omniflow.api.pagination import StableCursorPagination
 
 from .. import selectors, services
+from ..presets import rule_presets
 from ..receiving import event_dry_run, receipt_rerun
 from .serializers import (
     DryRunInput,
@@ -188,3 +189,18 @@ class ReceiptRerunView(InboundView):
         )
         handled = receipt_rerun(receipt=receipt)
         return Response(ReceiptRepresentation(handled.receipt).data, status=status.HTTP_201_CREATED)
+
+
+class RulePresetListView(InboundView):
+    """The product page's use cases as rule presets to fill a rule with."""
+
+    @extend_schema(
+        tags=TAG,
+        operation_id="inbound_rule_presets",
+        summary="List rule presets",
+        description="Each preset has a `trigger` (settings for the inbound trigger) and a `rule` "
+        "(a body for `POST /routing-rules`, with `inbound_trigger` to add): edit, then save.",
+        responses={200: None},
+    )
+    def get(self, request):
+        return Response({"results": rule_presets()})

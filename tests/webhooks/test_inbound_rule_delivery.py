@@ -1,4 +1,4 @@
-"""Issue 14: a custom inbound event fires a rule; its `automation.triggered` reaches a subscriber."""
+"""Issue 14: a custom inbound event fires a rule; its automation.triggered reaches a subscriber."""
 
 import json
 

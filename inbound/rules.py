@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 from inbox import services as inbox
@@ -290,17 +291,15 @@ def _rule_fire(
     return {"changes": changes, "capped": capped, "max_tickets": cap}
 
 
-def inbound_rules_for(*, trigger: InboundTrigger):
-    """Return the active rules an event of this trigger fires, in their order."""
-    from django.db.models import Q
-
+def inbound_rules_for(*, trigger: InboundTrigger, active_only: bool = True):
+    """Return the (active) rules an event of this trigger fires, in their order."""
+    rules = RoutingRule.objects.filter(
+        workspace_id=trigger.workspace_id, trigger=RoutingRule.Trigger.INBOUND
+    )
+    if active_only:
+        rules = rules.filter(is_active=True)
     return (
-        RoutingRule.objects.filter(
-            workspace_id=trigger.workspace_id,
-            is_active=True,
-            trigger=RoutingRule.Trigger.INBOUND,
-        )
-        .filter(Q(inbound_trigger__isnull=True) | Q(inbound_trigger_id=trigger.pk))
+        rules.filter(Q(inbound_trigger__isnull=True) | Q(inbound_trigger_id=trigger.pk))
         .filter(Q(event_name="") | Q(event_name=trigger.event_name))
         .select_related("workspace")
         .order_by("position", "id")

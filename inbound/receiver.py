@@ -21,11 +21,10 @@ from django_ratelimit.core import get_usage
 
 from omniflow.api.errors import PROBLEM_CONTENT_TYPE, problem
 from omniflow.idempotency import REPLAYED_HEADER, Claim, idempotency_claim, idempotency_finish
-from omniflow.json_input import JSONInputError, json_loads
 
 from .models import InboundTrigger
 from .payloads import value_at
-from .receiving import FORM_CONTENT_TYPES, Handled, event_handle, form_payload, spam_record
+from .receiving import Handled, body_parse, event_handle, is_form_post, spam_record
 from .selectors import trigger_for_receiving
 from .services import receipt_record
 from .signing import (
@@ -50,12 +49,6 @@ def _problem(
 
 def _not_found() -> JsonResponse:
     return _problem(404, "not_found", "Not found.", "No inbound webhook at this URL.")
-
-
-def _is_json(content_type: str) -> bool:
-    return content_type == "application/json" or (
-        content_type.startswith("application/") and content_type.endswith("+json")
-    )
 
 
 def _idempotency_key(request, trigger: InboundTrigger, payload: Any) -> str | None:
@@ -145,46 +138,21 @@ class InboundReceiveView(View):
                 "Invalid signature.",
                 "X-Omniflow-Signature must be base64(HMAC-SHA256(secret, raw body)).",
             )
-        self.from_form = (
-            request.content_type in FORM_CONTENT_TYPES
-            and trigger.resource == InboundTrigger.Resource.CONTACT
+        self.from_form = is_form_post(trigger=trigger, content_type=request.content_type)
+        parsed = body_parse(
+            trigger=trigger,
+            body=self.body,
+            content_type=request.content_type,
+            encoding=request.encoding,
+            form_fields=lambda: request.POST,
         )
-        if self.from_form:
-            try:
-                payload, spam = form_payload(
-                    fields=request.POST, honeypot_field=trigger.honeypot_field
-                )
-            except Exception as error:  # noqa: BLE001 - Django's MultiPartParserError & co.
-                return self._refuse(
-                    400, "parse_error", "Malformed request body.", f"Form parse error - {error}"
-                )
-            if spam:
-                # Accepted-looking, so a bot learns nothing; nothing runs.
-                spam_record(trigger=trigger, body=self.body, http_status=self._success_status())
-                return self._answer(Handled(status=self._success_status()))
-        elif not _is_json(request.content_type):
-            accepted = "application/json" + (
-                ", application/x-www-form-urlencoded or multipart/form-data"
-                if trigger.resource == InboundTrigger.Resource.CONTACT
-                else ""
-            )
-            return self._refuse(
-                415,
-                "unsupported_media_type",
-                "Unsupported media type.",
-                f"Send {accepted}, not '{request.content_type}'.",
-            )
-        else:
-            try:
-                payload = json_loads(self.body.decode(request.encoding or "utf-8"))
-            except (JSONInputError, UnicodeError, LookupError) as error:
-                where = f" (at {error.path})" if getattr(error, "path", "") else ""
-                return self._refuse(
-                    400,
-                    "parse_error",
-                    "Malformed request body.",
-                    f"JSON parse error - {error}{where}",
-                )
+        if isinstance(parsed, Handled):
+            return self._refuse(parsed.status, parsed.type_, parsed.title, parsed.detail)
+        payload, spam = parsed
+        if spam:
+            # Accepted-looking, so a bot learns nothing; nothing runs.
+            spam_record(trigger=trigger, body=self.body, http_status=self._success_status())
+            return self._answer(Handled(status=self._success_status()))
         key = _idempotency_key(request, trigger, payload)
         if key is None:
             return self._run(payload)

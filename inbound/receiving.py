@@ -4,13 +4,18 @@ The receiver (HTTP), the re-run of a receipt and the dry run all come through he
 what an admin tries is what a sender gets.
 """
 
+import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import QueryDict
+from django.http.multipartparser import MultiPartParserError
 from rest_framework.exceptions import APIException
+
+from omniflow.json_input import JSONInputError, json_loads
 
 from .actions import ActionRefused, action_run, actor_for_trigger
 from .models import InboundReceipt, InboundTrigger
@@ -61,6 +66,72 @@ def form_payload(*, fields: QueryDict, honeypot_field: str) -> tuple[dict[str, A
             node = child
         node[segments[-1]] = value
     return payload, spam
+
+
+def is_form_post(*, trigger: InboundTrigger, content_type: str) -> bool:
+    """Tell whether a POST is a website form's: form-encoded, to a contact trigger."""
+    return (
+        content_type in FORM_CONTENT_TYPES and trigger.resource == InboundTrigger.Resource.CONTACT
+    )
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+    return isinstance(value, list) and any(_has_nul(item) for item in value)
+
+
+def _is_json(content_type: str) -> bool:
+    return content_type == "application/json" or (
+        content_type.startswith("application/") and content_type.endswith("+json")
+    )
+
+
+def body_parse(
+    *,
+    trigger: InboundTrigger,
+    body: bytes,
+    content_type: str,
+    encoding: str | None,
+    form_fields: Callable[[], QueryDict],
+) -> tuple[Any, bool] | Handled:
+    """Return (payload, is spam) from a JSON or form body, or the refusal to answer (400/415)."""
+    if is_form_post(trigger=trigger, content_type=content_type):
+        try:
+            payload, spam = form_payload(
+                fields=form_fields(), honeypot_field=trigger.honeypot_field
+            )
+        except (MultiPartParserError, ValueError, UnicodeError) as error:
+            return _refusal(
+                400, "parse_error", "Malformed request body.", f"Form parse error - {error}"
+            )
+        if _has_nul(payload):
+            # No database text can hold a NUL: refused here as in JSON bodies.
+            return _refusal(
+                400, "parse_error", "Malformed request body.", "Form parse error - a NUL character"
+            )
+        return payload, spam
+    if not _is_json(content_type):
+        accepted = "application/json" + (
+            ", application/x-www-form-urlencoded or multipart/form-data"
+            if trigger.resource == InboundTrigger.Resource.CONTACT
+            else ""
+        )
+        return _refusal(
+            415,
+            "unsupported_media_type",
+            "Unsupported media type.",
+            f"Send {accepted}, not '{content_type}'.",
+        )
+    try:
+        return json_loads(body.decode(encoding or "utf-8")), False
+    except (JSONInputError, UnicodeError, LookupError) as error:
+        where = f" (at {error.path})" if getattr(error, "path", "") else ""
+        return _refusal(
+            400, "parse_error", "Malformed request body.", f"JSON parse error - {error}{where}"
+        )
 
 
 def _refusal(status: int, type_: str, title: str, detail: str, errors=None) -> Handled:
@@ -147,8 +218,6 @@ def event_dry_run(*, trigger: InboundTrigger, payload: Any) -> Handled:
 
 def receipt_rerun(*, receipt: InboundReceipt) -> Handled:
     """Run a receipt's payload through the trigger's current action and rules, as a new receipt."""
-    import json
-
     if receipt.payload is None:
         raise ValidationError({"receipt": "This receipt kept no payload to run again."})
     trigger = InboundTrigger.objects.select_related("workspace").get(pk=receipt.trigger_id)

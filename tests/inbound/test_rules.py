@@ -406,3 +406,27 @@ def test_redirect_urls_must_be_absolute_http_urls(workspace):
         _trigger_from_preset(workspace, "website_form", redirect_urls=["javascript:alert(1)"])
 
     assert "redirect_urls" in refused.value.message_dict
+
+
+def test_a_form_with_a_nul_character_is_a_400_with_a_receipt(client, form_trigger):
+    response = client.post(
+        form_trigger.receive_path,
+        "email=a%00b%40example.com",
+        content_type="application/x-www-form-urlencoded",
+    )
+
+    assert response.status_code == 400
+    assert response.json()["type"] == "parse_error"
+    assert not Contact.objects.exists()
+    assert InboundReceipt.objects.get(trigger=form_trigger).http_status == 400
+
+
+def test_a_broken_multipart_body_is_a_400(client, form_trigger):
+    response = client.post(
+        form_trigger.receive_path,
+        b"--x\r\nnot a part",
+        content_type="multipart/form-data; boundary=",
+    )
+
+    assert response.status_code == 400
+    assert not Contact.objects.exists()

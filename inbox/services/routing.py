@@ -147,6 +147,7 @@ def routing_rules_apply(*, conversation: Conversation, trigger: str) -> list[Rou
 
 def _inbound_check(
     *,
+    workspace_id: int,
     trigger: str,
     conditions: list[dict[str, Any]],
     actions: list[dict[str, Any]],
@@ -174,6 +175,8 @@ def _inbound_check(
             errors.setdefault(f"actions.{index}.selector", []).append(
                 f"Pick tickets by {', '.join(SELECTOR_CRITERIA)}."
             )
+    if inbound_trigger is not None and inbound_trigger.workspace_id != workspace_id:
+        errors.setdefault("inbound_trigger", []).append("No such trigger in this workspace.")
     if not inbound and (inbound_trigger is not None or event_name):
         errors.setdefault("trigger", []).append(
             "inbound_trigger and event_name need trigger=inbound."
@@ -212,6 +215,7 @@ def routing_rule_create(
     """Create a routing rule (trigger `inbound`: fired by an inbound trigger's events)."""
     _assignees_check(workspace=workspace, actions=actions)
     _inbound_check(
+        workspace_id=workspace.pk,
         trigger=trigger,
         conditions=conditions,
         actions=actions,
@@ -264,6 +268,7 @@ def routing_rule_update(
     for field in changed:
         setattr(rule, field, changes[field])
     _inbound_check(
+        workspace_id=rule.workspace_id,
         trigger=rule.trigger,
         conditions=rule.conditions,
         actions=rule.actions,

@@ -430,3 +430,20 @@ def test_a_broken_multipart_body_is_a_400(client, form_trigger):
 
     assert response.status_code == 400
     assert not Contact.objects.exists()
+
+
+def test_a_rule_cannot_listen_to_another_workspaces_trigger(api_client, workspace, other_workspace):
+    from django.core.exceptions import ValidationError
+
+    from inbox.services.routing import routing_rule_create
+
+    theirs = _trigger_from_preset(other_workspace, "incident_escalation")
+    body = {**_preset("incident_escalation")["rule"]}
+    body.pop("max_tickets")
+
+    response = api_client.post(RULES, {**body, "inbound_trigger": theirs.pk}, format="json")
+    with pytest.raises(ValidationError) as refused:
+        routing_rule_create(workspace=workspace, inbound_trigger=theirs, **body)
+
+    assert response.status_code == 400 and "inbound_trigger" in response.json()["errors"]
+    assert "inbound_trigger" in refused.value.message_dict

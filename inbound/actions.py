@@ -118,6 +118,8 @@ _RUNNERS = {
     Action.ESCALATE_TICKETS: _escalate_tickets,
     Action.CREATE_CONTACT: _create_contact,
     Action.RECORD_EVENT: _record_event,
+    # The rules do the work (inbound_rules_apply runs after the action).
+    Action.RUN_RULES: lambda trigger, payload, actor: {},
 }
 
 

@@ -1,5 +1,7 @@
 """Form of Settings → Inbound webhooks: it parses input; the services check the trigger."""
 
+import json
+
 from django import forms
 from django.contrib.auth import get_user_model
 
@@ -34,9 +36,18 @@ RESOURCE_FIELDS = {
     "contact_external_id_path": (Resource.CONTACT,),
     "contact_name_path": (Resource.CONTACT,),
     "assignee": (Resource.CONTACT,),
+    "redirect_urls": (Resource.CONTACT,),
+    "allowed_origins": (Resource.CONTACT,),
+    "honeypot_field": (Resource.CONTACT,),
 }
 # What an action field of another resource is saved as.
-_UNUSED_VALUE = {"tags": [], "assignee": None, "conversation_match": "external_id"}
+_UNUSED_VALUE = {
+    "tags": [],
+    "assignee": None,
+    "conversation_match": "external_id",
+    "redirect_urls": [],
+    "allowed_origins": [],
+}
 
 
 class TriggerForm(forms.Form):
@@ -92,6 +103,31 @@ class TriggerForm(forms.Form):
         help_text="Optional: then each POST must carry X-Omniflow-Signature = "
         "base64(HMAC-SHA256(secret, raw body)).",
     )
+    redirect_urls = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2, "spellcheck": "false"}),
+        required=False,
+        label="Redirect URLs",
+        help_text="Website forms: one URL a line; a browser's post lands on the first (or the "
+        "one its `redirect` field names). None: our thank-you page.",
+    )
+    allowed_origins = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2, "spellcheck": "false"}),
+        required=False,
+        label="Allowed origins",
+        help_text="Origins whose pages may fetch() the URL (CORS), one a line, e.g. "
+        "https://shop.example.",
+    )
+    honeypot_field = forms.CharField(
+        max_length=100,
+        required=False,
+        label="Honeypot field",
+        help_text="A form field hidden from people, e.g. website: a post that fills it is spam.",
+    )
+    rules_only = forms.BooleanField(
+        required=False,
+        label="Only run the trigger's rules",
+        help_text="The trigger's own action is skipped; its rules (Rules page) do the work.",
+    )
     enabled = forms.BooleanField(required=False, initial=True)
 
     def __init__(self, *args, workspace: Workspace, **kwargs):
@@ -113,6 +149,18 @@ class TriggerForm(forms.Form):
             raise forms.ValidationError(f"This is not a valid JSON Schema: {problems[0]}")
         return schema
 
+    def clean_redirect_urls(self):
+        return [
+            line.strip() for line in self.cleaned_data["redirect_urls"].splitlines() if line.strip()
+        ]
+
+    def clean_allowed_origins(self):
+        return [
+            line.strip()
+            for line in self.cleaned_data["allowed_origins"].splitlines()
+            if line.strip()
+        ]
+
     def clean_tags(self):
         return [tag.strip() for tag in self.cleaned_data["tags"].split(",") if tag.strip()]
 
@@ -124,6 +172,8 @@ class TriggerForm(forms.Form):
             for name, resources in RESOURCE_FIELDS.items():
                 if resource not in resources:
                     cleaned[name] = _UNUSED_VALUE.get(name, "")
+        if cleaned.pop("rules_only", False):
+            cleaned["action"] = InboundTrigger.Action.RUN_RULES
         return cleaned
 
     @property
@@ -149,6 +199,7 @@ def initial_from_data(data) -> dict:
     """Return a form's initial values from what was POSTed (to redraw it, saving nothing)."""
     initial = {name: data.get(name, "") for name in TriggerForm.base_fields}
     initial["enabled"] = "enabled" in data
+    initial["rules_only"] = "rules_only" in data
     return initial
 
 
@@ -167,5 +218,94 @@ def trigger_initial(trigger: InboundTrigger) -> dict:
         "contact_name_path": trigger.contact_name_path,
         "assignee": trigger.assignee_id,
         "idempotency_path": trigger.idempotency_path,
+        "redirect_urls": "\n".join(trigger.redirect_urls),
+        "allowed_origins": "\n".join(trigger.allowed_origins),
+        "honeypot_field": trigger.honeypot_field,
+        "rules_only": trigger.action == InboundTrigger.Action.RUN_RULES,
         "enabled": trigger.enabled,
+    }
+
+
+class RuleForm(forms.Form):
+    """A rule fired by this trigger's events: the API's rule body, with JSON for its lists."""
+
+    name = forms.CharField(max_length=200)
+    conditions = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false", "class": "monospace"}),
+        initial="[]",
+        help_text='A JSON list, all must hold, e.g. [{"field": "payload.incident.status", '
+        '"operator": "equals", "value": "triggered"}]. Operators: equals, not_equals, contains, '
+        "in, exists, gt, gte, lt, lte. Fields: payload.<path>, or the named conversation's.",
+    )
+    actions = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false", "class": "monospace"}),
+        help_text="A JSON list: tag, untag, assign, set_priority, set_ticket_status, "
+        "set_ticket_priority (with a selector), upsert_contact, trace_note.",
+    )
+    event_name = forms.CharField(
+        max_length=100, required=False, help_text="Only custom events of this name (optional)."
+    )
+    max_tickets = forms.IntegerField(
+        min_value=1,
+        max_value=10_000,
+        required=False,
+        label="Most tickets per firing",
+        help_text="Empty: the server's OMNIFLOW_INBOUND_RULE_MAX_TICKETS.",
+    )
+
+    def __init__(self, *args, workspace: Workspace, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.workspace = workspace
+
+    def _json_list(self, name: str, serializer_class) -> list:
+        try:
+            value = json_loads(self.cleaned_data[name])
+        except JSONInputError as error:
+            raise forms.ValidationError(f"This is not valid JSON: {error}") from error
+        # The API's own input checks, so the page and the API accept the same rules.
+        serializer = serializer_class(data=value, many=True, context={"workspace": self.workspace})
+        if not serializer.is_valid():
+            raise forms.ValidationError(json.dumps(serializer.errors))
+        return [dict(item) for item in serializer.validated_data]
+
+    def clean_conditions(self):
+        from inbox.api.serializers import ConditionInput
+
+        return self._json_list("conditions", ConditionInput)
+
+    def clean_actions(self):
+        from inbox.api.serializers import ActionInput
+
+        actions = self._json_list("actions", ActionInput)
+        if not actions:
+            raise forms.ValidationError("Give at least one action.")
+        return actions
+
+
+class DryRunForm(forms.Form):
+    payload = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 10, "spellcheck": "false", "class": "monospace"}),
+        help_text="A payload as the sender would POST it: nothing is changed.",
+    )
+
+    def clean_payload(self):
+        try:
+            return json_loads(self.cleaned_data["payload"])
+        except JSONInputError as error:
+            raise forms.ValidationError(f"This is not valid JSON: {error}") from error
+
+
+def rule_initial_from_preset(key: str) -> dict:
+    """Return the rule form's initial values from a preset, for the admin to edit."""
+    from .presets import RULE_PRESETS
+
+    preset = RULE_PRESETS.get(key)
+    if preset is None:
+        return {"conditions": "[]"}
+    rule = preset["rule"]
+    return {
+        "name": rule["name"],
+        "conditions": json.dumps(rule["conditions"], indent=2),
+        "actions": json.dumps(rule["actions"], indent=2),
+        "max_tickets": rule.get("max_tickets"),
     }

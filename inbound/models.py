@@ -29,6 +29,7 @@ class InboundTrigger(models.Model):
         ESCALATE_TICKETS = "escalate_tickets", "Escalate the conversation's open tickets"
         CREATE_CONTACT = "create_contact", "Create or update a contact and assign it"
         RECORD_EVENT = "record_event", "Record a custom event on the conversation's trace"
+        RUN_RULES = "run_rules", "Only run the trigger's rules"
 
     class ConversationMatch(models.TextChoices):
         EXTERNAL_ID = "external_id", "External id"
@@ -59,6 +60,11 @@ class InboundTrigger(models.Model):
     enabled = models.BooleanField(default=True)
     # Optional: the sender then signs each body with it (X-Omniflow-Signature). A Fernet token.
     secret = models.CharField(max_length=500, blank=True)
+    # Website forms: where a browser's form post is redirected (303) and which origins may
+    # fetch() the URL; both are allow-lists the admin writes. A filled honeypot field marks spam.
+    redirect_urls = models.JSONField(default=list, blank=True)
+    allowed_origins = models.JSONField(default=list, blank=True)
+    honeypot_field = models.CharField(max_length=100, blank=True)
     # Part of the URL's signature: bumping it voids every URL handed out before.
     url_version = models.PositiveIntegerField(default=1)
     created_by = models.ForeignKey(
@@ -105,6 +111,18 @@ class InboundReceipt(models.Model):
     error = models.TextField(blank=True)
     payload_excerpt = models.TextField(blank=True)
     result = models.JSONField(default=dict, blank=True)
+    # The rules the payload matched and what each changed (or would have, on a dry run).
+    rules = models.JSONField(default=list, blank=True)
+    # Answered from the idempotency store: the event was already handled, nothing ran again.
+    is_replay = models.BooleanField(default=False)
+    # A filled honeypot: accepted-looking, nothing ran.
+    is_spam = models.BooleanField(default=False)
+    # An admin re-ran this receipt's payload: the original.
+    rerun_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reruns"
+    )
+    # The full payload, kept so that the receipt can be re-run (the excerpt is cut at 4 KB).
+    payload = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["-id"]

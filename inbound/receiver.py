@@ -11,22 +11,20 @@ import hashlib
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig, ValidationError
-from django.db import transaction
-from django.http import JsonResponse
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
+from django.template.loader import render_to_string
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from django_ratelimit.core import get_usage
-from rest_framework.exceptions import APIException
 
 from omniflow.api.errors import PROBLEM_CONTENT_TYPE, problem
-from omniflow.idempotency import Claim, idempotency_claim, idempotency_finish
-from omniflow.json_input import JSONInputError, json_loads
+from omniflow.idempotency import REPLAYED_HEADER, Claim, idempotency_claim, idempotency_finish
 
-from .actions import ActionRefused, action_run
 from .models import InboundTrigger
-from .payloads import payload_errors, value_at
+from .payloads import value_at
+from .receiving import Handled, body_parse, event_handle, is_form_post, spam_record
 from .selectors import trigger_for_receiving
 from .services import receipt_record
 from .signing import (
@@ -53,12 +51,6 @@ def _not_found() -> JsonResponse:
     return _problem(404, "not_found", "Not found.", "No inbound webhook at this URL.")
 
 
-def _is_json(content_type: str) -> bool:
-    return content_type == "application/json" or (
-        content_type.startswith("application/") and content_type.endswith("+json")
-    )
-
-
 def _idempotency_key(request, trigger: InboundTrigger, payload: Any) -> str | None:
     key = request.META.get(IDEMPOTENCY_HEADER)
     if not key and trigger.idempotency_path:
@@ -71,16 +63,46 @@ def _idempotency_key(request, trigger: InboundTrigger, payload: Any) -> str | No
 class InboundReceiveView(View):
     """Receive one POST for a trigger and run its action."""
 
-    http_method_names = ["post"]
+    http_method_names = ["post", "options"]
 
-    def post(self, request, public_id: str, signature: str):
+    def dispatch(self, request, *args, **kwargs):
+        response = super().dispatch(request, *args, **kwargs)
+        trigger = getattr(self, "trigger", None)
+        origin = request.headers.get("Origin", "")
+        # CORS only for the origins the admin allow-listed; others get no CORS headers at all.
+        if trigger is not None and origin and origin in trigger.allowed_origins:
+            response["Access-Control-Allow-Origin"] = origin
+            response["Vary"] = "Origin"
+            if request.method == "OPTIONS":
+                response["Access-Control-Allow-Methods"] = "POST, OPTIONS"
+                response["Access-Control-Allow-Headers"] = (
+                    "Content-Type, Idempotency-Key, X-Omniflow-Signature"
+                )
+                response["Access-Control-Max-Age"] = "600"
+        return response
+
+    def _trigger(self, public_id: str, signature: str) -> InboundTrigger | None:
         trigger = trigger_for_receiving(public_id=public_id)
         if (
             trigger is None
             or not url_signature_valid(trigger=trigger, signature=signature)
             or not trigger.enabled
         ):
+            return None
+        return trigger
+
+    def options(self, request, public_id: str, signature: str):
+        """Answer a browser's CORS preflight (headers only for allow-listed origins)."""
+        self.trigger = self._trigger(public_id, signature)
+        if self.trigger is None:
             return _not_found()
+        return HttpResponse(status=204)
+
+    def post(self, request, public_id: str, signature: str):
+        trigger = self._trigger(public_id, signature)
+        if trigger is None:
+            return _not_found()
+        self.from_form = False
         usage = get_usage(
             request,
             group=f"inbound-trigger:{trigger.pk}",
@@ -116,20 +138,21 @@ class InboundReceiveView(View):
                 "Invalid signature.",
                 "X-Omniflow-Signature must be base64(HMAC-SHA256(secret, raw body)).",
             )
-        if not _is_json(request.content_type):
-            return self._refuse(
-                415,
-                "unsupported_media_type",
-                "Unsupported media type.",
-                f"Send JSON with Content-Type: application/json, not '{request.content_type}'.",
-            )
-        try:
-            payload = json_loads(self.body.decode(request.encoding or "utf-8"))
-        except (JSONInputError, UnicodeError, LookupError) as error:
-            where = f" (at {error.path})" if getattr(error, "path", "") else ""
-            return self._refuse(
-                400, "parse_error", "Malformed request body.", f"JSON parse error - {error}{where}"
-            )
+        self.from_form = is_form_post(trigger=trigger, content_type=request.content_type)
+        parsed = body_parse(
+            trigger=trigger,
+            body=self.body,
+            content_type=request.content_type,
+            encoding=request.encoding,
+            form_fields=lambda: request.POST,
+        )
+        if isinstance(parsed, Handled):
+            return self._refuse(parsed.status, parsed.type_, parsed.title, parsed.detail)
+        payload, spam = parsed
+        if spam:
+            # Accepted-looking, so a bot learns nothing; nothing runs.
+            spam_record(trigger=trigger, body=self.body, http_status=self._success_status())
+            return self._answer(Handled(status=self._success_status()))
         key = _idempotency_key(request, trigger, payload)
         if key is None:
             return self._run(payload)
@@ -143,6 +166,14 @@ class InboundReceiveView(View):
             same_request_required=bool(request.META.get(IDEMPOTENCY_HEADER)),
         )
         if not isinstance(claimed, Claim):
+            # A replay (or a 409) ran nothing, but the sender's POST still leaves its receipt.
+            receipt_record(
+                trigger=trigger,
+                http_status=claimed.status_code,
+                body=self.body,
+                replay=claimed.get(REPLAYED_HEADER) == "true",
+                error_type="" if claimed.status_code < 400 else "idempotency_conflict",
+            )
             return claimed
         response = None
         try:
@@ -151,45 +182,46 @@ class InboundReceiveView(View):
         finally:
             idempotency_finish(claim=claimed, response=response)
 
-    def _run(self, payload: Any) -> JsonResponse:
-        errors = payload_errors(schema=self.trigger.payload_schema, payload=payload)
-        if errors:
-            detail = "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in errors.items())
-            return self._refuse(
-                422,
-                "payload_invalid",
-                "The payload does not match the declared shape.",
-                detail,
-                errors=errors,
+    def _run(self, payload: Any) -> HttpResponse:
+        return self._answer(
+            event_handle(
+                trigger=self.trigger,
+                payload=payload,
+                body=self.body,
+                success_status=self._success_status(),
             )
-        try:
-            with transaction.atomic():
-                result = action_run(trigger=self.trigger, payload=payload)
-                receipt = receipt_record(
-                    trigger=self.trigger, http_status=200, body=self.body, result=result
-                )
-        except ActionRefused as refused:
-            errors = {refused.field: [refused.detail]} if refused.field else None
-            return self._refuse(
-                422, refused.type_, "The action could not run.", refused.detail, errors=errors
+        )
+
+    def _redirect_target(self) -> str:
+        """The allow-listed URL a form's browser goes to: the one it asks for, else the first."""
+        wanted = self.request.POST.get("redirect", "")
+        allowed = self.trigger.redirect_urls
+        return wanted if wanted in allowed else (allowed[0] if allowed else "")
+
+    def _success_status(self) -> int:
+        return 303 if self.from_form and self._redirect_target() else 200
+
+    def _answer(self, handled: Handled) -> HttpResponse:
+        """Answer JSON, or a browser's form post with a redirect (or our thank-you page)."""
+        if not handled.ok:
+            return _problem(
+                handled.status, handled.type_, handled.title, handled.detail, handled.errors
             )
-        except ValidationError as error:
-            errors = error.message_dict if hasattr(error, "error_dict") else None
-            detail = "; ".join(error.messages)
-            return self._refuse(
-                422, "action_invalid", "The action could not run.", detail, errors=errors
-            )
-        except APIException as error:
-            # The inbox services' Conflict, e.g. an email and an external id of two contacts.
-            status = error.status_code
-            return self._refuse(status, error.default_code, "Conflict.", str(error.detail))
+        if self.from_form:
+            if handled.status == 303:
+                response = HttpResponseRedirect(self._redirect_target())
+                response.status_code = 303
+                return response
+            return HttpResponse(render_to_string("inbound/thank_you.html"), status=200)
+        receipt = handled.receipt
         return JsonResponse(
             {
                 "status": "accepted",
                 "trigger": self.trigger.public_id,
-                "receipt_id": receipt.pk,
+                "receipt_id": receipt.pk if receipt else None,
                 "action": self.trigger.action,
-                "result": result,
+                "result": handled.result,
+                "rules": handled.rules,
             },
             status=200,
         )

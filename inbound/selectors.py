@@ -40,6 +40,11 @@ def receipts_for_trigger(*, workspace: Workspace, trigger: InboundTrigger) -> Qu
     return InboundReceipt.objects.filter(workspace=workspace, trigger=trigger)
 
 
+def receipts_for_workspace(*, workspace: Workspace) -> QuerySet:
+    """Return the workspace's receipts, newest first."""
+    return InboundReceipt.objects.filter(workspace=workspace).select_related("trigger")
+
+
 @dataclass
 class TriggerSample:
     """A body of the trigger's shape that its action can act on, for the curl example."""

@@ -3,6 +3,7 @@
 import json
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -29,6 +30,8 @@ ACTION_FOR_RESOURCE = {
     Resource.CONTACT: Action.CREATE_CONTACT,
     Resource.CUSTOM_EVENT: Action.RECORD_EVENT,
 }
+# Any resource may leave the work to its rules (e.g. an incident names no conversation).
+RULES_ONLY = Action.RUN_RULES
 PATH_FIELDS = (
     "conversation_path",
     "contact_email_path",
@@ -52,6 +55,9 @@ CONFIG_FIELDS = (
     "idempotency_path",
     "enabled",
     "secret",
+    "redirect_urls",
+    "allowed_origins",
+    "honeypot_field",
 )
 EXCERPT_BYTES = 4096
 
@@ -67,7 +73,7 @@ def _trigger_check(trigger: InboundTrigger) -> None:
         refuse("name", "Give the trigger a name.")
     if trigger.resource not in Resource.values:
         refuse("resource", f"Pick one of {', '.join(Resource.values)}.")
-    elif trigger.action != ACTION_FOR_RESOURCE[trigger.resource]:
+    elif trigger.action not in (ACTION_FOR_RESOURCE[trigger.resource], RULES_ONLY):
         expected = ACTION_FOR_RESOURCE[trigger.resource]
         refuse("action", f"A {trigger.resource} trigger runs the action '{expected}'.")
     shape_problems = schema_errors(trigger.payload_schema)
@@ -91,6 +97,7 @@ def _trigger_check(trigger: InboundTrigger) -> None:
                 f"'{path}' is not in the JSON shape: declare it under the shape's properties, "
                 "or fix the path.",
             )
+    _form_settings_check(trigger, refuse)
     if trigger.action in (Action.TAG_CONVERSATION, Action.ESCALATE_TICKETS, Action.RECORD_EVENT):
         if not trigger.conversation_path:
             refuse("conversation_path", "Say where in the payload the conversation is named.")
@@ -102,7 +109,7 @@ def _trigger_check(trigger: InboundTrigger) -> None:
         isinstance(tag, str) and 0 < len(tag) <= 64 for tag in trigger.tags
     ):
         refuse("tags", "Tags are a list of names of 1 to 64 characters.")
-    if trigger.action == Action.RECORD_EVENT and not trigger.event_name.strip():
+    if trigger.resource == Resource.CUSTOM_EVENT and not trigger.event_name.strip():
         refuse("event_name", "Name the event to record, e.g. order.shipped.")
     if trigger.action == Action.CREATE_CONTACT:
         if not trigger.contact_email_path and not trigger.contact_external_id_path:
@@ -118,6 +125,23 @@ def _trigger_check(trigger: InboundTrigger) -> None:
         raise ValidationError(errors)
 
 
+def _form_settings_check(trigger: InboundTrigger, refuse) -> None:
+    """Redirects and origins are allow-lists of absolute http(s) URLs; forms are for contacts."""
+    for field in ("redirect_urls", "allowed_origins"):
+        values = getattr(trigger, field)
+        if not isinstance(values, list) or len(values) > 20:
+            refuse(field, "Give a list of at most 20 URLs.")
+            continue
+        for value in values:
+            parts = urlsplit(value) if isinstance(value, str) else None
+            if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+                refuse(field, f"'{value}' is not an absolute http(s) URL.")
+            elif field == "allowed_origins" and (parts.path or parts.query or parts.fragment):
+                refuse(field, f"'{value}' is not an origin: give scheme://host[:port] only.")
+    if (trigger.redirect_urls or trigger.honeypot_field) and trigger.resource != Resource.CONTACT:
+        refuse("redirect_urls", "Website forms post to contact triggers only.")
+
+
 def _normalized(changes: dict[str, Any]) -> dict[str, Any]:
     if "secret" in changes:
         changes["secret"] = encrypt_secret(secret=(changes["secret"] or "").strip())
@@ -126,6 +150,15 @@ def _normalized(changes: dict[str, Any]) -> dict[str, Any]:
     for field in PATH_FIELDS:
         if isinstance(changes.get(field), str):
             changes[field] = changes[field].strip()
+    for field in ("redirect_urls", "allowed_origins"):
+        if isinstance(changes.get(field), list):
+            changes[field] = [
+                str(value).strip().rstrip("/") if field == "allowed_origins" else str(value).strip()
+                for value in changes[field]
+                if str(value).strip()
+            ]
+    if isinstance(changes.get("honeypot_field"), str):
+        changes["honeypot_field"] = changes["honeypot_field"].strip()
     if changes.get("resource") and not changes.get("action"):
         changes["action"] = ACTION_FOR_RESOURCE.get(changes["resource"], "")
     return changes
@@ -186,9 +219,14 @@ def receipt_record(
     error_type: str = "",
     error: str = "",
     result: dict[str, Any] | None = None,
+    rules: list[dict[str, Any]] | None = None,
+    payload: Any = None,
+    rerun_of: InboundReceipt | None = None,
+    replay: bool = False,
+    spam: bool = False,
 ) -> InboundReceipt:
-    """Log one POST to a trigger with the first 4 KB of its body."""
-    status = InboundReceipt.Status.ACCEPTED if http_status < 300 else InboundReceipt.Status.REJECTED
+    """Log one POST to a trigger with the first 4 KB of its body, and what its rules did."""
+    status = InboundReceipt.Status.ACCEPTED if http_status < 400 else InboundReceipt.Status.REJECTED
     metrics.count(metrics.INBOUND_RECEIPTS, status=status.value, http_status=str(http_status))
     return InboundReceipt.objects.create(
         workspace_id=trigger.workspace_id,
@@ -199,6 +237,11 @@ def receipt_record(
         error=storable_text(error),
         payload_excerpt=storable_text(body[:EXCERPT_BYTES].decode("utf-8", errors="replace")),
         result=json.loads(json.dumps(result or {}, default=str)),
+        rules=json.loads(json.dumps(rules or [], default=str)),
+        payload=json.loads(json.dumps(payload, default=str)) if payload is not None else None,
+        rerun_of=rerun_of,
+        is_replay=replay,
+        is_spam=spam,
     )
 
 

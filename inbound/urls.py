@@ -13,4 +13,11 @@ urlpatterns = [
         name="trigger-regenerate",
     ),
     path("<int:trigger_id>/delete/", views.TriggerDeleteView.as_view(), name="trigger-delete"),
+    path("<int:trigger_id>/rules/", views.TriggerRulesView.as_view(), name="trigger-rules"),
+    path("<int:trigger_id>/dry-run/", views.TriggerDryRunView.as_view(), name="trigger-dry-run"),
+    path(
+        "<int:trigger_id>/receipts/<int:receipt_id>/rerun/",
+        views.ReceiptRerunView.as_view(),
+        name="receipt-rerun",
+    ),
 ]

@@ -3,14 +3,34 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
+from django.views import View
 from django.views.generic import FormView, TemplateView
 
+from inbox.models import RoutingRule
+from inbox.services import routing_rule_create
 from workspaces.access import WorkspaceAdminMixin, WorkspaceMemberMixin
 
-from .forms import EXAMPLE_SCHEMA, TriggerForm, initial_from_data, trigger_initial
+from .forms import (
+    EXAMPLE_SCHEMA,
+    DryRunForm,
+    RuleForm,
+    TriggerForm,
+    initial_from_data,
+    rule_initial_from_preset,
+    trigger_initial,
+)
 from .models import InboundTrigger
-from .selectors import receipts_for_trigger, trigger_get, trigger_sample, triggers_for_workspace
+from .presets import rule_presets
+from .receiving import event_dry_run, receipt_rerun
+from .rules import inbound_rules_for
+from .selectors import (
+    receipts_for_trigger,
+    receipts_for_workspace,
+    trigger_get,
+    trigger_sample,
+    triggers_for_workspace,
+)
 from .services import trigger_create, trigger_delete, trigger_update, trigger_url_regenerate
 
 RECENT_RECEIPTS = 25
@@ -133,3 +153,70 @@ class TriggerDeleteView(WorkspaceAdminMixin, TriggerObjectMixin, TemplateView):
         trigger_delete(trigger=trigger)
         messages.success(request, f"Deleted “{trigger.name}”. Its URL now answers 404.")
         return redirect("trigger-list")
+
+
+class TriggerRulesView(WorkspaceAdminMixin, TriggerObjectMixin, FormView):
+    """The rules this trigger's events fire, and a form (a preset fills it) to add one."""
+
+    template_name = "inbound/trigger_rules.html"
+    form_class = RuleForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "workspace": self.workspace}
+
+    def get_initial(self):
+        return rule_initial_from_preset(self.request.GET.get("preset", ""))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # Active or not, the rules this trigger names; rules for every trigger show on each.
+        context["rules"] = inbound_rules_for(trigger=self.get_trigger(), active_only=False)
+        context["presets"] = rule_presets()
+        context["dry_run_form"] = DryRunForm()
+        return context
+
+    def form_valid(self, form):
+        try:
+            rule = routing_rule_create(
+                workspace=self.workspace,
+                trigger=RoutingRule.Trigger.INBOUND,
+                inbound_trigger=self.get_trigger(),
+                **form.cleaned_data,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Saved the rule “{rule.name}”.")
+        return redirect("trigger-rules", trigger_id=self.get_trigger().pk)
+
+
+class TriggerDryRunView(WorkspaceAdminMixin, TriggerObjectMixin, FormView):
+    """ "What would this payload do?": the action and rules run, then are rolled back."""
+
+    template_name = "inbound/trigger_dry_run.html"
+    form_class = DryRunForm
+
+    def form_valid(self, form):
+        handled = event_dry_run(trigger=self.get_trigger(), payload=form.cleaned_data["payload"])
+        return self.render_to_response(self.get_context_data(form=form, handled=handled))
+
+
+class ReceiptRerunView(WorkspaceAdminMixin, TriggerObjectMixin, View):
+    """Run a receipt's payload through the trigger's current action and rules."""
+
+    def post(self, request, *args, **kwargs):
+        trigger = self.get_trigger()
+        receipt = get_object_or_404(
+            receipts_for_workspace(workspace=self.workspace).filter(trigger=trigger),
+            pk=self.kwargs["receipt_id"],
+        )
+        try:
+            handled = receipt_rerun(receipt=receipt)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect(trigger)
+        messages.success(
+            request,
+            f"Re-ran receipt #{receipt.pk} as #{handled.receipt.pk}: answer {handled.status}.",
+        )
+        return redirect(trigger)

@@ -287,10 +287,24 @@ class RoutingRule(models.Model):
         CREATED = "created", "Conversation created"
         UPDATED = "updated", "Conversation updated"
         ANY = "any", "Created or updated"
+        # An inbound trigger's accepted POST (optionally only its custom event of one name).
+        INBOUND = "inbound", "Inbound webhook event"
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
     name = models.CharField(max_length=200)
     trigger = models.CharField(max_length=16, choices=Trigger.choices, default=Trigger.ANY)
+    # For trigger=inbound: the inbound trigger whose events fire the rule (null: any of the
+    # workspace's), and the custom event name it reacts to (blank: any event).
+    inbound_trigger = models.ForeignKey(
+        "inbound.InboundTrigger",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="rules",
+    )
+    event_name = models.CharField(max_length=100, blank=True)
+    # Most tickets one firing may change (null: OMNIFLOW_INBOUND_RULE_MAX_TICKETS).
+    max_tickets = models.PositiveIntegerField(null=True, blank=True)
     is_active = models.BooleanField(default=True)
     position = models.PositiveIntegerField(default=0)
     conditions = models.JSONField(default=list)

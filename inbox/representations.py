@@ -156,6 +156,9 @@ class RoutingRuleRepresentation(serializers.ModelSerializer):
             "position",
             "conditions",
             "actions",
+            "inbound_trigger",
+            "event_name",
+            "max_tickets",
             "created_at",
             "updated_at",
         ]

@@ -306,6 +306,9 @@ CELERY_BEAT_SCHEDULE = {
 # --- Inbound webhooks ---------------------------------------------------------------------
 # POSTs each trigger takes (django-ratelimit syntax); more get 429 with Retry-After.
 OMNIFLOW_INBOUND_RATE = env.str("OMNIFLOW_INBOUND_RATE", default="600/m")
+# Most tickets one firing of an inbound rule may change (a rule's own max_tickets overrides it);
+# the receipt says when the cap cut a selection short.
+OMNIFLOW_INBOUND_RULE_MAX_TICKETS = env.int("OMNIFLOW_INBOUND_RULE_MAX_TICKETS", default=200)
 
 LOGGING = {
     "version": 1,

@@ -55,6 +55,11 @@ SETTINGS_TO_API: dict[tuple[str, str], object] = {
     ("trigger-regenerate", "POST"): [api("POST", "inbound-trigger-regenerate-url")],
     ("trigger-delete", "GET"): FORM,
     ("trigger-delete", "POST"): [api("DELETE", "inbound-trigger-detail")],
+    ("trigger-rules", "GET"): [api("GET", "routing-rules"), api("GET", "inbound-rule-presets")],
+    ("trigger-rules", "POST"): [api("POST", "routing-rules")],
+    ("trigger-dry-run", "GET"): FORM,
+    ("trigger-dry-run", "POST"): [api("POST", "inbound-trigger-dry-run")],
+    ("receipt-rerun", "POST"): [api("POST", "inbound-receipt-rerun")],
     # API keys.
     ("apikey-list", "GET"): [api("GET", "api-keys")],
     ("apikey-create", "GET"): FORM,

@@ -39,6 +39,25 @@ class TriggerInput(serializers.Serializer):
         write_only=True,
         help_text="If set, each POST must carry X-Omniflow-Signature (never shown again).",
     )
+    redirect_urls = serializers.ListField(
+        child=serializers.URLField(max_length=500),
+        required=False,
+        max_length=20,
+        help_text="Contact triggers: where a browser's form post is redirected (303); a form's "
+        "`redirect` field picks one, else the first. None: our thank-you page.",
+    )
+    allowed_origins = serializers.ListField(
+        child=serializers.URLField(max_length=200),
+        required=False,
+        max_length=20,
+        help_text="Origins (scheme://host[:port]) whose pages may fetch() the URL (CORS).",
+    )
+    honeypot_field = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        help_text="A form field hidden from people: a post that fills it is spam and does nothing.",
+    )
 
 
 class TriggerRepresentation(serializers.Serializer):
@@ -59,6 +78,9 @@ class TriggerRepresentation(serializers.Serializer):
     assignee = serializers.IntegerField(source="assignee_id", allow_null=True)
     idempotency_path = serializers.CharField()
     enabled = serializers.BooleanField()
+    redirect_urls = serializers.ListField(child=serializers.CharField())
+    allowed_origins = serializers.ListField(child=serializers.CharField())
+    honeypot_field = serializers.CharField()
     has_secret = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
@@ -92,4 +114,21 @@ class ReceiptRepresentation(serializers.ModelSerializer):
             "error",
             "payload_excerpt",
             "result",
+            "rules",
+            "is_replay",
+            "is_spam",
+            "rerun_of",
         ]
+
+
+class DryRunInput(serializers.Serializer):
+    payload = serializers.JSONField(help_text="The payload to try, as the sender would POST it.")
+
+
+class DryRunRepresentation(serializers.Serializer):
+    http_status = serializers.IntegerField(help_text="What the sender would be answered.")
+    error_type = serializers.CharField()
+    error = serializers.CharField()
+    errors = serializers.JSONField(allow_null=True)
+    result = serializers.JSONField(help_text="What the trigger's own action would do.")
+    rules = serializers.JSONField(help_text="The rules that would match and what each would do.")

@@ -21,4 +21,15 @@ urlpatterns = [
         views.TriggerReceiptListView.as_view(),
         name="inbound-trigger-receipts",
     ),
+    path(
+        "inbound-triggers/<int:pk>/dry-run",
+        views.TriggerDryRunView.as_view(),
+        name="inbound-trigger-dry-run",
+    ),
+    path("inbound-rule-presets", views.RulePresetListView.as_view(), name="inbound-rule-presets"),
+    path(
+        "inbound-receipts/<int:pk>/rerun",
+        views.ReceiptRerunView.as_view(),
+        name="inbound-receipt-rerun",
+    ),
 ]

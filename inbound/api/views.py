@@ -10,7 +10,15 @@ from omniflow.api.idempotency import IdempotentAPIView
 from omniflow.api.pagination import StableCursorPagination
 
 from .. import selectors, services
-from .serializers import ReceiptRepresentation, TriggerInput, TriggerRepresentation
+from ..presets import rule_presets
+from ..receiving import event_dry_run, receipt_rerun
+from .serializers import (
+    DryRunInput,
+    DryRunRepresentation,
+    ReceiptRepresentation,
+    TriggerInput,
+    TriggerRepresentation,
+)
 
 TAG = ["Inbound webhooks"]
 
@@ -132,3 +140,67 @@ class TriggerRegenerateUrlView(InboundView):
     def post(self, request, pk):
         trigger = services.trigger_url_regenerate(trigger=self.trigger())
         return Response(self.shown(trigger))
+
+
+class TriggerDryRunView(InboundView):
+    """Tell what a payload would do, changing nothing."""
+
+    @extend_schema(
+        tags=TAG,
+        operation_id="inbound_triggers_dry_run",
+        summary="Dry-run a payload through a trigger",
+        description="Runs the trigger's action and rules on `payload` in a transaction that is "
+        "rolled back: nothing is written, no event is emitted, no receipt is left.",
+        request=DryRunInput,
+        responses=DryRunRepresentation,
+    )
+    def post(self, request, pk):
+        serializer = DryRunInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        handled = event_dry_run(
+            trigger=self.trigger(), payload=serializer.validated_data["payload"]
+        )
+        return Response(
+            {
+                "http_status": handled.status,
+                "error_type": handled.type_,
+                "error": handled.detail,
+                "errors": handled.errors,
+                "result": handled.result,
+                "rules": handled.rules,
+            }
+        )
+
+
+class ReceiptRerunView(InboundView):
+    """Run a receipt's payload through its trigger's current action and rules."""
+
+    @extend_schema(
+        tags=TAG,
+        operation_id="inbound_receipts_rerun",
+        summary="Re-run a receipt",
+        description="The answer is the new receipt, linked to the original by `rerun_of`.",
+        request=None,
+        responses={201: ReceiptRepresentation},
+    )
+    def post(self, request, pk):
+        receipt = get_object_or_404(
+            selectors.receipts_for_workspace(workspace=self.workspace), pk=pk
+        )
+        handled = receipt_rerun(receipt=receipt)
+        return Response(ReceiptRepresentation(handled.receipt).data, status=status.HTTP_201_CREATED)
+
+
+class RulePresetListView(InboundView):
+    """The product page's use cases as rule presets to fill a rule with."""
+
+    @extend_schema(
+        tags=TAG,
+        operation_id="inbound_rule_presets",
+        summary="List rule presets",
+        description="Each preset has a `trigger` (settings for the inbound trigger) and a `rule` "
+        "(a body for `POST /routing-rules`, with `inbound_trigger` to add): edit, then save.",
+        responses={200: None},
+    )
+    def get(self, request):
+        return Response({"results": rule_presets()})

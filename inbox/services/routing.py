@@ -23,6 +23,19 @@ CONDITION_FIELDS = ("channel", "status", "priority", "subject", "tag", "contact_
 ATTRIBUTE_FIELD_PREFIX = "custom_attributes."
 OPERATORS = ("equals", "not_equals", "contains", "in")
 ACTION_TYPES = ("assign", "tag", "set_priority")
+# Rules of trigger `inbound` (run by inbound.rules) also read the payload and act on more.
+PAYLOAD_FIELD_PREFIX = "payload."
+INBOUND_OPERATORS = (*OPERATORS, "exists", "gt", "gte", "lt", "lte")
+INBOUND_ACTION_TYPES = (
+    *ACTION_TYPES,
+    "untag",
+    "set_ticket_status",
+    "set_ticket_priority",
+    "upsert_contact",
+    "trace_note",
+)
+TICKET_ACTION_TYPES = ("set_ticket_status", "set_ticket_priority")
+SELECTOR_CRITERIA = ("tag", "tag_path", "attribute", "conversation", "open_since_minutes")
 
 
 def _field_values(conversation: Conversation, field: str, tag_names: list[str]) -> list[Any]:
@@ -132,9 +145,51 @@ def routing_rules_apply(*, conversation: Conversation, trigger: str) -> list[Rou
     return fired
 
 
+def _inbound_check(
+    *,
+    workspace_id: int,
+    trigger: str,
+    conditions: list[dict[str, Any]],
+    actions: list[dict[str, Any]],
+    inbound_trigger: Any,
+    event_name: str,
+) -> None:
+    """Refuse what only an inbound rule can do on a conversation rule, and vice versa."""
+    errors: dict[str, list[str]] = {}
+    inbound = trigger == RoutingRule.Trigger.INBOUND
+    for index, condition in enumerate(conditions):
+        field, operator = condition.get("field", ""), condition.get("operator")
+        if not inbound and (field.startswith(PAYLOAD_FIELD_PREFIX) or operator not in OPERATORS):
+            errors.setdefault(f"conditions.{index}", []).append(
+                "Payload paths and exists/gt/gte/lt/lte need trigger=inbound."
+            )
+    for index, action in enumerate(actions):
+        kind = action.get("type")
+        if not inbound and kind not in ACTION_TYPES:
+            errors.setdefault(f"actions.{index}.type", []).append(
+                f"A {kind} action needs trigger=inbound."
+            )
+        if kind in TICKET_ACTION_TYPES and not any(
+            (action.get("selector") or {}).get(key) for key in SELECTOR_CRITERIA
+        ):
+            errors.setdefault(f"actions.{index}.selector", []).append(
+                f"Pick tickets by {', '.join(SELECTOR_CRITERIA)}."
+            )
+    if inbound_trigger is not None and inbound_trigger.workspace_id != workspace_id:
+        errors.setdefault("inbound_trigger", []).append("No such trigger in this workspace.")
+    if not inbound and (inbound_trigger is not None or event_name):
+        errors.setdefault("trigger", []).append(
+            "inbound_trigger and event_name need trigger=inbound."
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
 def _assignees_check(*, workspace: Workspace, actions: list[dict[str, Any]]) -> None:
     for index, action in enumerate(actions):
-        assignee = action.get("assignee") if action.get("type") == "assign" else None
+        assignee = (
+            action.get("assignee") if action.get("type") in ("assign", "upsert_contact") else None
+        )
         if assignee is None:
             continue
         if not Membership.objects.filter(workspace=workspace, user_id=assignee).exists():
@@ -153,9 +208,20 @@ def routing_rule_create(
     trigger: str = RoutingRule.Trigger.ANY,
     is_active: bool = True,
     position: int = 0,
+    inbound_trigger: Any = None,
+    event_name: str = "",
+    max_tickets: int | None = None,
 ) -> RoutingRule:
-    """Create a routing rule."""
+    """Create a routing rule (trigger `inbound`: fired by an inbound trigger's events)."""
     _assignees_check(workspace=workspace, actions=actions)
+    _inbound_check(
+        workspace_id=workspace.pk,
+        trigger=trigger,
+        conditions=conditions,
+        actions=actions,
+        inbound_trigger=inbound_trigger,
+        event_name=event_name,
+    )
     return RoutingRule.objects.create(
         workspace=workspace,
         name=name,
@@ -164,6 +230,9 @@ def routing_rule_create(
         trigger=trigger,
         is_active=is_active,
         position=position,
+        inbound_trigger=inbound_trigger,
+        event_name=event_name,
+        max_tickets=max_tickets,
     )
 
 
@@ -177,8 +246,11 @@ def routing_rule_update(
     trigger: str | Any = UNSET,
     is_active: bool | Any = UNSET,
     position: int | Any = UNSET,
+    inbound_trigger: Any = UNSET,
+    event_name: str | Any = UNSET,
+    max_tickets: int | None | Any = UNSET,
 ) -> RoutingRule:
-    """Change a routing rule; it applies from the next conversation event on."""
+    """Change a routing rule; it applies from the next conversation or inbound event on."""
     if actions is not UNSET:
         _assignees_check(workspace=rule.workspace, actions=actions)
     changes = {
@@ -188,10 +260,21 @@ def routing_rule_update(
         "trigger": trigger,
         "is_active": is_active,
         "position": position,
+        "inbound_trigger": inbound_trigger,
+        "event_name": event_name,
+        "max_tickets": max_tickets,
     }
     changed = [field for field, value in changes.items() if value is not UNSET]
     for field in changed:
         setattr(rule, field, changes[field])
+    _inbound_check(
+        workspace_id=rule.workspace_id,
+        trigger=rule.trigger,
+        conditions=rule.conditions,
+        actions=rule.actions,
+        inbound_trigger=rule.inbound_trigger,
+        event_name=rule.event_name,
+    )
     rule.updated_at = timezone.now()
     rule.save(update_fields=[*changed, "updated_at"])
     return rule

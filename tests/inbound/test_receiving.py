@@ -390,7 +390,9 @@ def test_an_idempotency_key_replays_the_first_answer_without_acting_twice(
     assert again.json() == first.json()
     assert again["Idempotent-Replayed"] == "true"
     assert not Contact.objects.exists(), "the repeat did not run the action"
-    assert InboundReceipt.objects.filter(trigger=trigger).count() == 1
+    # Issue 14: the replay leaves its own receipt, marked as a replay.
+    receipts = list(InboundReceipt.objects.filter(trigger=trigger).order_by("id"))
+    assert [(r.http_status, r.is_replay) for r in receipts] == [(200, False), (200, True)]
     assert post_json(client, trigger, payload, HTTP_IDEMPOTENCY_KEY="evt-2").status_code == 200
     assert Contact.objects.count() == 1
     reused = post_json(client, trigger, {"email": "bob@example.com"}, HTTP_IDEMPOTENCY_KEY="evt-1")

@@ -25,7 +25,7 @@ from inbox.services.routing import (
     _holds,
 )
 from inbox.services.trace import trace_entry_append
-from webhooks.events import emit
+from webhooks.events import EventType, emit
 from workspaces.models import Membership
 
 from .models import InboundTrigger
@@ -355,7 +355,7 @@ def inbound_rules_apply(
             )
         emit(
             workspace=rule.workspace,
-            event_type="automation.triggered",
+            event_type=EventType.AUTOMATION_TRIGGERED,
             resource_type="routing_rule",
             resource_id=rule.pk,
             data={

@@ -114,6 +114,3 @@ class DeliveryFilterForm(forms.Form):
         data = dict(self.cleaned_data)
         data["endpoint_id"] = data.pop("endpoint")
         return {name: value for name, value in data.items() if value not in (None, "")}
-
-    def is_filtered(self) -> bool:
-        return bool(self.selector_filters())

@@ -19,6 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
+from omniflow.crypto import SecretUnavailable
 from workspaces.access import WorkspaceAdminMixin, WorkspaceMemberMixin
 
 from . import selectors, services
@@ -26,7 +27,7 @@ from .events import CATALOGUE
 from .failures import failure_reason
 from .forms import DeliveryFilterForm, EndpointCreateForm, EndpointForm
 from .models import WebhookDelivery, WebhookEndpoint, WebhookReplayJob
-from .signing import SecretUnavailable, mask_secret
+from .signing import mask_secret
 
 LOG_PAGE_SIZE = 50
 

@@ -1,26 +1,14 @@
 """Pieces every inbox service shares: the "not given" marker, actors, tags and assignees."""
 
-from typing import Any, Final
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 
+from omniflow.sentinels import UNSET  # noqa: F401  (the inbox services import it from here)
 from workspaces.models import Membership, Workspace
 
 from ..models import Tag
-
-
-class _Unset:
-    """Marks an argument that was not given, so None can still mean "clear it"."""
-
-    def __repr__(self) -> str:
-        return "UNSET"
-
-    def __bool__(self) -> bool:
-        return False
-
-
-UNSET: Final = _Unset()
 
 SYSTEM_ACTOR = "system"
 

@@ -1,10 +1,12 @@
 from rest_framework import serializers
 
+from omniflow.crypto import decrypt_secret
+
 from ..events import CATALOGUE
 from ..failures import failure_reason
 from ..models import WebhookDelivery, WebhookDeliveryAttempt, WebhookEndpoint, WebhookReplayJob
 from ..selectors import DEFAULT_STATS_WINDOW, STATS_WINDOWS
-from ..signing import decrypt_secret, mask_secret
+from ..signing import mask_secret
 
 
 class EndpointSerializer(serializers.ModelSerializer):

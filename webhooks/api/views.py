@@ -3,11 +3,9 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound
-from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from omniflow.api.idempotency import IdempotentAPIView
-from omniflow.api.pagination import StableCursorPagination
+from omniflow.api.views import WorkspaceAPIView
 
 from .. import selectors, services
 from ..events import CATALOGUE
@@ -26,13 +24,11 @@ def _not_stored(response: Response) -> Response:
     return response
 
 
-class WebhooksView(IdempotentAPIView):
+class WebhooksView(WorkspaceAPIView):
     required_scope = "webhooks"
 
 
-class EndpointListView(WebhooksView, GenericAPIView):
-    pagination_class = StableCursorPagination
-
+class EndpointListView(WebhooksView):
     @extend_schema(
         tags=ENDPOINTS_TAG,
         operation_id="webhook_endpoints_list",
@@ -133,7 +129,9 @@ class EndpointRotateSecretView(EndpointView):
         return _not_stored(Response({**s.EndpointSerializer(endpoint).data, "secret": secret}))
 
 
-class EventTypeListView(IdempotentAPIView):
+class EventTypeListView(WorkspaceAPIView):
+    """The public event catalogue: the one API view with neither key nor workspace."""
+
     required_scope = None
     scope_not_required = True
 
@@ -160,9 +158,7 @@ class EventTypeListView(IdempotentAPIView):
         )
 
 
-class DeliveryListView(WebhooksView, GenericAPIView):
-    pagination_class = StableCursorPagination
-
+class DeliveryListView(WebhooksView):
     @extend_schema(
         tags=DELIVERIES_TAG,
         operation_id="webhook_deliveries_list",

@@ -33,26 +33,26 @@ class EndpointListView(WebhooksView):
         tags=ENDPOINTS_TAG,
         operation_id="webhook_endpoints_list",
         summary="List webhook endpoints",
-        responses=s.EndpointSerializer(many=True),
+        responses=s.EndpointRepresentation(many=True),
     )
     def get(self, request):
         endpoints = selectors.endpoints_for_workspace(workspace=request.auth.workspace)
         page = self.paginate_queryset(endpoints)
-        return self.get_paginated_response(s.EndpointSerializer(page, many=True).data)
+        return self.get_paginated_response(s.EndpointRepresentation(page, many=True).data)
 
     @extend_schema(
         tags=ENDPOINTS_TAG,
         operation_id="webhook_endpoints_create",
         summary="Create a webhook endpoint",
         description="Without `secret`, one is generated; an empty `secret` means unsigned.",
-        request=s.EndpointInputSerializer,
-        responses={201: s.EndpointSerializer},
+        request=s.EndpointInput,
+        responses={201: s.EndpointRepresentation},
     )
     def post(self, request):
-        data = s.EndpointInputSerializer(data=request.data)
+        data = s.EndpointInput(data=request.data)
         data.is_valid(raise_exception=True)
         endpoint = services.endpoint_create(workspace=request.auth.workspace, **data.validated_data)
-        return Response(s.EndpointSerializer(endpoint).data, status=status.HTTP_201_CREATED)
+        return Response(s.EndpointRepresentation(endpoint).data, status=status.HTTP_201_CREATED)
 
 
 class EndpointView(WebhooksView):
@@ -69,24 +69,24 @@ class EndpointDetailView(EndpointView):
         tags=ENDPOINTS_TAG,
         operation_id="webhook_endpoints_retrieve",
         summary="Get a webhook endpoint",
-        responses=s.EndpointSerializer,
+        responses=s.EndpointRepresentation,
     )
     def get(self, request, endpoint_id: int):
-        return Response(s.EndpointSerializer(self._endpoint(request, endpoint_id)).data)
+        return Response(s.EndpointRepresentation(self._endpoint(request, endpoint_id)).data)
 
     @extend_schema(
         tags=ENDPOINTS_TAG,
         operation_id="webhook_endpoints_update",
         summary="Update a webhook endpoint",
-        request=s.EndpointInputSerializer,
-        responses=s.EndpointSerializer,
+        request=s.EndpointInput,
+        responses=s.EndpointRepresentation,
     )
     def patch(self, request, endpoint_id: int):
         endpoint = self._endpoint(request, endpoint_id)
-        data = s.EndpointInputSerializer(data=request.data, partial=True)
+        data = s.EndpointInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         endpoint = services.endpoint_update(endpoint=endpoint, **data.validated_data)
-        return Response(s.EndpointSerializer(endpoint).data)
+        return Response(s.EndpointRepresentation(endpoint).data)
 
     @extend_schema(
         tags=ENDPOINTS_TAG,
@@ -107,7 +107,7 @@ class EndpointSecretView(EndpointView):
         operation_id="webhook_endpoints_secret_reveal",
         summary="Reveal the signing secret",
         request=None,
-        responses=s.SecretSerializer,
+        responses=s.SecretRepresentation,
     )
     def post(self, request, endpoint_id: int):
         endpoint = self._endpoint(request, endpoint_id)
@@ -120,13 +120,13 @@ class EndpointRotateSecretView(EndpointView):
         operation_id="webhook_endpoints_secret_rotate",
         summary="Rotate the signing secret",
         request=None,
-        responses=s.EndpointWithSecretSerializer,
+        responses=s.EndpointWithSecretRepresentation,
     )
     def post(self, request, endpoint_id: int):
         endpoint = self._endpoint(request, endpoint_id)
         secret = services.endpoint_rotate_secret(endpoint=endpoint)
         # The one response besides a reveal that shows the secret in clear: the new one.
-        return _not_stored(Response({**s.EndpointSerializer(endpoint).data, "secret": secret}))
+        return _not_stored(Response({**s.EndpointRepresentation(endpoint).data, "secret": secret}))
 
 
 class EventTypeListView(WorkspaceAPIView):
@@ -140,7 +140,7 @@ class EventTypeListView(WorkspaceAPIView):
         operation_id="webhook_event_types_list",
         summary="List the event types",
         auth=[],
-        responses=s.EventTypeListSerializer,
+        responses=s.EventTypeListRepresentation,
     )
     def get(self, request):
         return Response(
@@ -163,18 +163,18 @@ class DeliveryListView(WebhooksView):
         tags=DELIVERIES_TAG,
         operation_id="webhook_deliveries_list",
         summary="List deliveries",
-        parameters=[s.DeliveryFilterSerializer],
-        responses=s.DeliverySerializer(many=True),
+        parameters=[s.DeliveryFilters],
+        responses=s.DeliveryRepresentation(many=True),
     )
     def get(self, request):
-        filters = s.DeliveryFilterSerializer(data=request.query_params)
+        filters = s.DeliveryFilters(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        params = dict(filters.validated_data)
-        params["endpoint_id"] = params.pop("endpoint", None)
-        deliveries = selectors.deliveries_for_log(workspace=request.auth.workspace, **params)
+        deliveries = selectors.deliveries_for_log(
+            workspace=self.workspace, **filters.selector_filters()
+        )
         page = self.paginate_queryset(deliveries)
         return self.get_paginated_response(
-            s.DeliverySerializer(page, many=True, context=_display_context(page)).data
+            s.DeliveryRepresentation(page, many=True, context=_display_context(page)).data
         )
 
 
@@ -198,12 +198,12 @@ class DeliveryDetailView(WebhooksView):
         tags=DELIVERIES_TAG,
         operation_id="webhook_deliveries_retrieve",
         summary="Get a delivery with its attempts",
-        responses=s.DeliveryDetailSerializer,
+        responses=s.DeliveryDetailRepresentation,
     )
     def get(self, request, delivery_id: int):
         delivery = _delivery(request, delivery_id)
         context = _display_context([delivery])
-        return Response(s.DeliveryDetailSerializer(delivery, context=context).data)
+        return Response(s.DeliveryDetailRepresentation(delivery, context=context).data)
 
 
 class DeliveryReplayView(WebhooksView):
@@ -213,14 +213,14 @@ class DeliveryReplayView(WebhooksView):
         summary="Replay a delivery",
         description="A new delivery of the same event, signed afresh with the current secret.",
         request=None,
-        responses={202: s.DeliverySerializer},
+        responses={202: s.DeliveryRepresentation},
     )
     def post(self, request, delivery_id: int):
         replay = services.delivery_replay(delivery=_delivery(request, delivery_id))
         replay = selectors.delivery_detail(workspace=request.auth.workspace, delivery_id=replay.id)
         context = _display_context([replay])
         return Response(
-            s.DeliverySerializer(replay, context=context).data, status=status.HTTP_202_ACCEPTED
+            s.DeliveryRepresentation(replay, context=context).data, status=status.HTTP_202_ACCEPTED
         )
 
 
@@ -232,20 +232,19 @@ class BulkReplayView(WebhooksView):
         description="Failed deliveries not replayed yet are replayed by a background job: "
         "the answer is the job, to poll at `/webhook-replay-jobs/{id}`. With `dry_run`, only "
         "their count is returned and nothing is replayed.",
-        request=s.BulkReplaySerializer,
-        responses={200: s.BulkReplayDryRunSerializer, 202: s.ReplayJobSerializer},
+        request=s.BulkReplayInput,
+        responses={200: s.BulkReplayDryRunRepresentation, 202: s.ReplayJobRepresentation},
     )
     def post(self, request):
-        data = s.BulkReplaySerializer(data=request.data)
+        data = s.BulkReplayInput(data=request.data)
         data.is_valid(raise_exception=True)
-        params = dict(data.validated_data)
-        params["endpoint_id"] = params.pop("endpoint", None)
-        workspace = request.auth.workspace
-        if params.pop("dry_run"):
+        params = data.selector_filters()
+        workspace = self.workspace
+        if data.validated_data["dry_run"]:
             count = selectors.deliveries_to_replay(workspace=workspace, **params).count()
             return Response({"count": count})
         job = services.replay_job_create(workspace=workspace, **params)
-        return Response(s.ReplayJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+        return Response(s.ReplayJobRepresentation(job).data, status=status.HTTP_202_ACCEPTED)
 
 
 class ReplayJobDetailView(WebhooksView):
@@ -253,14 +252,14 @@ class ReplayJobDetailView(WebhooksView):
         tags=REPLAY_JOBS_TAG,
         operation_id="webhook_replay_jobs_retrieve",
         summary="Get a bulk replay job's progress",
-        responses=s.ReplayJobSerializer,
+        responses=s.ReplayJobRepresentation,
     )
     def get(self, request, job_id: int):
         try:
             job = selectors.replay_job_get(workspace=request.auth.workspace, job_id=job_id)
         except WebhookReplayJob.DoesNotExist as exc:
             raise NotFound("No such replay job.") from exc
-        return Response(s.ReplayJobSerializer(job).data)
+        return Response(s.ReplayJobRepresentation(job).data)
 
 
 class EndpointStatsView(EndpointView):
@@ -268,15 +267,15 @@ class EndpointStatsView(EndpointView):
         tags=ENDPOINTS_TAG,
         operation_id="webhook_endpoints_stats",
         summary="Delivery statistics of an endpoint",
-        parameters=[s.EndpointStatsQuerySerializer],
-        responses=s.EndpointStatsSerializer,
+        parameters=[s.EndpointStatsFilters],
+        responses=s.EndpointStatsRepresentation,
     )
     def get(self, request, endpoint_id: int):
-        query = s.EndpointStatsQuerySerializer(data=request.query_params)
+        query = s.EndpointStatsFilters(data=request.query_params)
         query.is_valid(raise_exception=True)
         window = query.validated_data["window"]
         stats = selectors.endpoint_stats(
             endpoint=self._endpoint(request, endpoint_id),
             since=timezone.now() - selectors.STATS_WINDOWS[window],
         )
-        return Response(s.EndpointStatsSerializer({"window": window, **vars(stats)}).data)
+        return Response(s.EndpointStatsRepresentation({"window": window, **vars(stats)}).data)

@@ -2,11 +2,10 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import redirect
 from django.views.generic import FormView, TemplateView
 
-from workspaces.access import WorkspaceAdminMixin, WorkspaceMemberMixin
+from workspaces.access import WorkspaceAdminMixin, WorkspaceMemberMixin, WorkspaceObjectMixin
 
 from .forms import EXAMPLE_SCHEMA, TriggerForm, initial_from_data, trigger_initial
 from .models import InboundTrigger
@@ -16,23 +15,14 @@ from .services import trigger_create, trigger_delete, trigger_update, trigger_ur
 RECENT_RECEIPTS = 25
 
 
-class TriggerObjectMixin:
+class TriggerObjectMixin(WorkspaceObjectMixin):
     """Look up the URL's trigger inside the current workspace; another workspace's gives 404."""
 
-    def get_trigger(self) -> InboundTrigger:
-        if not hasattr(self, "_trigger"):
-            try:
-                self._trigger = trigger_get(
-                    workspace=self.workspace, trigger_id=self.kwargs["trigger_id"]
-                )
-            except InboundTrigger.DoesNotExist as error:
-                raise Http404("No such trigger.") from error
-        return self._trigger
+    context_object_name = "trigger"
+    not_found = "No such trigger."
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["trigger"] = self.get_trigger()
-        return context
+    def lookup(self) -> InboundTrigger:
+        return trigger_get(workspace=self.workspace, trigger_id=self.kwargs["trigger_id"])
 
 
 class TriggerListView(WorkspaceMemberMixin, TemplateView):
@@ -49,7 +39,7 @@ class TriggerDetailView(WorkspaceMemberMixin, TriggerObjectMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        trigger = self.get_trigger()
+        trigger = self.get_object()
         if self.membership.is_admin:
             # The URL is a credential: support staff see the trigger, not how to fire it.
             context["url"] = self.request.build_absolute_uri(trigger.receive_path)
@@ -106,21 +96,21 @@ class TriggerCreateView(WorkspaceAdminMixin, TriggerFormMixin, FormView):
 
 class TriggerUpdateView(WorkspaceAdminMixin, TriggerObjectMixin, TriggerFormMixin, FormView):
     def get_initial(self):
-        return trigger_initial(self.get_trigger())
+        return trigger_initial(self.get_object())
 
     def save(self, form) -> InboundTrigger:
         changes = dict(form.cleaned_data)
         if not changes["secret"]:
             # The secret is never shown back, so an empty box keeps the current one.
             changes.pop("secret")
-        return trigger_update(trigger=self.get_trigger(), **changes)
+        return trigger_update(trigger=self.get_object(), **changes)
 
 
 class TriggerRegenerateView(WorkspaceAdminMixin, TriggerObjectMixin, TemplateView):
     template_name = "inbound/trigger_confirm_regenerate.html"
 
     def post(self, request, *args, **kwargs):
-        trigger = trigger_url_regenerate(trigger=self.get_trigger())
+        trigger = trigger_url_regenerate(trigger=self.get_object())
         messages.success(request, "New URL generated. The old one now answers 404.")
         return redirect(trigger)
 
@@ -129,7 +119,7 @@ class TriggerDeleteView(WorkspaceAdminMixin, TriggerObjectMixin, TemplateView):
     template_name = "inbound/trigger_confirm_delete.html"
 
     def post(self, request, *args, **kwargs):
-        trigger = self.get_trigger()
+        trigger = self.get_object()
         trigger_delete(trigger=trigger)
         messages.success(request, f"Deleted “{trigger.name}”. Its URL now answers 404.")
         return redirect("trigger-list")

@@ -10,7 +10,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from .access import SESSION_WORKSPACE_KEY, WorkspaceAdminMixin, WorkspaceMemberMixin
+from .access import (
+    SESSION_WORKSPACE_KEY,
+    WorkspaceAdminMixin,
+    WorkspaceMemberMixin,
+    WorkspaceObjectMixin,
+)
 from .forms import MemberCreateForm, MemberRoleForm
 from .models import Membership
 from .selectors import member_get, members_for_workspace, memberships_for_user
@@ -48,18 +53,13 @@ class WorkspaceSwitchView(LoginRequiredMixin, View):
         return HttpResponseRedirect(next_url)
 
 
-class MemberObjectMixin:
-    """Look up the URL's membership inside the current workspace; others' give 404."""
+class MemberObjectMixin(WorkspaceObjectMixin):
+    """Look up the URL's membership inside the current workspace; another workspace's gives 404."""
 
-    def get_member(self) -> Membership:
-        if not hasattr(self, "_member"):
-            try:
-                self._member = member_get(
-                    workspace=self.workspace, member_id=self.kwargs["member_id"]
-                )
-            except Membership.DoesNotExist as error:
-                raise Http404("No such member.") from error
-        return self._member
+    not_found = "No such member."
+
+    def lookup(self) -> Membership:
+        return member_get(workspace=self.workspace, member_id=self.kwargs["member_id"])
 
 
 class MemberListView(WorkspaceMemberMixin, TemplateView):
@@ -113,7 +113,7 @@ class MemberRoleView(WorkspaceAdminMixin, MemberObjectMixin, View):
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
-        member = self.get_member()
+        member = self.get_object()
         form = MemberRoleForm(request.POST)
         if not form.is_valid():
             messages.error(request, "Pick a role: admin or support.")
@@ -138,11 +138,11 @@ class MemberRemoveView(WorkspaceAdminMixin, MemberObjectMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["member"] = self.get_member()
+        context["member"] = self.get_object()
         return context
 
     def post(self, request, *args, **kwargs):
-        member = self.get_member()
+        member = self.get_object()
         try:
             member_remove(membership=member, actor=request.user)
         except ValidationError as error:

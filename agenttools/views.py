@@ -132,7 +132,7 @@ class ToolDeleteView(WorkspaceAdminMixin, ToolObjectMixin, TemplateView):
         tool = self.get_object()
         tool_delete(tool=tool)
         messages.success(request, f"Deleted “{tool.name}”.")
-        return redirect("agenttool-list")
+        return redirect("agenttools:agenttool-list")
 
 
 class ToolImportView(WorkspaceAdminMixin, TemplateView):
@@ -163,7 +163,7 @@ class ToolImportView(WorkspaceAdminMixin, TemplateView):
             document = openapi.document_parse(request.POST.get("document", ""))
         except openapi.OpenAPIInvalid as error:
             messages.error(request, str(error))
-            return redirect("agenttool-import")
+            return redirect("agenttools:agenttool-import")
         pick = OpenAPIImportForm(request.POST, document=document)
         if not pick.is_valid():
             return self.render_to_response(self.get_context_data(import_form=pick))
@@ -185,7 +185,7 @@ class ToolImportView(WorkspaceAdminMixin, TemplateView):
         messages.success(request, f"Created {', '.join(tool.name for tool in tools)}.")
         for note in notes:
             messages.warning(request, note)
-        return redirect(tools[0] if len(tools) == 1 else "agenttool-list")
+        return redirect(tools[0] if len(tools) == 1 else "agenttools:agenttool-list")
 
 
 class CallLogView(WorkspaceAdminMixin, TemplateView):
@@ -247,4 +247,4 @@ class AgentToolsView(WorkspaceAdminMixin, TemplateView):
             return render(request, self.template_name, self.get_context_data(form=form))
         agent_tools_set(agent=agent, tools=list(form.cleaned_data["tools"]))
         messages.success(request, "Saved. Publish the agent to give its next version these tools.")
-        return redirect("agenttool-agent", agent_id=agent.pk)
+        return redirect("agenttools:agenttool-agent", agent_id=agent.pk)

@@ -129,7 +129,7 @@ class ApiKeyCreateView(WorkspaceAdminMixin, ApiKeyFormMixin, FormView):
         return api_key
 
     def saved(self, api_key):
-        return redirect("apikey-created", key_id=api_key.pk)
+        return redirect("apikeys:apikey-created", key_id=api_key.pk)
 
 
 class ApiKeyUpdateView(WorkspaceAdminMixin, ApiKeyObjectMixin, ApiKeyFormMixin, FormView):
@@ -166,7 +166,7 @@ class ApiKeyUpdateView(WorkspaceAdminMixin, ApiKeyObjectMixin, ApiKeyFormMixin, 
 
     def saved(self, api_key):
         messages.success(self.request, f"Saved “{api_key.name}”. It applies from the next request.")
-        return redirect("apikey-list")
+        return redirect("apikeys:apikey-list")
 
 
 class ApiKeyRollView(WorkspaceAdminMixin, ApiKeyObjectMixin, FormView):
@@ -184,7 +184,7 @@ class ApiKeyRollView(WorkspaceAdminMixin, ApiKeyObjectMixin, FormView):
             form.add_error(None, error)
             return self.form_invalid(form)
         _stash_plaintext(self.request, api_key=new_key, plaintext=plaintext)
-        return redirect("apikey-created", key_id=new_key.pk)
+        return redirect("apikeys:apikey-created", key_id=new_key.pk)
 
 
 class ApiKeyRevokeView(WorkspaceAdminMixin, ApiKeyObjectMixin, TemplateView):
@@ -196,4 +196,4 @@ class ApiKeyRevokeView(WorkspaceAdminMixin, ApiKeyObjectMixin, TemplateView):
             request,
             f"Revoked “{api_key.name}” ({api_key.prefix}…). Requests with it now get 401.",
         )
-        return redirect("apikey-list")
+        return redirect("apikeys:apikey-list")

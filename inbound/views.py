@@ -122,4 +122,4 @@ class TriggerDeleteView(WorkspaceAdminMixin, TriggerObjectMixin, TemplateView):
         trigger = self.get_object()
         trigger_delete(trigger=trigger)
         messages.success(request, f"Deleted “{trigger.name}”. Its URL now answers 404.")
-        return redirect("trigger-list")
+        return redirect("inbound:trigger-list")

@@ -79,7 +79,7 @@ class EndpointCreateView(WorkspaceAdminMixin, FormView):
             f"Created the endpoint for {endpoint.url}. Reveal its secret below to set it up "
             "on your side.",
         )
-        return redirect("endpoint-detail", endpoint_id=endpoint.id)
+        return redirect("webhooks:endpoint-detail", endpoint_id=endpoint.id)
 
 
 # The endpoint whose secret the next GET of its page shows, once (set by Reveal and Rotate):
@@ -117,7 +117,7 @@ class EndpointDetailView(WorkspaceMemberMixin, EndpointObjectMixin, TemplateView
             endpoint.id, {}
         )
         context["deliveries_url"] = (
-            reverse("delivery-list") + "?" + urlencode({"endpoint": endpoint.id})
+            reverse("webhooks:delivery-list") + "?" + urlencode({"endpoint": endpoint.id})
         )
         window = self.request.GET.get("window", "")
         window = window if window in selectors.STATS_WINDOWS else selectors.DEFAULT_STATS_WINDOW
@@ -149,7 +149,7 @@ class EndpointUpdateView(WorkspaceAdminMixin, EndpointObjectMixin, FormView):
             form.add_error(None, error)
             return self.form_invalid(form)
         messages.success(self.request, f"Saved the endpoint for {endpoint.url}.")
-        return redirect("endpoint-detail", endpoint_id=endpoint.id)
+        return redirect("webhooks:endpoint-detail", endpoint_id=endpoint.id)
 
 
 class EndpointDeleteView(WorkspaceAdminMixin, EndpointObjectMixin, TemplateView):
@@ -169,7 +169,7 @@ class EndpointDeleteView(WorkspaceAdminMixin, EndpointObjectMixin, TemplateView)
         messages.success(
             request, f"Deleted the endpoint for {url}; its delivery history stays in the log."
         )
-        return redirect("endpoint-list")
+        return redirect("webhooks:endpoint-list")
 
 
 class EndpointRevealSecretView(EndpointDetailView):
@@ -181,7 +181,7 @@ class EndpointRevealSecretView(EndpointDetailView):
     def post(self, request, *args, **kwargs):
         endpoint = self.get_object()
         request.session[_REVEAL_SESSION_KEY] = endpoint.id
-        return redirect("endpoint-detail", endpoint_id=endpoint.id)
+        return redirect("webhooks:endpoint-detail", endpoint_id=endpoint.id)
 
 
 class EndpointRotateSecretView(EndpointDetailView):
@@ -195,7 +195,7 @@ class EndpointRotateSecretView(EndpointDetailView):
         services.endpoint_rotate_secret(endpoint=endpoint)
         messages.success(request, "Rotated the secret. Requests are signed with the new one now.")
         request.session[_REVEAL_SESSION_KEY] = endpoint.id
-        return redirect("endpoint-detail", endpoint_id=endpoint.id)
+        return redirect("webhooks:endpoint-detail", endpoint_id=endpoint.id)
 
 
 def _log_filter_form(view, data) -> DeliveryFilterForm:
@@ -241,7 +241,7 @@ class DeliveryListView(WorkspaceMemberMixin, TemplateView):
         # Bulk replay takes failed deliveries only; another status filter would match none.
         context["can_bulk_replay"] = filters.get("status") in (None, WebhookDelivery.Status.FAILED)
         context["bulk_replay_url"] = (
-            reverse("delivery-bulk-replay") + "?" + _query({**filter_data, "status": ""})
+            reverse("webhooks:delivery-bulk-replay") + "?" + _query({**filter_data, "status": ""})
         )
         context["here"] = self.request.get_full_path()
         return context
@@ -276,7 +276,7 @@ class DeliveryObjectMixin(WorkspaceObjectMixin):
     not_found = "No such delivery."
 
     def lookup(self) -> WebhookDelivery:
-        return selectors.delivery_detail(
+        return selectors.delivery_get(
             workspace=self.workspace, delivery_id=self.kwargs["delivery_id"]
         )
 
@@ -330,7 +330,7 @@ class DeliveryReplayView(WorkspaceMemberMixin, DeliveryObjectMixin, View):
             f"Replay queued as delivery #{replay.id}: the same event, signed afresh with the "
             "endpoint's current secret.",
         )
-        return HttpResponseRedirect(_safe_next(request, reverse("delivery-list")))
+        return HttpResponseRedirect(_safe_next(request, reverse("webhooks:delivery-list")))
 
 
 class DeliveryBulkReplayView(WorkspaceMemberMixin, TemplateView):
@@ -355,7 +355,7 @@ class DeliveryBulkReplayView(WorkspaceMemberMixin, TemplateView):
             context["endpoint_urls"] = dict(form.fields["endpoint"].choices)
             context["filters"] = filters
             context["log_url"] = (
-                reverse("delivery-list")
+                reverse("webhooks:delivery-list")
                 + "?"
                 + _query({name: form.data.get(name, "") for name in form.fields})
             )
@@ -365,7 +365,7 @@ class DeliveryBulkReplayView(WorkspaceMemberMixin, TemplateView):
         form = _log_filter_form(self, request.POST)
         if not form.is_valid():
             messages.error(request, "The filters are not valid; nothing was replayed.")
-            return redirect("delivery-list")
+            return redirect("webhooks:delivery-list")
         job = services.replay_job_create(workspace=self.workspace, **self._filters(form))
         messages.success(
             request,
@@ -374,7 +374,7 @@ class DeliveryBulkReplayView(WorkspaceMemberMixin, TemplateView):
         )
         query = _query({name: form.data.get(name, "") for name in form.fields if name != "status"})
         return HttpResponseRedirect(
-            reverse("replay-job-detail", args=[job.id]) + ("?" + query if query else "")
+            reverse("webhooks:replay-job-detail", args=[job.id]) + ("?" + query if query else "")
         )
 
 
@@ -400,7 +400,7 @@ class ReplayJobDetailView(WorkspaceMemberMixin, ReplayJobObjectMixin, TemplateVi
         query = _query(
             {name: form.data.get(name, "") for name in form.fields if form.data.get(name)}
         )
-        context["log_url"] = reverse("delivery-list") + ("?" + query if query else "")
+        context["log_url"] = reverse("webhooks:delivery-list") + ("?" + query if query else "")
         return context
 
 

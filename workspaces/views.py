@@ -49,7 +49,7 @@ class WorkspaceSwitchView(LoginRequiredMixin, View):
         request.session[SESSION_WORKSPACE_KEY] = membership.workspace_id
         next_url = request.POST.get("next", "")
         if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-            next_url = reverse("settings-home")
+            next_url = reverse("workspaces:settings-home")
         return HttpResponseRedirect(next_url)
 
 
@@ -106,7 +106,7 @@ class MemberCreateView(WorkspaceAdminMixin, FormView):
                 "url": self.request.build_absolute_uri(link_path),
             }
         messages.success(self.request, f"Added {email} as {membership.get_role_display().lower()}.")
-        return redirect("member-list")
+        return redirect("workspaces:member-list")
 
 
 class MemberRoleView(WorkspaceAdminMixin, MemberObjectMixin, View):
@@ -117,18 +117,18 @@ class MemberRoleView(WorkspaceAdminMixin, MemberObjectMixin, View):
         form = MemberRoleForm(request.POST)
         if not form.is_valid():
             messages.error(request, "Pick a role: admin or support.")
-            return redirect("member-list")
+            return redirect("workspaces:member-list")
         try:
             member_update_role(
                 membership=member, role=form.cleaned_data["role"], actor=request.user
             )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
-            return redirect("member-list")
+            return redirect("workspaces:member-list")
         messages.success(
             request, f"{user_label(member.user)} is now {member.get_role_display().lower()}."
         )
-        return redirect("member-list")
+        return redirect("workspaces:member-list")
 
 
 class MemberRemoveView(WorkspaceAdminMixin, MemberObjectMixin, TemplateView):
@@ -147,9 +147,9 @@ class MemberRemoveView(WorkspaceAdminMixin, MemberObjectMixin, TemplateView):
             member_remove(membership=member, actor=request.user)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
-            return redirect("member-list")
+            return redirect("workspaces:member-list")
         messages.success(request, f"Removed {user_label(member.user)} from {self.workspace.name}.")
-        return redirect("member-list")
+        return redirect("workspaces:member-list")
 
 
 class MemberSetPasswordView(auth_views.PasswordResetConfirmView):
@@ -157,4 +157,4 @@ class MemberSetPasswordView(auth_views.PasswordResetConfirmView):
 
     template_name = "workspaces/member_set_password.html"
     post_reset_login = True
-    success_url = reverse_lazy("settings-home")
+    success_url = reverse_lazy("workspaces:settings-home")

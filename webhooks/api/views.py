@@ -188,7 +188,7 @@ def _display_context(deliveries: list[WebhookDelivery]) -> dict:
 
 def _delivery(request, delivery_id: int) -> WebhookDelivery:
     try:
-        return selectors.delivery_detail(workspace=request.auth.workspace, delivery_id=delivery_id)
+        return selectors.delivery_get(workspace=request.auth.workspace, delivery_id=delivery_id)
     except WebhookDelivery.DoesNotExist as exc:
         raise NotFound("No such delivery.") from exc
 
@@ -217,7 +217,7 @@ class DeliveryReplayView(WebhooksView):
     )
     def post(self, request, delivery_id: int):
         replay = services.delivery_replay(delivery=_delivery(request, delivery_id))
-        replay = selectors.delivery_detail(workspace=request.auth.workspace, delivery_id=replay.id)
+        replay = selectors.delivery_get(workspace=request.auth.workspace, delivery_id=replay.id)
         context = _display_context([replay])
         return Response(
             s.DeliveryRepresentation(replay, context=context).data, status=status.HTTP_202_ACCEPTED

@@ -62,8 +62,9 @@ class ToolListView(AgentToolsView):
         responses=ToolRepresentation(many=True),
     )
     def get(self, request):
-        rows = self.paginate_queryset(selectors.tools_for_workspace(workspace=self.workspace))
-        return self.get_paginated_response(ToolRepresentation(rows, many=True).data)
+        return self.page(
+            selectors.tools_for_workspace(workspace=self.workspace), ToolRepresentation
+        )
 
     @extend_schema(
         tags=TAG,
@@ -195,8 +196,7 @@ class ToolCallListView(AgentToolsView):
             agent_id=filters.get("agent"),
             conversation_id=filters.get("conversation"),
         )
-        rows = self.paginate_queryset(calls)
-        return self.get_paginated_response(ToolCallRepresentation(rows, many=True).data)
+        return self.page(calls, ToolCallRepresentation)
 
 
 class AgentToolListView(AgentToolsView):

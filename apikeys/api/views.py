@@ -48,10 +48,10 @@ class ApiKeyListView(ApiKeysView):
         responses=ApiKeyRepresentation(many=True),
     )
     def get(self, request):
-        rows = self.paginate_queryset(
-            selectors.api_keys_for_workspace(workspace=self.workspace).order_by()
+        return self.page(
+            selectors.api_keys_for_workspace(workspace=self.workspace).order_by(),
+            ApiKeyRepresentation,
         )
-        return self.get_paginated_response(ApiKeyRepresentation(rows, many=True).data)
 
     @extend_schema(
         tags=TAG,
@@ -151,8 +151,7 @@ class ApiKeyAuditView(ApiKeysView):
     )
     def get(self, request, pk):
         entries = selectors.api_key_audit_for_key(api_key=self.api_key()).order_by()
-        rows = self.paginate_queryset(entries)
-        return self.get_paginated_response(AuditEntryRepresentation(rows, many=True).data)
+        return self.page(entries, AuditEntryRepresentation)
 
 
 class ApiKeyUsageView(ApiKeysView):

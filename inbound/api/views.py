@@ -32,9 +32,10 @@ class TriggerListView(InboundView):
         responses=TriggerRepresentation(many=True),
     )
     def get(self, request):
-        rows = self.paginate_queryset(selectors.triggers_for_workspace(workspace=self.workspace))
-        return self.get_paginated_response(
-            TriggerRepresentation(rows, many=True, context={"request": request}).data
+        return self.page(
+            selectors.triggers_for_workspace(workspace=self.workspace),
+            TriggerRepresentation,
+            context={"request": request},
         )
 
     @extend_schema(
@@ -99,8 +100,7 @@ class TriggerReceiptListView(InboundView):
     )
     def get(self, request, pk):
         receipts = selectors.receipts_for_trigger(workspace=self.workspace, trigger=self.trigger())
-        rows = self.paginate_queryset(receipts)
-        return self.get_paginated_response(ReceiptRepresentation(rows, many=True).data)
+        return self.page(receipts, ReceiptRepresentation)
 
 
 class TriggerRegenerateUrlView(InboundView):

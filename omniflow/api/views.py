@@ -1,5 +1,6 @@
 """The one base of every API view: workspace scoping, the actor, input, lookup and pages."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django.shortcuts import get_object_or_404
@@ -56,7 +57,17 @@ class WorkspaceAPIView(IdempotentAPIView, GenericAPIView):
         """Return the object of the URL's id in the queryset (already workspace-scoped) or 404."""
         return get_object_or_404(queryset, pk=self.kwargs["pk"])
 
-    def page(self, queryset, representation: type[serializers.Serializer]) -> Response:
-        """Return one cursor page of the queryset."""
+    def page(
+        self,
+        queryset,
+        representation: type[serializers.Serializer],
+        *,
+        context: dict | Callable[[list], dict] | None = None,
+    ) -> Response:
+        """Return one cursor page of the queryset (`context` may be built from the page's rows)."""
         rows = self.paginate_queryset(queryset)
-        return self.get_paginated_response(representation(rows, many=True).data)
+        if callable(context):
+            context = context(rows)
+        return self.get_paginated_response(
+            representation(rows, many=True, context=context or {}).data
+        )

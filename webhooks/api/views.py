@@ -36,9 +36,8 @@ class EndpointListView(WebhooksView):
         responses=s.EndpointRepresentation(many=True),
     )
     def get(self, request):
-        endpoints = selectors.endpoints_for_workspace(workspace=request.auth.workspace)
-        page = self.paginate_queryset(endpoints)
-        return self.get_paginated_response(s.EndpointRepresentation(page, many=True).data)
+        endpoints = selectors.endpoints_for_workspace(workspace=self.workspace)
+        return self.page(endpoints, s.EndpointRepresentation)
 
     @extend_schema(
         tags=ENDPOINTS_TAG,
@@ -172,10 +171,7 @@ class DeliveryListView(WebhooksView):
         deliveries = selectors.deliveries_for_log(
             workspace=self.workspace, **filters.selector_filters()
         )
-        page = self.paginate_queryset(deliveries)
-        return self.get_paginated_response(
-            s.DeliveryRepresentation(page, many=True, context=_display_context(page)).data
-        )
+        return self.page(deliveries, s.DeliveryRepresentation, context=_display_context)
 
 
 def _display_context(deliveries: list[WebhookDelivery]) -> dict:

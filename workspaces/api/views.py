@@ -36,8 +36,7 @@ class MemberListView(MemberView):
     )
     def get(self, request):
         members = members_for_workspace(workspace=self.workspace).order_by()
-        rows = self.paginate_queryset(members)
-        return self.get_paginated_response(MemberRepresentation(rows, many=True).data)
+        return self.page(members, MemberRepresentation)
 
     @extend_schema(
         tags=TAG,

@@ -14,27 +14,21 @@ from rest_framework import exceptions
 from rest_framework.views import APIView
 
 from omniflow.idempotency import (
+    HEADER,
     MAX_KEY_LENGTH,
     Claim,
-    idempotency_cache_key,
     idempotency_claim,
     idempotency_finish,
 )
 
 from .errors import problem_response
 
-HEADER = "HTTP_IDEMPOTENCY_KEY"
 CLAIM_ATTRIBUTE = "omniflow_idempotency_claim"
 
 
 def api_key_owner(api_key) -> str:
     """Return the owner of an API key's idempotency records."""
     return f"apikey:{api_key.pk}"
-
-
-def api_cache_key(*, api_key, key: str) -> str:
-    """Return where the record of an API key's Idempotency-Key is kept."""
-    return idempotency_cache_key(owner=api_key_owner(api_key), key=key)
 
 
 def _fingerprint(request) -> str:

@@ -17,6 +17,7 @@ from omniflow.idempotency import (
     HEADER,
     MAX_KEY_LENGTH,
     Claim,
+    idempotency_cache_key,
     idempotency_claim,
     idempotency_finish,
 )
@@ -29,6 +30,11 @@ CLAIM_ATTRIBUTE = "omniflow_idempotency_claim"
 def api_key_owner(api_key) -> str:
     """Return the owner of an API key's idempotency records."""
     return f"apikey:{api_key.pk}"
+
+
+def api_cache_key(*, api_key, key: str) -> str:
+    """Return where the record of an API key's Idempotency-Key is kept."""
+    return idempotency_cache_key(owner=api_key_owner(api_key), key=key)
 
 
 def _fingerprint(request) -> str:

@@ -18,6 +18,7 @@ from django.utils import timezone
 from inbox import services as inbox
 from inbox.models import Conversation, RoutingRule, Ticket, TraceEntry
 from inbox.representations import conversation_data
+from inbox.selectors import conversation_loaded
 from inbox.services.routing import (
     PAYLOAD_FIELD_PREFIX,
     TICKET_ACTION_TYPES,
@@ -361,7 +362,9 @@ def inbound_rules_apply(
             data={
                 "rule": {"id": rule.pk, "name": rule.name},
                 "inbound_trigger": {"id": trigger.public_id, "name": trigger.name},
-                "conversation": conversation_data(conversation) if conversation else None,
+                "conversation": conversation_data(conversation_loaded(conversation=conversation))
+                if conversation
+                else None,
                 "changes": outcome["changes"],
                 "capped": outcome["capped"],
             },

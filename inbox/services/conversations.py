@@ -13,6 +13,7 @@ from workspaces.models import Workspace
 
 from ..models import Conversation, Message, Priority, RoutingRule, TraceEntry
 from ..representations import conversation_data
+from ..selectors import conversation_loaded
 from .common import UNSET, assignee_check, attributes_merge, tags_resolve, user_id
 from .contacts import contact_upsert
 from .routing import routing_rules_apply
@@ -121,7 +122,7 @@ def conversation_ingest(
         workspace=workspace,
         event_type=EventType.CONVERSATION_CREATED,
         resource_id=conversation.pk,
-        data=conversation_data(conversation),
+        data=conversation_data(conversation_loaded(conversation=conversation)),
     )
     routing_rules_apply(conversation=conversation, trigger=RoutingRule.Trigger.CREATED)
     return conversation
@@ -212,7 +213,7 @@ def conversation_update(
             workspace=conversation.workspace,
             event_type=EventType.CONVERSATION_RESOLVED,
             resource_id=conversation.pk,
-            data=conversation_data(conversation),
+            data=conversation_data(conversation_loaded(conversation=conversation)),
             previous_attributes={"status": previous_status, "resolved_at": None},
         )
     routing_rules_apply(conversation=conversation, trigger=RoutingRule.Trigger.UPDATED)

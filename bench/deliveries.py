@@ -500,36 +500,34 @@ def scenario_dead_endpoint(args, nginx: Nginx, workdir: Path) -> float:
     return value
 
 
-def main() -> None:
-    args = parse_args()
-    configure(args)
+def _scenarios_run(args, nginx: "Nginx", workdir: Path) -> dict[str, float]:
+    """Run the chosen scenarios, the repeated ones interleaved; return each one's figure."""
     results: dict[str, float] = {}
-    with tempfile.TemporaryDirectory(prefix="omniflow-bench-") as tmp:
-        workdir = Path(tmp)
-        nginx = Nginx(workdir)
-        try:
-            print(f"nginx on {nginx.url}; {args.processes} worker processes; {os.cpu_count()} CPUs")
-            # The machine may be shared: interleaving the repeats spreads load bursts evenly.
-            runs: dict[str, list[float]] = {"a": [], "b": [], "e": []}
-            for _ in range(args.repeat):
-                if "a" in args.only:
-                    runs["a"].append(scenario_engine(args, nginx, workdir))
-                if "b" in args.only:
-                    runs["b"].append(scenario_bare(args, nginx))
-                if "e" in args.only:
-                    runs["e"].append(scenario_dead_endpoint(args, nginx, workdir))
-            for key, values in runs.items():
-                if values:
-                    results[key] = statistics.median(values)
-                    if len(values) > 1:
-                        listed = ", ".join(f"{v:,.0f}" for v in values)
-                        print(f"    ({key}) runs: {listed}; median {results[key]:,.0f}")
-            if "c" in args.only:
-                results["c"] = scenario_naive(args, nginx, workdir)
-            if "d" in args.only:
-                results["p50"], results["p99"] = scenario_latency(args, nginx, workdir)
-        finally:
-            nginx.stop()
+    scenarios = {
+        "a": lambda: scenario_engine(args, nginx, workdir),
+        "b": lambda: scenario_bare(args, nginx),
+        "e": lambda: scenario_dead_endpoint(args, nginx, workdir),
+    }
+    # The machine may be shared: interleaving the repeats spreads load bursts evenly.
+    runs: dict[str, list[float]] = {key: [] for key in scenarios}
+    for _ in range(args.repeat):
+        for key, scenario in scenarios.items():
+            if key in args.only:
+                runs[key].append(scenario())
+    for key, values in runs.items():
+        if values:
+            results[key] = statistics.median(values)
+            if len(values) > 1:
+                listed = ", ".join(f"{v:,.0f}" for v in values)
+                print(f"    ({key}) runs: {listed}; median {results[key]:,.0f}")
+    if "c" in args.only:
+        results["c"] = scenario_naive(args, nginx, workdir)
+    if "d" in args.only:
+        results["p50"], results["p99"] = scenario_latency(args, nginx, workdir)
+    return results
+
+
+def _summary_print(results: dict[str, float]) -> None:
     print("\nSummary")
     for key, label in [
         ("a", "(a) engine"),
@@ -551,6 +549,20 @@ def main() -> None:
         )
     if "a" in results and "e" in results:
         print(f"  e/a = {results['e'] / results['a']:.0%} (target >= 80%)")
+
+
+def main() -> None:
+    args = parse_args()
+    configure(args)
+    with tempfile.TemporaryDirectory(prefix="omniflow-bench-") as tmp:
+        workdir = Path(tmp)
+        nginx = Nginx(workdir)
+        try:
+            print(f"nginx on {nginx.url}; {args.processes} worker processes; {os.cpu_count()} CPUs")
+            results = _scenarios_run(args, nginx, workdir)
+        finally:
+            nginx.stop()
+    _summary_print(results)
 
 
 if __name__ == "__main__":

@@ -375,14 +375,17 @@ def history_prune(*, now: datetime | None = None) -> PruneReport:
     failed_kept_since = now - timedelta(
         days=max(int(settings.OMNIFLOW_FAILED_RETENTION_DAYS), retention_days())
     )
-    Status = WebhookDelivery.Status
     report = PruneReport()
     # Both filters walk webhook_delivery_created_idx.
     report.deliveries += delete_in_batches(
-        WebhookDelivery.objects.filter(created_at__lt=kept_since, status=Status.SUCCEEDED)
+        WebhookDelivery.objects.filter(
+            created_at__lt=kept_since, status=WebhookDelivery.Status.SUCCEEDED
+        )
     )
     report.deliveries += delete_in_batches(
-        WebhookDelivery.objects.filter(created_at__lt=failed_kept_since, status=Status.FAILED)
+        WebhookDelivery.objects.filter(
+            created_at__lt=failed_kept_since, status=WebhookDelivery.Status.FAILED
+        )
     )
     has_deliveries = WebhookDelivery.objects.filter(event_id=OuterRef("pk"))
     report.events = delete_in_batches(

@@ -117,6 +117,15 @@ def _arguments_check(tool: AgentTool, refuse: Refuse) -> None:
     for name in in_path:
         if not schema_problems and name not in required:
             refuse("url_template", f"'{{{name}}}' must be a required property of the schema.")
+    known = None if schema_problems else declared
+    _argument_lists_check(tool, refuse, declared=known, in_path=in_path)
+    _body_check(tool, refuse, declared=known)
+
+
+def _argument_lists_check(
+    tool: AgentTool, refuse: Refuse, *, declared: set[str] | None, in_path: list[str]
+) -> None:
+    """Query and body arguments: properties of the schema, each sent in one place only."""
     mapped: dict[str, str] = {name: "url_template" for name in in_path}
     for field in ("query_arguments", "body_arguments"):
         value = getattr(tool, field)
@@ -124,12 +133,11 @@ def _arguments_check(tool: AgentTool, refuse: Refuse) -> None:
             refuse(field, "A list of argument names.")
             continue
         for name in value:
-            if not schema_problems and name not in declared:
+            if declared is not None and name not in declared:
                 refuse(field, f"'{name}' is not a property of the input schema.")
             if name in mapped:
                 refuse(field, f"'{name}' is already sent in the {mapped[name].split('_')[0]}.")
             mapped[name] = field
-    _body_check(tool, refuse, declared=None if schema_problems else declared)
 
 
 def _body_check(tool: AgentTool, refuse: Refuse, *, declared: set[str] | None) -> None:

@@ -14,7 +14,7 @@ from django.db.models import Q
 
 from inbox.models import Conversation, RoutingRule, TraceEntry
 from inbox.representations import conversation_data
-from inbox.selectors import conversation_loaded
+from inbox.selectors import conversation_with_tags
 from inbox.services.routing import (
     PAYLOAD_FIELD_PREFIX,
     _field_values,
@@ -176,7 +176,7 @@ def inbound_rules_apply(
             data={
                 "rule": {"id": rule.pk, "name": rule.name},
                 "inbound_trigger": {"id": trigger.public_id, "name": trigger.name},
-                "conversation": conversation_data(conversation_loaded(conversation=conversation))
+                "conversation": conversation_data(conversation_with_tags(conversation=conversation))
                 if conversation
                 else None,
                 "changes": outcome["changes"],

@@ -2,7 +2,7 @@
 and by the services for webhook payloads, so both always agree.
 
 Representations never query: they read the row and the relations the caller loaded (the
-selectors prefetch what is read here, e.g. `ticket_loaded`, `tickets_list`)."""
+selectors prefetch what is read here, e.g. `ticket_with_tags`, `tickets_list`)."""
 
 from functools import cache
 from typing import Any
@@ -194,13 +194,13 @@ def contact_data(contact: Contact) -> dict[str, Any]:
 
 
 def conversation_data(conversation: Conversation) -> dict[str, Any]:
-    """Return a conversation as the API shows it (pass one from `conversation_loaded` or a
+    """Return a conversation as the API shows it (pass one from `conversation_with_tags` or a
     selector that prefetches its tags)."""
     return _plain(ConversationRepresentation, conversation)
 
 
 def ticket_data(ticket: Ticket) -> dict[str, Any]:
-    """Return a ticket as the API shows it (pass one from `ticket_loaded` or a selector that
+    """Return a ticket as the API shows it (pass one from `ticket_with_tags` or a selector that
     prefetches its tags)."""
     return _plain(TicketRepresentation, ticket)
 

@@ -8,13 +8,13 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from omniflow.api.errors import Conflict
+from omniflow.exceptions import Conflict
 from webhooks.events import EventType, emit
 from workspaces.models import Workspace
 
 from ..models import Conversation, Message, Priority, RoutingRule, TraceEntry
 from ..representations import conversation_data
-from ..selectors import conversation_loaded
+from ..selectors import conversation_with_tags
 from .common import UNSET, assignee_check, attributes_merge, tags_resolve, user_id
 from .contacts import contact_upsert
 from .routing import routing_rules_apply
@@ -81,7 +81,7 @@ def conversation_ingest(
         workspace=workspace,
         event_type=EventType.CONVERSATION_CREATED,
         resource_id=conversation.pk,
-        data=conversation_data(conversation_loaded(conversation=conversation)),
+        data=conversation_data(conversation_with_tags(conversation=conversation)),
     )
     routing_rules_apply(conversation=conversation, trigger=RoutingRule.Trigger.CREATED)
     return conversation
@@ -196,7 +196,7 @@ def conversation_update(
             workspace=conversation.workspace,
             event_type=EventType.CONVERSATION_RESOLVED,
             resource_id=conversation.pk,
-            data=conversation_data(conversation_loaded(conversation=conversation)),
+            data=conversation_data(conversation_with_tags(conversation=conversation)),
             previous_attributes={"status": previous_status, "resolved_at": None},
         )
     routing_rules_apply(conversation=conversation, trigger=RoutingRule.Trigger.UPDATED)

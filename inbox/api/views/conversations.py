@@ -28,7 +28,7 @@ class ConversationListView(InboxView):
         responses=ConversationRepresentation(many=True),
     )
     def get(self, request):
-        conversations = selectors.conversations_list(
+        conversations = selectors.conversations_for_workspace(
             workspace=self.workspace,
             **renamed(
                 self.filters(ConversationFilters), contact="contact_id", assignee="assignee_id"
@@ -54,7 +54,7 @@ class ConversationListView(InboxView):
             workspace=self.workspace, actor=self.actor, **self.validated(ConversationCreateInput)
         )
         return Response(
-            conversation_data(selectors.conversation_loaded(conversation=conversation)),
+            conversation_data(selectors.conversation_with_tags(conversation=conversation)),
             status=status.HTTP_201_CREATED,
         )
 
@@ -65,7 +65,7 @@ class ConversationDetailView(InboxView):
     required_scope = "conversations"
 
     def _conversation(self):
-        return self.found(selectors.conversations_list(workspace=self.workspace))
+        return self.found(selectors.conversations_for_workspace(workspace=self.workspace))
 
     @extend_schema(
         tags=TAG,
@@ -93,7 +93,9 @@ class ConversationDetailView(InboxView):
             actor=self.actor,
             **self.validated(ConversationUpdateInput, partial=True),
         )
-        return Response(conversation_data(selectors.conversation_loaded(conversation=conversation)))
+        return Response(
+            conversation_data(selectors.conversation_with_tags(conversation=conversation))
+        )
 
 
 class ConversationTraceView(InboxView):

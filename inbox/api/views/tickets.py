@@ -23,7 +23,7 @@ class TicketListView(InboxView):
         responses=TicketRepresentation(many=True),
     )
     def get(self, request):
-        tickets = selectors.tickets_list(
+        tickets = selectors.tickets_for_workspace(
             workspace=self.workspace,
             **renamed(self.filters(TicketFilters), conversation="conversation_id"),
         )
@@ -42,7 +42,7 @@ class TicketListView(InboxView):
             workspace=self.workspace, actor=self.actor, **self.validated(TicketInput)
         )
         return Response(
-            ticket_data(selectors.ticket_loaded(ticket=ticket)), status=status.HTTP_201_CREATED
+            ticket_data(selectors.ticket_with_tags(ticket=ticket)), status=status.HTTP_201_CREATED
         )
 
 
@@ -52,7 +52,7 @@ class TicketDetailView(InboxView):
     required_scope = "tickets"
 
     def _ticket(self):
-        return self.found(selectors.tickets_list(workspace=self.workspace))
+        return self.found(selectors.tickets_for_workspace(workspace=self.workspace))
 
     @extend_schema(
         tags=TAG,
@@ -75,4 +75,4 @@ class TicketDetailView(InboxView):
         ticket = services.ticket_update(
             ticket=self._ticket(), actor=self.actor, **self.validated(TicketInput, partial=True)
         )
-        return Response(ticket_data(selectors.ticket_loaded(ticket=ticket)))
+        return Response(ticket_data(selectors.ticket_with_tags(ticket=ticket)))

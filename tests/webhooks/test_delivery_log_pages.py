@@ -73,7 +73,7 @@ def test_log_shows_filter_errors_instead_of_a_wrong_list(admin_client, workspace
 
 
 def test_log_pages_are_stable_while_new_deliveries_arrive(admin_client, workspace, monkeypatch):
-    monkeypatch.setattr("webhooks.views.LOG_PAGE_SIZE", 2)
+    monkeypatch.setattr("webhooks.delivery_views.LOG_PAGE_SIZE", 2)
     endpoint = make_endpoint(workspace)
     ids = [make_delivery(endpoint, resource_id=n).id for n in range(5)]
 

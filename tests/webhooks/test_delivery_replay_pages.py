@@ -8,7 +8,7 @@ from django.utils import timezone
 from tests.webhooks.pages import LOG_URL, make_delivery, make_endpoint
 from webhooks import delivery as engine
 from webhooks.models import WebhookDelivery, WebhookReplayJob
-from webhooks.services import replay_job_run
+from webhooks.replays import replay_job_run
 
 pytestmark = pytest.mark.django_db
 

@@ -17,13 +17,8 @@ from webhooks.models import (
     WebhookEndpoint,
     WebhookEvent,
 )
-from webhooks.services import (
-    deliveries_replay_failed,
-    delivery_replay,
-    endpoint_create,
-    endpoint_rotate_secret,
-    endpoint_secret,
-)
+from webhooks.replays import deliveries_replay_failed, delivery_replay
+from webhooks.services import endpoint_create, endpoint_rotate_secret, endpoint_secret
 
 pytestmark = pytest.mark.django_db
 

@@ -47,51 +47,6 @@ def delivery_replay(*, delivery: WebhookDelivery) -> WebhookDelivery:
     return replay
 
 
-@transaction.atomic
-def deliveries_replay_failed(
-    *,
-    workspace: Workspace,
-    endpoint_id: int | None = None,
-    event_type: str | None = None,
-    resource_type: str | None = None,
-    resource_id: str | None = None,
-    created_after: datetime | None = None,
-    created_before: datetime | None = None,
-) -> int:
-    """Replay the failed deliveries matching the filters that no replay followed yet.
-
-    The set is `deliveries_to_replay`'s, so the count a Settings page confirms is what is
-    replayed; a delivery already replayed is skipped, so an event is never sent twice by it.
-    """
-    failed = (
-        deliveries_to_replay(
-            workspace=workspace,
-            endpoint_id=endpoint_id,
-            event_type=event_type,
-            resource_type=resource_type,
-            resource_id=resource_id,
-            created_after=created_after,
-            created_before=created_before,
-        )
-        # Only what a replay row copies: not the events' bodies.
-        .select_related(None)
-        .only(
-            "id",
-            "event_id",
-            "endpoint_id",
-            "workspace_id",
-            "event_type",
-            "resource_type",
-            "resource_id",
-        )
-        .order_by("id")
-    )
-    replays = WebhookDelivery.objects.bulk_create(_replays_of(list(failed)), batch_size=1000)
-    if replays:
-        nudge_after_commit()
-    return len(replays)
-
-
 # Replays written per transaction by a replay job: small enough that the progress a page
 # shows moves steadily, large enough that a million failed deliveries take no hour.
 REPLAY_JOB_BATCH_SIZE = 500

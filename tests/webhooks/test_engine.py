@@ -8,7 +8,7 @@ import time_machine
 from django.db import transaction
 
 from omniflow.crypto import body_signature_valid, encrypt_secret
-from tests.webhooks.helpers import emit_committed
+from tests.webhooks.helpers import emit_committed, replay_failed
 from webhooks import delivery as engine
 from webhooks import retry
 from webhooks.events import UnknownEventType, emit
@@ -17,7 +17,7 @@ from webhooks.models import (
     WebhookEndpoint,
     WebhookEvent,
 )
-from webhooks.replays import deliveries_replay_failed, delivery_replay
+from webhooks.replays import delivery_replay
 from webhooks.services import endpoint_create, endpoint_rotate_secret, endpoint_secret
 
 pytestmark = pytest.mark.django_db
@@ -237,8 +237,8 @@ def test_bulk_replay_resends_only_failed_deliveries_matching_the_filter(
     engine.deliveries_dispatch()
     assert WebhookDelivery.objects.filter(status="failed").count() == 3
 
-    assert deliveries_replay_failed(workspace=other_workspace) == 0
-    count = deliveries_replay_failed(workspace=workspace, event_type="ticket.created")
+    assert replay_failed(workspace=other_workspace) == 0
+    count = replay_failed(workspace=workspace, event_type="ticket.created")
     engine.deliveries_dispatch()
 
     assert count == 2
@@ -257,10 +257,10 @@ def test_bulk_replay_skips_failed_deliveries_already_replayed(
     endpoint_create(workspace=workspace, url=receiver.url(), event_types=["ticket.created"])
     emit_committed(workspace=workspace, event_type="ticket.created", resource_id=1)
     engine.deliveries_dispatch()
-    assert deliveries_replay_failed(workspace=workspace) == 1
+    assert replay_failed(workspace=workspace) == 1
     engine.deliveries_dispatch()  # the replay fails too
 
-    second = deliveries_replay_failed(workspace=workspace)
+    second = replay_failed(workspace=workspace)
     engine.deliveries_dispatch()
 
     # Only the latest failure of the chain is replayed: the event goes out once per bulk replay.

@@ -2,9 +2,8 @@
 
 import pytest
 
-from tests.webhooks.helpers import emit_committed
+from tests.webhooks.helpers import emit_committed, replay_failed
 from webhooks.models import WebhookDelivery
-from webhooks.replays import deliveries_replay_failed
 from webhooks.selectors import deliveries_for_log, deliveries_log_page, endpoint_delivery_counts
 from webhooks.services import endpoint_create
 
@@ -58,7 +57,7 @@ def test_replay_failed_in_log_replays_exactly_what_the_log_shows_as_failed(works
         ).values_list("id", flat=True)
     )
 
-    count = deliveries_replay_failed(workspace=workspace, resource_type="ticket", resource_id="1")
+    count = replay_failed(workspace=workspace, resource_type="ticket", resource_id="1")
 
     replays = WebhookDelivery.objects.filter(replay_of__isnull=False)
     assert count == 2 == len(shown)

@@ -103,44 +103,13 @@ class InboundReceiveView(View):
         if trigger is None:
             return _not_found()
         self.from_form = False
-        usage = get_usage(
-            request,
-            group=f"inbound-trigger:{trigger.pk}",
-            key=lambda group, request: "all",
-            rate=settings.OMNIFLOW_INBOUND_RATE,
-            increment=True,
-        )
-        if usage and usage["should_limit"]:
-            response = _problem(
-                429,
-                "rate_limited",
-                "Too many requests.",
-                f"This trigger takes at most {settings.OMNIFLOW_INBOUND_RATE}; retry later.",
-            )
-            response["Retry-After"] = str(max(1, usage["time_left"]))
-            return response
-        self.trigger = trigger
-        self.body = b""
-        limit = body_over_limit(request)
-        if limit is not None:
-            return self._refuse(
-                413,
-                "payload_too_large",
-                "Payload too large.",
-                f"The body is over the limit of {limit} bytes.",
-            )
-        self.body = request.body
-        if trigger.secret and not body_signature_valid(
-            secret=decrypt_secret(token=trigger.secret),
-            body=self.body,
-            signature=request.META.get(SIGNATURE_HEADER, ""),
-        ):
-            return self._refuse(
-                401,
-                "signature_invalid",
-                "Invalid signature.",
-                "X-Omniflow-Signature must be base64(HMAC-SHA256(secret, raw body)).",
-            )
+        refused = self._rate_refusal(request, trigger)
+        if refused is not None:
+            return refused
+        self.trigger, self.body = trigger, b""
+        refused = self._size_refusal(request) or self._signature_refusal(request)
+        if refused is not None:
+            return refused
         self.from_form = is_form_post(trigger=trigger, content_type=request.content_type)
         parsed = body_parse(
             trigger=trigger,
@@ -156,12 +125,63 @@ class InboundReceiveView(View):
             # Accepted-looking, so a bot learns nothing; nothing runs.
             spam_record(trigger=trigger, body=self.body, http_status=self._success_status())
             return self._answer(Handled(status=self._success_status()))
-        key = _idempotency_key(request, trigger, payload)
+        return self._run_once(request, payload)
+
+    @staticmethod
+    def _rate_refusal(request, trigger: InboundTrigger) -> JsonResponse | None:
+        # Before anything is read or recorded: a flood leaves no receipts.
+        usage = get_usage(
+            request,
+            group=f"inbound-trigger:{trigger.pk}",
+            key=lambda group, request: "all",
+            rate=settings.OMNIFLOW_INBOUND_RATE,
+            increment=True,
+        )
+        if not (usage and usage["should_limit"]):
+            return None
+        response = _problem(
+            429,
+            "rate_limited",
+            "Too many requests.",
+            f"This trigger takes at most {settings.OMNIFLOW_INBOUND_RATE}; retry later.",
+        )
+        response["Retry-After"] = str(max(1, usage["time_left"]))
+        return response
+
+    def _size_refusal(self, request) -> JsonResponse | None:
+        limit = body_over_limit(request)
+        if limit is None:
+            self.body = request.body
+            return None
+        return self._refuse(
+            413,
+            "payload_too_large",
+            "Payload too large.",
+            f"The body is over the limit of {limit} bytes.",
+        )
+
+    def _signature_refusal(self, request) -> JsonResponse | None:
+        if not self.trigger.secret or body_signature_valid(
+            secret=decrypt_secret(token=self.trigger.secret),
+            body=self.body,
+            signature=request.META.get(SIGNATURE_HEADER, ""),
+        ):
+            return None
+        return self._refuse(
+            401,
+            "signature_invalid",
+            "Invalid signature.",
+            "X-Omniflow-Signature must be base64(HMAC-SHA256(secret, raw body)).",
+        )
+
+    def _run_once(self, request, payload: Any) -> HttpResponse:
+        """Run the event, or answer a repeat of it from the idempotency store."""
+        key = _idempotency_key(request, self.trigger, payload)
         if key is None:
             return self._run(payload)
         claimed = idempotency_claim(
             # Per trigger: two triggers of one sender may share event ids.
-            owner=f"inbound:{trigger.pk}",
+            owner=f"inbound:{self.trigger.pk}",
             key=key,
             fingerprint=hashlib.sha256(self.body).hexdigest(),
             # As in the API: one Idempotency-Key, one request. An event id path names the
@@ -171,7 +191,7 @@ class InboundReceiveView(View):
         if not isinstance(claimed, Claim):
             # A replay (or a 409) ran nothing, but the sender's POST still leaves its receipt.
             receipt_record(
-                trigger=trigger,
+                trigger=self.trigger,
                 http_status=claimed.status_code,
                 body=self.body,
                 replay=claimed.get(REPLAYED_HEADER) == "true",

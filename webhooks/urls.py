@@ -24,6 +24,11 @@ urlpatterns = [
         views.EndpointRotateSecretView.as_view(),
         name="endpoint-rotate-secret",
     ),
+    path(
+        "webhooks/<int:endpoint_id>/secret/end-overlap/",
+        views.EndpointEndSecretOverlapView.as_view(),
+        name="endpoint-end-secret-overlap",
+    ),
     path("deliveries/", views.DeliveryListView.as_view(), name="delivery-list"),
     path(
         "deliveries/replay-failed/",

@@ -5,6 +5,7 @@ change or delete endpoints or see and rotate their secrets.
 """
 
 import json
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -20,13 +21,14 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from workspaces.access import WorkspaceAdminMixin, WorkspaceMemberMixin
+from workspaces.templatetags.timefmt import utc
 
 from . import selectors, services
 from .events import CATALOGUE
 from .failures import failure_reason
-from .forms import DeliveryFilterForm, EndpointCreateForm, EndpointForm
+from .forms import DeliveryFilterForm, EndpointCreateForm, EndpointForm, RotateSecretForm
 from .models import WebhookDelivery, WebhookEndpoint, WebhookReplayJob
-from .signing import SecretUnavailable, mask_secret
+from .signing import SecretUnavailable, decrypt_secret, mask_secret
 
 LOG_PAGE_SIZE = 50
 
@@ -118,6 +120,13 @@ class EndpointDetailView(WorkspaceMemberMixin, EndpointObjectMixin, TemplateView
         except SecretUnavailable:
             context["secret_unavailable"] = True
         context["revealed_secret"] = self.revealed_secret
+        if endpoint.previous_secret_valid_at(timezone.now()):
+            try:
+                context["masked_previous_secret"] = mask_secret(
+                    secret=decrypt_secret(token=endpoint.previous_secret_encrypted)
+                )
+            except SecretUnavailable:
+                context["masked_previous_secret"] = "(cannot be decrypted)"
         context["events"] = [CATALOGUE[name] for name in endpoint.event_types if name in CATALOGUE]
         context["counts"] = selectors.endpoint_delivery_counts(workspace=self.workspace).get(
             endpoint.id, {}
@@ -196,11 +205,43 @@ class EndpointRotateSecretView(EndpointDetailView):
     admin_only = True
     template_name = "webhooks/endpoint_confirm_rotate.html"
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.setdefault("form", RotateSecretForm())
+        return context
+
     def post(self, request, *args, **kwargs):
         endpoint = self.get_endpoint()
-        services.endpoint_rotate_secret(endpoint=endpoint)
-        messages.success(request, "Rotated the secret. Requests are signed with the new one now.")
+        form = RotateSecretForm(request.POST)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form))
+        hours = form.cleaned_data["overlap_hours"]
+        services.endpoint_rotate_secret(endpoint=endpoint, overlap=timedelta(hours=hours))
+        if endpoint.previous_secret_expires_at:
+            messages.success(
+                request,
+                "Rotated the secret. Requests are signed with both secrets until "
+                f"{utc(endpoint.previous_secret_expires_at)}; switch your side to the new one "
+                "before then.",
+            )
+        else:
+            messages.success(
+                request, "Rotated the secret. Requests are signed with the new one only now."
+            )
         request.session[_REVEAL_SESSION_KEY] = endpoint.id
+        return redirect("endpoint-detail", endpoint_id=endpoint.id)
+
+
+class EndpointEndSecretOverlapView(EndpointDetailView):
+    """Stop signing with the previous secret now (a POST from the endpoint page)."""
+
+    admin_only = True
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        endpoint = self.get_endpoint()
+        services.endpoint_end_secret_overlap(endpoint=endpoint)
+        messages.success(request, "The previous secret no longer signs requests.")
         return redirect("endpoint-detail", endpoint_id=endpoint.id)
 
 

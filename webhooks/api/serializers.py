@@ -1,3 +1,6 @@
+from datetime import datetime
+
+from django.utils import timezone
 from rest_framework import serializers
 
 from ..events import CATALOGUE
@@ -11,6 +14,17 @@ class EndpointSerializer(serializers.ModelSerializer):
     """An endpoint as the API shows it: the secret only masked."""
 
     secret = serializers.SerializerMethodField()
+    secret_created_at = serializers.DateTimeField(
+        source="current_secret_since", read_only=True, help_text="When the secret was set."
+    )
+    previous_secret = serializers.SerializerMethodField(
+        help_text="The secret a rotation replaced, masked, while it still signs requests "
+        "beside the new one (null otherwise)."
+    )
+    previous_secret_created_at = serializers.SerializerMethodField()
+    previous_secret_expires_at = serializers.SerializerMethodField(
+        help_text="When the overlap ends and the previous secret stops signing."
+    )
 
     class Meta:
         model = WebhookEndpoint
@@ -21,12 +35,40 @@ class EndpointSerializer(serializers.ModelSerializer):
             "description",
             "enabled",
             "secret",
+            "secret_created_at",
+            "previous_secret",
+            "previous_secret_created_at",
+            "previous_secret_expires_at",
             "created_at",
             "updated_at",
         ]
 
     def get_secret(self, endpoint: WebhookEndpoint) -> str:
         return mask_secret(secret=decrypt_secret(token=endpoint.secret_encrypted))
+
+    def _overlapping(self, endpoint: WebhookEndpoint) -> bool:
+        return endpoint.previous_secret_valid_at(timezone.now())
+
+    def get_previous_secret(self, endpoint: WebhookEndpoint) -> str | None:
+        if not self._overlapping(endpoint):
+            return None
+        return mask_secret(secret=decrypt_secret(token=endpoint.previous_secret_encrypted))
+
+    def get_previous_secret_created_at(self, endpoint: WebhookEndpoint) -> datetime | None:
+        return endpoint.previous_secret_created_at if self._overlapping(endpoint) else None
+
+    def get_previous_secret_expires_at(self, endpoint: WebhookEndpoint) -> datetime | None:
+        return endpoint.previous_secret_expires_at if self._overlapping(endpoint) else None
+
+
+class RotateSecretInputSerializer(serializers.Serializer):
+    overlap_hours = serializers.IntegerField(
+        min_value=0,
+        max_value=168,
+        default=24,
+        help_text="How long the previous secret keeps signing beside the new one "
+        "(0 ends it at once; at most 168 hours, 7 days).",
+    )
 
 
 class EndpointInputSerializer(serializers.Serializer):

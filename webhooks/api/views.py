@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
@@ -123,14 +125,38 @@ class EndpointRotateSecretView(EndpointView):
         tags=ENDPOINTS_TAG,
         operation_id="webhook_endpoints_secret_rotate",
         summary="Rotate the signing secret",
-        request=None,
+        description="A new secret signs every request from now on. For `overlap_hours` "
+        "(default 24, at most 168) the previous one signs beside it: `webhook-signature` "
+        "carries both `v1,` values and `X-Omniflow-Signature-Previous` the previous secret's "
+        "body signature, so consumers switch secrets without refusing a request.",
+        request=s.RotateSecretInputSerializer,
         responses=s.EndpointWithSecretSerializer,
     )
     def post(self, request, endpoint_id: int):
         endpoint = self._endpoint(request, endpoint_id)
-        secret = services.endpoint_rotate_secret(endpoint=endpoint)
+        data = s.RotateSecretInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        secret = services.endpoint_rotate_secret(
+            endpoint=endpoint, overlap=timedelta(hours=data.validated_data["overlap_hours"])
+        )
         # The one response besides a reveal that shows the secret in clear: the new one.
         return _not_stored(Response({**s.EndpointSerializer(endpoint).data, "secret": secret}))
+
+
+class EndpointEndSecretOverlapView(EndpointView):
+    @extend_schema(
+        tags=ENDPOINTS_TAG,
+        operation_id="webhook_endpoints_secret_overlap_end",
+        summary="End the secret rotation's overlap now",
+        description="The previous secret stops signing requests at once.",
+        request=None,
+        responses=s.EndpointSerializer,
+    )
+    def post(self, request, endpoint_id: int):
+        endpoint = services.endpoint_end_secret_overlap(
+            endpoint=self._endpoint(request, endpoint_id)
+        )
+        return Response(s.EndpointSerializer(endpoint).data)
 
 
 class EventTypeListView(IdempotentAPIView):

@@ -74,7 +74,7 @@ class AgentTool(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("agenttool-detail", args=[self.pk])
+        return reverse("agenttools:agenttool-detail", args=[self.pk])
 
     @property
     def input_schema_json(self) -> str:

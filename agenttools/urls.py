@@ -2,6 +2,8 @@ from django.urls import path
 
 from . import views
 
+app_name = "agenttools"
+
 urlpatterns = [
     path("", views.ToolListView.as_view(), name="agenttool-list"),
     path("new/", views.ToolCreateView.as_view(), name="agenttool-create"),

@@ -9,7 +9,7 @@ from django.views.generic import FormView, TemplateView
 
 from inbox.models import Agent
 from inbox.services import actor_for_user
-from workspaces.access import WorkspaceAdminMixin
+from workspaces.access import WorkspaceAdminMixin, WorkspaceObjectMixin
 
 from . import openapi, selectors
 from .forms import (
@@ -37,23 +37,14 @@ RECENT_CALLS = 20
 LOG_PAGE = 100
 
 
-class ToolObjectMixin:
+class ToolObjectMixin(WorkspaceObjectMixin):
     """Look up the URL's tool inside the current workspace; another workspace's gives 404."""
 
-    def get_tool(self) -> AgentTool:
-        if not hasattr(self, "_tool"):
-            try:
-                self._tool = selectors.tool_get(
-                    workspace=self.workspace, tool_id=self.kwargs["tool_id"]
-                )
-            except AgentTool.DoesNotExist as error:
-                raise Http404("No such tool.") from error
-        return self._tool
+    context_object_name = "tool"
+    not_found = "No such tool."
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["tool"] = self.get_tool()
-        return context
+    def lookup(self) -> AgentTool:
+        return selectors.tool_get(workspace=self.workspace, tool_id=self.kwargs["tool_id"])
 
 
 class ToolListView(WorkspaceAdminMixin, TemplateView):
@@ -72,7 +63,7 @@ class ToolDetailView(WorkspaceAdminMixin, ToolObjectMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        tool = self.get_tool()
+        tool = self.get_object()
         context.setdefault(
             "try_form", TryForm(initial={"arguments": sample_arguments(tool.input_schema)})
         )
@@ -87,7 +78,7 @@ class ToolDetailView(WorkspaceAdminMixin, ToolObjectMixin, TemplateView):
         context = {"try_form": form}
         if form.is_valid():
             context["tried"] = tool_try(
-                tool=self.get_tool(),
+                tool=self.get_object(),
                 arguments=form.cleaned_data["arguments"],
                 actor=actor_for_user(request.user),
             )
@@ -124,24 +115,24 @@ class ToolCreateView(WorkspaceAdminMixin, ToolFormMixin, FormView):
 
 class ToolUpdateView(WorkspaceAdminMixin, ToolObjectMixin, ToolFormMixin, FormView):
     def get_initial(self):
-        return tool_initial(self.get_tool())
+        return tool_initial(self.get_object())
 
     def save(self, form) -> AgentTool:
         changes = dict(form.cleaned_data)
         if not changes["secret"]:
             # The secret is never shown back, so an empty box keeps the current one.
             changes.pop("secret")
-        return tool_update(tool=self.get_tool(), **changes)
+        return tool_update(tool=self.get_object(), **changes)
 
 
 class ToolDeleteView(WorkspaceAdminMixin, ToolObjectMixin, TemplateView):
     template_name = "agenttools/tool_confirm_delete.html"
 
     def post(self, request, *args, **kwargs):
-        tool = self.get_tool()
+        tool = self.get_object()
         tool_delete(tool=tool)
         messages.success(request, f"Deleted “{tool.name}”.")
-        return redirect("agenttool-list")
+        return redirect("agenttools:agenttool-list")
 
 
 class ToolImportView(WorkspaceAdminMixin, TemplateView):
@@ -172,7 +163,7 @@ class ToolImportView(WorkspaceAdminMixin, TemplateView):
             document = openapi.document_parse(request.POST.get("document", ""))
         except openapi.OpenAPIInvalid as error:
             messages.error(request, str(error))
-            return redirect("agenttool-import")
+            return redirect("agenttools:agenttool-import")
         pick = OpenAPIImportForm(request.POST, document=document)
         if not pick.is_valid():
             return self.render_to_response(self.get_context_data(import_form=pick))
@@ -194,7 +185,7 @@ class ToolImportView(WorkspaceAdminMixin, TemplateView):
         messages.success(request, f"Created {', '.join(tool.name for tool in tools)}.")
         for note in notes:
             messages.warning(request, note)
-        return redirect(tools[0] if len(tools) == 1 else "agenttool-list")
+        return redirect(tools[0] if len(tools) == 1 else "agenttools:agenttool-list")
 
 
 class CallLogView(WorkspaceAdminMixin, TemplateView):
@@ -256,4 +247,4 @@ class AgentToolsView(WorkspaceAdminMixin, TemplateView):
             return render(request, self.template_name, self.get_context_data(form=form))
         agent_tools_set(agent=agent, tools=list(form.cleaned_data["tools"]))
         messages.success(request, "Saved. Publish the agent to give its next version these tools.")
-        return redirect("agenttool-agent", agent_id=agent.pk)
+        return redirect("agenttools:agenttool-agent", agent_id=agent.pk)

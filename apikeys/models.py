@@ -55,7 +55,7 @@ class ApiKey(models.Model):
         return f"{self.name} ({self.prefix}…)"
 
     def get_absolute_url(self) -> str:
-        return reverse("apikey-detail", kwargs={"key_id": self.pk})
+        return reverse("apikeys:apikey-detail", kwargs={"key_id": self.pk})
 
     @property
     def is_revoked(self) -> bool:

@@ -2,6 +2,8 @@ from django.urls import path
 
 from . import views
 
+app_name = "apikeys"
+
 urlpatterns = [
     path("", views.ApiKeyListView.as_view(), name="apikey-list"),
     path("new/", views.ApiKeyCreateView.as_view(), name="apikey-create"),

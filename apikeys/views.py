@@ -3,13 +3,12 @@ key's page with its usage and audit trail. Admins only."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.cache import patch_cache_control
 from django.views.generic import FormView, TemplateView
 
 from omniflow.crypto import decrypt_secret, encrypt_secret
-from workspaces.access import WorkspaceAdminMixin
+from workspaces.access import WorkspaceAdminMixin, WorkspaceObjectMixin
 
 from .forms import ApiKeyForm, ApiKeyRollForm
 from .models import ApiKey
@@ -41,21 +40,14 @@ def _pop_plaintext(request, *, api_key: ApiKey) -> str | None:
     return decrypt_secret(token=token) if token else None
 
 
-class ApiKeyObjectMixin:
+class ApiKeyObjectMixin(WorkspaceObjectMixin):
     """Look up the URL's key inside the current workspace; another workspace's gives 404."""
 
-    def get_api_key(self) -> ApiKey:
-        if not hasattr(self, "_api_key"):
-            try:
-                self._api_key = api_key_get(workspace=self.workspace, key_id=self.kwargs["key_id"])
-            except ApiKey.DoesNotExist as error:
-                raise Http404("No such API key.") from error
-        return self._api_key
+    context_object_name = "api_key"
+    not_found = "No such API key."
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["api_key"] = self.get_api_key()
-        return context
+    def lookup(self) -> ApiKey:
+        return api_key_get(workspace=self.workspace, key_id=self.kwargs["key_id"])
 
 
 class ApiKeyListView(WorkspaceAdminMixin, TemplateView):
@@ -73,7 +65,7 @@ class ApiKeyDetailView(WorkspaceAdminMixin, ApiKeyObjectMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        api_key = self.get_api_key()
+        api_key = self.get_object()
         days = api_key_usage_by_day(api_key=api_key)
         busiest = max([day["requests"] for day in days] + [1])
         for day in days:
@@ -91,7 +83,7 @@ class ApiKeyCreatedView(WorkspaceAdminMixin, ApiKeyObjectMixin, TemplateView):
     template_name = "apikeys/apikey_created.html"
 
     def get(self, request, *args, **kwargs):
-        api_key = self.get_api_key()
+        api_key = self.get_object()
         plaintext = _pop_plaintext(request, api_key=api_key)
         if plaintext is None:
             messages.info(
@@ -137,7 +129,7 @@ class ApiKeyCreateView(WorkspaceAdminMixin, ApiKeyFormMixin, FormView):
         return api_key
 
     def saved(self, api_key):
-        return redirect("apikey-created", key_id=api_key.pk)
+        return redirect("apikeys:apikey-created", key_id=api_key.pk)
 
 
 class ApiKeyUpdateView(WorkspaceAdminMixin, ApiKeyObjectMixin, ApiKeyFormMixin, FormView):
@@ -145,7 +137,7 @@ class ApiKeyUpdateView(WorkspaceAdminMixin, ApiKeyObjectMixin, ApiKeyFormMixin, 
     form_class = ApiKeyForm
 
     def get_initial(self):
-        api_key = self.get_api_key()
+        api_key = self.get_object()
         return {
             "name": api_key.name,
             "full_access": api_key.has_all_scopes,
@@ -163,7 +155,7 @@ class ApiKeyUpdateView(WorkspaceAdminMixin, ApiKeyObjectMixin, ApiKeyFormMixin, 
         if "expires_at" in form.changed_data:
             changes["expires_at"] = form.cleaned_data["expires_at"]
         return api_key_update(
-            api_key=self.get_api_key(),
+            api_key=self.get_object(),
             name=form.cleaned_data["name"],
             scopes=form.granted_scopes(),
             tier=form.cleaned_data["tier"],
@@ -174,7 +166,7 @@ class ApiKeyUpdateView(WorkspaceAdminMixin, ApiKeyObjectMixin, ApiKeyFormMixin, 
 
     def saved(self, api_key):
         messages.success(self.request, f"Saved “{api_key.name}”. It applies from the next request.")
-        return redirect("apikey-list")
+        return redirect("apikeys:apikey-list")
 
 
 class ApiKeyRollView(WorkspaceAdminMixin, ApiKeyObjectMixin, FormView):
@@ -186,22 +178,22 @@ class ApiKeyRollView(WorkspaceAdminMixin, ApiKeyObjectMixin, FormView):
     def form_valid(self, form):
         try:
             new_key, plaintext = api_key_roll(
-                api_key=self.get_api_key(), grace=form.grace_period(), actor=self.request.user
+                api_key=self.get_object(), grace=form.grace_period(), actor=self.request.user
             )
         except ValidationError as error:
             form.add_error(None, error)
             return self.form_invalid(form)
         _stash_plaintext(self.request, api_key=new_key, plaintext=plaintext)
-        return redirect("apikey-created", key_id=new_key.pk)
+        return redirect("apikeys:apikey-created", key_id=new_key.pk)
 
 
 class ApiKeyRevokeView(WorkspaceAdminMixin, ApiKeyObjectMixin, TemplateView):
     template_name = "apikeys/apikey_confirm_revoke.html"
 
     def post(self, request, *args, **kwargs):
-        api_key = api_key_revoke(api_key=self.get_api_key(), actor=request.user)
+        api_key = api_key_revoke(api_key=self.get_object(), actor=request.user)
         messages.success(
             request,
             f"Revoked “{api_key.name}” ({api_key.prefix}…). Requests with it now get 401.",
         )
-        return redirect("apikey-list")
+        return redirect("apikeys:apikey-list")

@@ -337,8 +337,9 @@ def _bare_process(url: str, bodies: list[tuple[bytes, dict]], connections: int) 
 
 def scenario_bare(args, nginx: Nginx) -> float:
     print(f"(b) bare aiohttp: same signed bodies, {args.processes} processes, no database")
+    from omniflow.crypto import body_signature as sign
+    from omniflow.crypto import decrypt_secret
     from webhooks.models import WebhookDelivery
-    from webhooks.signing import decrypt_secret, sign
 
     deliveries = list(
         WebhookDelivery.objects.select_related("event", "endpoint").order_by("id")[: args.events]

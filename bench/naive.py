@@ -17,8 +17,9 @@ django.setup()
 
 from django.utils import timezone  # noqa: E402
 
+from omniflow.crypto import body_signature as sign  # noqa: E402
+from omniflow.crypto import decrypt_secret  # noqa: E402
 from webhooks.models import WebhookDelivery, WebhookDeliveryAttempt  # noqa: E402
-from webhooks.signing import decrypt_secret, sign  # noqa: E402
 
 # Not the current app: the benchmark process imports this module and must keep sending the
 # engine's own wake-ups through omniflow's app (shared tasks follow the current app).

@@ -6,6 +6,8 @@ from django.db import transaction
 
 from inbox import services as inbox
 from inbox.models import Conversation, Ticket
+from omniflow import exceptions as domain
+from omniflow.api.errors import Conflict
 
 from .models import InboundTrigger
 from .payloads import value_at
@@ -126,4 +128,9 @@ _RUNNERS = {
 @transaction.atomic
 def action_run(*, trigger: InboundTrigger, payload: Any) -> dict[str, Any]:
     """Run the trigger's action on a valid payload in one transaction; return what it did."""
-    return _RUNNERS[trigger.action](trigger, payload, actor_for_trigger(trigger))
+    try:
+        return _RUNNERS[trigger.action](trigger, payload, actor_for_trigger(trigger))
+    except domain.Conflict as conflict:
+        # Transitional: the receiver still answers the API's Conflict (a DRF exception); once it
+        # catches omniflow.exceptions.Conflict itself, let the domain one through.
+        raise Conflict(conflict.detail) from conflict

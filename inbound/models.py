@@ -81,7 +81,7 @@ class InboundTrigger(models.Model):
         return f"{self.name} ({self.public_id})"
 
     def get_absolute_url(self) -> str:
-        return reverse("trigger-detail", args=[self.pk])
+        return reverse("inbound:trigger-detail", args=[self.pk])
 
     @property
     def receive_path(self) -> str:

@@ -8,7 +8,6 @@ from jsonschema.exceptions import SchemaError
 from referencing import Registry
 from referencing.exceptions import NoSuchResource, Unresolvable
 
-_MISSING = object()
 # Bounds of a declared shape: deeper or bigger is no real payload's shape, and the validator
 # recurses per level, so an unbounded one could exhaust the stack of a web worker.
 MAX_SCHEMA_DEPTH = 32

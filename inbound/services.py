@@ -11,14 +11,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from omniflow import metrics
-from omniflow.json_input import storable_text
+from omniflow.crypto import encrypt_secret
+from omniflow.json_input import EXCERPT_BYTES, storable_text
 from omniflow.retention import delete_in_batches, retention_days
 from workspaces.models import Membership, Workspace
 
 from .models import InboundReceipt, InboundTrigger
 from .payloads import PathError, path_check, schema_errors
 from .shapes import path_declared
-from .signing import encrypt_secret
 
 Action = InboundTrigger.Action
 Resource = InboundTrigger.Resource
@@ -59,7 +59,6 @@ CONFIG_FIELDS = (
     "allowed_origins",
     "honeypot_field",
 )
-EXCERPT_BYTES = 4096
 
 
 def _trigger_check(trigger: InboundTrigger) -> None:

@@ -6,17 +6,11 @@ kept encrypted at rest by `omniflow.crypto`, as outbound endpoint secrets are.
 
 from django.utils.crypto import constant_time_compare, salted_hmac
 
-from omniflow.crypto import body_signature, body_signature_valid, decrypt_secret, encrypt_secret
+# Transitional: inbound/receiver.py still imports these two from here; import them from
+# omniflow.crypto instead, then delete this line.
+from omniflow.crypto import body_signature_valid, decrypt_secret  # noqa: F401
 
 SIGNATURE_HEADER = "HTTP_X_OMNIFLOW_SIGNATURE"
-__all__ = [
-    "body_signature",
-    "body_signature_valid",
-    "decrypt_secret",
-    "encrypt_secret",
-    "url_signature",
-    "url_signature_valid",
-]
 _URL_SALT = "omniflow.inbound.trigger-url"
 
 

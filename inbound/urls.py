@@ -2,6 +2,8 @@ from django.urls import path
 
 from . import views
 
+app_name = "inbound"
+
 urlpatterns = [
     path("", views.TriggerListView.as_view(), name="trigger-list"),
     path("new/", views.TriggerCreateView.as_view(), name="trigger-create"),

@@ -2,14 +2,13 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from inbox.models import RoutingRule
 from inbox.services import routing_rule_create
-from workspaces.access import WorkspaceAdminMixin, WorkspaceMemberMixin
+from workspaces.access import WorkspaceAdminMixin, WorkspaceMemberMixin, WorkspaceObjectMixin
 
 from .forms import (
     EXAMPLE_SCHEMA,
@@ -36,23 +35,14 @@ from .services import trigger_create, trigger_delete, trigger_update, trigger_ur
 RECENT_RECEIPTS = 25
 
 
-class TriggerObjectMixin:
+class TriggerObjectMixin(WorkspaceObjectMixin):
     """Look up the URL's trigger inside the current workspace; another workspace's gives 404."""
 
-    def get_trigger(self) -> InboundTrigger:
-        if not hasattr(self, "_trigger"):
-            try:
-                self._trigger = trigger_get(
-                    workspace=self.workspace, trigger_id=self.kwargs["trigger_id"]
-                )
-            except InboundTrigger.DoesNotExist as error:
-                raise Http404("No such trigger.") from error
-        return self._trigger
+    context_object_name = "trigger"
+    not_found = "No such trigger."
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["trigger"] = self.get_trigger()
-        return context
+    def lookup(self) -> InboundTrigger:
+        return trigger_get(workspace=self.workspace, trigger_id=self.kwargs["trigger_id"])
 
 
 class TriggerListView(WorkspaceMemberMixin, TemplateView):
@@ -69,7 +59,7 @@ class TriggerDetailView(WorkspaceMemberMixin, TriggerObjectMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        trigger = self.get_trigger()
+        trigger = self.get_object()
         if self.membership.is_admin:
             # The URL is a credential: support staff see the trigger, not how to fire it.
             context["url"] = self.request.build_absolute_uri(trigger.receive_path)
@@ -126,21 +116,21 @@ class TriggerCreateView(WorkspaceAdminMixin, TriggerFormMixin, FormView):
 
 class TriggerUpdateView(WorkspaceAdminMixin, TriggerObjectMixin, TriggerFormMixin, FormView):
     def get_initial(self):
-        return trigger_initial(self.get_trigger())
+        return trigger_initial(self.get_object())
 
     def save(self, form) -> InboundTrigger:
         changes = dict(form.cleaned_data)
         if not changes["secret"]:
             # The secret is never shown back, so an empty box keeps the current one.
             changes.pop("secret")
-        return trigger_update(trigger=self.get_trigger(), **changes)
+        return trigger_update(trigger=self.get_object(), **changes)
 
 
 class TriggerRegenerateView(WorkspaceAdminMixin, TriggerObjectMixin, TemplateView):
     template_name = "inbound/trigger_confirm_regenerate.html"
 
     def post(self, request, *args, **kwargs):
-        trigger = trigger_url_regenerate(trigger=self.get_trigger())
+        trigger = trigger_url_regenerate(trigger=self.get_object())
         messages.success(request, "New URL generated. The old one now answers 404.")
         return redirect(trigger)
 
@@ -149,10 +139,10 @@ class TriggerDeleteView(WorkspaceAdminMixin, TriggerObjectMixin, TemplateView):
     template_name = "inbound/trigger_confirm_delete.html"
 
     def post(self, request, *args, **kwargs):
-        trigger = self.get_trigger()
+        trigger = self.get_object()
         trigger_delete(trigger=trigger)
         messages.success(request, f"Deleted “{trigger.name}”. Its URL now answers 404.")
-        return redirect("trigger-list")
+        return redirect("inbound:trigger-list")
 
 
 class TriggerRulesView(WorkspaceAdminMixin, TriggerObjectMixin, FormView):
@@ -170,7 +160,7 @@ class TriggerRulesView(WorkspaceAdminMixin, TriggerObjectMixin, FormView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         # Active or not, the rules this trigger names; rules for every trigger show on each.
-        context["rules"] = inbound_rules_for(trigger=self.get_trigger(), active_only=False)
+        context["rules"] = inbound_rules_for(trigger=self.get_object(), active_only=False)
         context["presets"] = rule_presets()
         context["dry_run_form"] = DryRunForm()
         return context
@@ -180,14 +170,14 @@ class TriggerRulesView(WorkspaceAdminMixin, TriggerObjectMixin, FormView):
             rule = routing_rule_create(
                 workspace=self.workspace,
                 trigger=RoutingRule.Trigger.INBOUND,
-                inbound_trigger=self.get_trigger(),
+                inbound_trigger=self.get_object(),
                 **form.cleaned_data,
             )
         except ValidationError as error:
             form.add_error(None, error)
             return self.form_invalid(form)
         messages.success(self.request, f"Saved the rule “{rule.name}”.")
-        return redirect("trigger-rules", trigger_id=self.get_trigger().pk)
+        return redirect("inbound:trigger-rules", trigger_id=self.get_object().pk)
 
 
 class TriggerDryRunView(WorkspaceAdminMixin, TriggerObjectMixin, FormView):
@@ -197,7 +187,7 @@ class TriggerDryRunView(WorkspaceAdminMixin, TriggerObjectMixin, FormView):
     form_class = DryRunForm
 
     def form_valid(self, form):
-        handled = event_dry_run(trigger=self.get_trigger(), payload=form.cleaned_data["payload"])
+        handled = event_dry_run(trigger=self.get_object(), payload=form.cleaned_data["payload"])
         return self.render_to_response(self.get_context_data(form=form, handled=handled))
 
 
@@ -205,7 +195,7 @@ class ReceiptRerunView(WorkspaceAdminMixin, TriggerObjectMixin, View):
     """Run a receipt's payload through the trigger's current action and rules."""
 
     def post(self, request, *args, **kwargs):
-        trigger = self.get_trigger()
+        trigger = self.get_object()
         receipt = get_object_or_404(
             receipts_for_workspace(workspace=self.workspace).filter(trigger=trigger),
             pk=self.kwargs["receipt_id"],

@@ -31,7 +31,7 @@ def _time_range(queryset: QuerySet, field: str, after: datetime | None, before: 
     return queryset
 
 
-def contacts_list(
+def contacts_for_workspace(
     *,
     workspace: Workspace,
     email: str | None = None,
@@ -48,7 +48,7 @@ def contacts_list(
     return _time_range(contacts, "updated_at", updated_after, updated_before)
 
 
-def conversations_list(
+def conversations_for_workspace(
     *,
     workspace: Workspace,
     status: str | None = None,
@@ -87,7 +87,7 @@ def conversation_trace(*, workspace: Workspace, conversation_id: int) -> QuerySe
     )
 
 
-def tickets_list(
+def tickets_for_workspace(
     *,
     workspace: Workspace,
     status: str | None = None,
@@ -113,7 +113,7 @@ def tickets_list(
     return _time_range(tickets, "updated_at", updated_after, updated_before)
 
 
-def scorecards_list(
+def scorecards_for_workspace(
     *,
     workspace: Workspace,
     conversation_id: int | None = None,
@@ -137,18 +137,18 @@ def scorecards_export_rows(**filters: Any) -> Iterator[dict[str, Any]]:
     """
     columns = {field: field for field in SCORECARD_FIELDS}
     columns["conversation"] = "conversation_id"
-    rows = scorecards_list(**filters).order_by("id").values(*columns.values())
+    rows = scorecards_for_workspace(**filters).order_by("id").values(*columns.values())
     for row in rows.iterator(chunk_size=EXPORT_CHUNK_SIZE):
         yield {name: row[column] for name, column in columns.items()}
 
 
-def agents_list(*, workspace: Workspace, status: str | None = None) -> QuerySet[Agent]:
+def agents_for_workspace(*, workspace: Workspace, status: str | None = None) -> QuerySet[Agent]:
     """Return the workspace's agents."""
     agents = Agent.objects.filter(workspace=workspace)
     return agents.filter(status=status) if status else agents
 
 
-def training_attempts_list(
+def training_attempts_for_workspace(
     *, workspace: Workspace, status: str | None = None, trainee: str | None = None
 ) -> QuerySet[TrainingAttempt]:
     """Return the workspace's training attempts."""
@@ -160,6 +160,6 @@ def training_attempts_list(
     return attempts
 
 
-def routing_rules_list(*, workspace: Workspace) -> QuerySet[RoutingRule]:
+def routing_rules_for_workspace(*, workspace: Workspace) -> QuerySet[RoutingRule]:
     """Return the workspace's routing rules in the order they are applied."""
     return RoutingRule.objects.filter(workspace=workspace).order_by("position", "id")

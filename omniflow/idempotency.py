@@ -29,6 +29,8 @@ from django.http import HttpResponse
 from .api.errors import problem_response
 from .crypto import SecretUnavailable, seal, unseal
 
+# Where Django puts the request's Idempotency-Key header (API and inbound receiver alike).
+HEADER = "HTTP_IDEMPOTENCY_KEY"
 REPLAYED_HEADER = "Idempotent-Replayed"
 RETENTION_SECONDS = 24 * 3600
 # Longer than any request may run; only reached when a process died mid-request.

@@ -78,6 +78,11 @@ def _nul_path(data: Any) -> str | None:
     return None
 
 
+# How much of a raw body (a receipt's payload, a tool's or an endpoint's response) is kept for
+# people to read: enough to see what went wrong, small enough to keep for every attempt.
+EXCERPT_BYTES = 4096
+
+
 def storable_text(text: str) -> str:
     """Return `text` with NUL characters replaced, for excerpts of raw input we keep."""
     return text.replace("\x00", "\ufffd")

@@ -157,7 +157,7 @@ LOGIN_URL = "login"
 # past either the login page answers 429 until the window resets.
 OMNIFLOW_LOGIN_ACCOUNT_RATE = env.str("OMNIFLOW_LOGIN_ACCOUNT_RATE", default="10/15m")
 OMNIFLOW_LOGIN_IP_RATE = env.str("OMNIFLOW_LOGIN_IP_RATE", default="50/15m")
-LOGIN_REDIRECT_URL = "settings-home"
+LOGIN_REDIRECT_URL = "workspaces:settings-home"
 LOGOUT_REDIRECT_URL = "login"
 
 # --- i18n / static ------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 import os
+from collections.abc import Callable
 
 import pytest
 from django.core.cache import cache
@@ -6,6 +7,19 @@ from rest_framework.test import APIClient
 
 from apikeys.selectors import api_key_forget_remembered
 from tests.factories import TEST_PASSWORD, MembershipFactory, WorkspaceFactory, make_api_key
+
+
+@pytest.fixture
+def client_for() -> Callable[..., APIClient]:
+    """Return a function making an API client for a workspace, with the given scopes."""
+
+    def make(workspace, scopes: list[str] | None = None) -> APIClient:
+        _, plaintext = make_api_key(workspace, scopes=scopes)
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {plaintext}")
+        return client
+
+    return make
 
 
 @pytest.fixture(autouse=True)

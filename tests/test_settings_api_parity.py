@@ -148,7 +148,7 @@ def test_the_walk_finds_the_settings_pages():
     assert ("delivery-list", "GET") in actions
     assert ("trigger-regenerate", "POST") in actions
     assert ("settings-home", "GET") in actions
-    assert reverse("delivery-list") == "/settings/deliveries/"
+    assert reverse("webhooks:delivery-list") == "/settings/deliveries/"
 
 
 def test_every_settings_action_has_an_api_equivalent_or_a_stated_reason():

@@ -4,9 +4,12 @@ import time
 from datetime import datetime
 from typing import Any
 
+from omniflow.crypto import body_signature as sign
+from omniflow.crypto import decrypt_secret
+
 from . import transport
 from .claims import Claim
-from .signing import decrypt_secret, sign, standard_signature
+from .signing import standard_signature
 
 USER_AGENT = "Omniflow-Webhooks/1.0"
 

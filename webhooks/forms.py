@@ -3,8 +3,9 @@
 from django import forms
 from django.core.validators import URLValidator
 
+from . import filters
 from .events import CATALOGUE
-from .models import WebhookDelivery, WebhookEndpoint
+from .models import WebhookEndpoint
 
 EVENT_CHOICES = [(event.name, event.name) for event in CATALOGUE.values()]
 
@@ -99,12 +100,16 @@ class DeliveryFilterForm(forms.Form):
     """The deliveries log's filters, read from the query string."""
 
     status = forms.ChoiceField(
-        choices=[("", "Any status"), *WebhookDelivery.Status.choices], required=False
+        choices=[("", "Any status"), *filters.STATUS_CHOICES], required=False
     )
     endpoint = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
     event_type = forms.ChoiceField(choices=[("", "Any event"), *EVENT_CHOICES], required=False)
-    resource_type = forms.CharField(max_length=32, required=False, label="Resource type")
-    resource_id = forms.CharField(max_length=64, required=False, label="Resource id")
+    resource_type = forms.CharField(
+        max_length=filters.RESOURCE_TYPE_MAX_LENGTH, required=False, label="Resource type"
+    )
+    resource_id = forms.CharField(
+        max_length=filters.RESOURCE_ID_MAX_LENGTH, required=False, label="Resource id"
+    )
     created_after = forms.DateTimeField(
         required=False,
         label="From (UTC)",
@@ -131,9 +136,4 @@ class DeliveryFilterForm(forms.Form):
 
     def selector_filters(self) -> dict:
         """Return the filters as `deliveries_for_log` takes them (blank ones dropped)."""
-        data = dict(self.cleaned_data)
-        data["endpoint_id"] = data.pop("endpoint")
-        return {name: value for name, value in data.items() if value not in (None, "")}
-
-    def is_filtered(self) -> bool:
-        return bool(self.selector_filters())
+        return filters.selector_filters(self.cleaned_data)

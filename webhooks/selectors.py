@@ -65,7 +65,7 @@ def deliveries_to_replay(*, workspace: Workspace, **filters) -> QuerySet[Webhook
     ).filter(replays__isnull=True, endpoint__deleted_at__isnull=True)
 
 
-def delivery_detail(*, workspace: Workspace, delivery_id: int) -> WebhookDelivery:
+def delivery_get(*, workspace: Workspace, delivery_id: int) -> WebhookDelivery:
     """Return one delivery of the workspace with its attempts (DoesNotExist otherwise)."""
     return (
         WebhookDelivery.objects.select_related("event")

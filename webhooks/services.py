@@ -10,7 +10,9 @@ from django.db import transaction
 from django.db.models import Count, Exists, Max, OuterRef
 from django.utils import timezone
 
+from omniflow.crypto import decrypt_secret, encrypt_secret
 from omniflow.retention import delete_in_batches, retention_days
+from omniflow.sentinels import UNSET
 from workspaces.models import Workspace
 
 from .destinations import validate_url
@@ -24,11 +26,9 @@ from .models import (
     WebhookReplayJob,
 )
 from .selectors import deliveries_to_replay
-from .signing import decrypt_secret, encrypt_secret, generate_secret
+from .signing import generate_secret
 
 logger = logging.getLogger(__name__)
-
-_UNSET = object()
 
 
 def _clean_url(url: str) -> str:
@@ -78,7 +78,7 @@ def endpoint_update(
     event_types: list[str] | None = None,
     description: str | None = None,
     enabled: bool | None = None,
-    secret: object = _UNSET,
+    secret: object = UNSET,
 ) -> WebhookEndpoint:
     """Change the given fields of an endpoint."""
     if url is not None:
@@ -89,7 +89,7 @@ def endpoint_update(
         endpoint.description = description
     if enabled is not None:
         endpoint.enabled = enabled
-    if secret is not _UNSET:
+    if secret is not UNSET:
         # A secret set by hand replaces the old one at once: no overlap (that is rotation's).
         endpoint.secret_encrypted = encrypt_secret(secret=str(secret or ""))
         endpoint.secret_created_at = timezone.now()

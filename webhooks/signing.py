@@ -1,7 +1,6 @@
-"""Endpoint secrets: generate, encrypt at rest, sign and verify bodies.
+"""Endpoint secrets: generate them and show them masked.
 
-The sender recomputes the HMAC on every request, so a secret cannot be hashed; it is kept as a
-Fernet token under OMNIFLOW_SECRETS_KEY and decrypted only to sign or on an explicit reveal.
+Encrypting them at rest and signing bodies is `omniflow.crypto`'s, shared with inbound triggers.
 """
 
 import base64
@@ -10,16 +9,12 @@ import hashlib
 import hmac
 import secrets
 
-from omniflow.crypto import (
-    SecretUnavailable,
-    body_signature,
-    body_signature_valid,
-    decrypt_secret,
-    encrypt_secret,
-)
+# Transitional: webhooks/delivery.py still imports these three from here; import them from
+# omniflow.crypto instead, then delete this line.
+from omniflow.crypto import SecretUnavailable, decrypt_secret  # noqa: F401
+from omniflow.crypto import body_signature as sign  # noqa: F401
 
 SECRET_PREFIX = "whsec_"
-__all__ = ["SecretUnavailable", "decrypt_secret", "encrypt_secret", "generate_secret"]
 
 
 def generate_secret() -> str:
@@ -62,8 +57,3 @@ def mask_secret(*, secret: str) -> str:
     if not secret:
         return ""
     return f"{SECRET_PREFIX}…{secret[-4:]}"
-
-
-# The engine's names for the shared body signature (omniflow.crypto).
-sign = body_signature
-verify = body_signature_valid

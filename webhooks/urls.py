@@ -2,6 +2,8 @@ from django.urls import path
 
 from . import views
 
+app_name = "webhooks"
+
 urlpatterns = [
     path("webhooks/", views.EndpointListView.as_view(), name="endpoint-list"),
     path("webhooks/new/", views.EndpointCreateView.as_view(), name="endpoint-create"),

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +20,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from workspaces.access import WorkspaceAdminMixin, WorkspaceMemberMixin
+from omniflow.crypto import SecretUnavailable, decrypt_secret
+from workspaces.access import WorkspaceAdminMixin, WorkspaceMemberMixin, WorkspaceObjectMixin
 from workspaces.templatetags.timefmt import utc
 
 from . import selectors, services
@@ -28,28 +29,21 @@ from .events import CATALOGUE
 from .failures import failure_reason
 from .forms import DeliveryFilterForm, EndpointCreateForm, EndpointForm, RotateSecretForm
 from .models import WebhookDelivery, WebhookEndpoint, WebhookReplayJob
-from .signing import SecretUnavailable, decrypt_secret, mask_secret
+from .signing import mask_secret
 
 LOG_PAGE_SIZE = 50
 
 
-class EndpointObjectMixin:
+class EndpointObjectMixin(WorkspaceObjectMixin):
     """Look up the URL's endpoint inside the current workspace; another workspace's gives 404."""
 
-    def get_endpoint(self) -> WebhookEndpoint:
-        if not hasattr(self, "_endpoint"):
-            try:
-                self._endpoint = selectors.endpoint_get(
-                    workspace=self.workspace, endpoint_id=self.kwargs["endpoint_id"]
-                )
-            except WebhookEndpoint.DoesNotExist as error:
-                raise Http404("No such endpoint.") from error
-        return self._endpoint
+    context_object_name = "endpoint"
+    not_found = "No such endpoint."
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["endpoint"] = self.get_endpoint()
-        return context
+    def lookup(self) -> WebhookEndpoint:
+        return selectors.endpoint_get(
+            workspace=self.workspace, endpoint_id=self.kwargs["endpoint_id"]
+        )
 
 
 class EndpointListView(WorkspaceMemberMixin, TemplateView):
@@ -87,7 +81,7 @@ class EndpointCreateView(WorkspaceAdminMixin, FormView):
             f"Created the endpoint for {endpoint.url}. Reveal its secret below to set it up "
             "on your side.",
         )
-        return redirect("endpoint-detail", endpoint_id=endpoint.id)
+        return redirect("webhooks:endpoint-detail", endpoint_id=endpoint.id)
 
 
 # The endpoint whose secret the next GET of its page shows, once (set by Reveal and Rotate):
@@ -101,7 +95,7 @@ class EndpointDetailView(WorkspaceMemberMixin, EndpointObjectMixin, TemplateView
     revealed_secret: str | None = None
 
     def get(self, request, *args, **kwargs):
-        endpoint = self.get_endpoint()
+        endpoint = self.get_object()
         reveal = request.session.pop(_REVEAL_SESSION_KEY, None) == endpoint.id
         if reveal and self.membership.is_admin:
             self.revealed_secret = services.endpoint_secret(endpoint=endpoint)
@@ -112,7 +106,7 @@ class EndpointDetailView(WorkspaceMemberMixin, EndpointObjectMixin, TemplateView
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        endpoint = self.get_endpoint()
+        endpoint = self.get_object()
         try:
             context["masked_secret"] = mask_secret(
                 secret=services.endpoint_secret(endpoint=endpoint)
@@ -132,7 +126,7 @@ class EndpointDetailView(WorkspaceMemberMixin, EndpointObjectMixin, TemplateView
             endpoint.id, {}
         )
         context["deliveries_url"] = (
-            reverse("delivery-list") + "?" + urlencode({"endpoint": endpoint.id})
+            reverse("webhooks:delivery-list") + "?" + urlencode({"endpoint": endpoint.id})
         )
         window = self.request.GET.get("window", "")
         window = window if window in selectors.STATS_WINDOWS else selectors.DEFAULT_STATS_WINDOW
@@ -149,7 +143,7 @@ class EndpointUpdateView(WorkspaceAdminMixin, EndpointObjectMixin, FormView):
     form_class = EndpointForm
 
     def get_initial(self):
-        endpoint = self.get_endpoint()
+        endpoint = self.get_object()
         return {
             "url": endpoint.url,
             "event_types": endpoint.event_types,
@@ -159,12 +153,12 @@ class EndpointUpdateView(WorkspaceAdminMixin, EndpointObjectMixin, FormView):
 
     def form_valid(self, form):
         try:
-            endpoint = services.endpoint_update(endpoint=self.get_endpoint(), **form.cleaned_data)
+            endpoint = services.endpoint_update(endpoint=self.get_object(), **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
             return self.form_invalid(form)
         messages.success(self.request, f"Saved the endpoint for {endpoint.url}.")
-        return redirect("endpoint-detail", endpoint_id=endpoint.id)
+        return redirect("webhooks:endpoint-detail", endpoint_id=endpoint.id)
 
 
 class EndpointDeleteView(WorkspaceAdminMixin, EndpointObjectMixin, TemplateView):
@@ -178,13 +172,13 @@ class EndpointDeleteView(WorkspaceAdminMixin, EndpointObjectMixin, TemplateView)
         )
 
     def post(self, request, *args, **kwargs):
-        endpoint = self.get_endpoint()
+        endpoint = self.get_object()
         url = endpoint.url
         services.endpoint_delete(endpoint=endpoint)
         messages.success(
             request, f"Deleted the endpoint for {url}; its delivery history stays in the log."
         )
-        return redirect("endpoint-list")
+        return redirect("webhooks:endpoint-list")
 
 
 class EndpointRevealSecretView(EndpointDetailView):
@@ -194,9 +188,9 @@ class EndpointRevealSecretView(EndpointDetailView):
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
-        endpoint = self.get_endpoint()
+        endpoint = self.get_object()
         request.session[_REVEAL_SESSION_KEY] = endpoint.id
-        return redirect("endpoint-detail", endpoint_id=endpoint.id)
+        return redirect("webhooks:endpoint-detail", endpoint_id=endpoint.id)
 
 
 class EndpointRotateSecretView(EndpointDetailView):
@@ -211,7 +205,7 @@ class EndpointRotateSecretView(EndpointDetailView):
         return context
 
     def post(self, request, *args, **kwargs):
-        endpoint = self.get_endpoint()
+        endpoint = self.get_object()
         form = RotateSecretForm(request.POST)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form))
@@ -229,7 +223,7 @@ class EndpointRotateSecretView(EndpointDetailView):
                 request, "Rotated the secret. Requests are signed with the new one only now."
             )
         request.session[_REVEAL_SESSION_KEY] = endpoint.id
-        return redirect("endpoint-detail", endpoint_id=endpoint.id)
+        return redirect("webhooks:endpoint-detail", endpoint_id=endpoint.id)
 
 
 class EndpointEndSecretOverlapView(EndpointDetailView):
@@ -239,10 +233,10 @@ class EndpointEndSecretOverlapView(EndpointDetailView):
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
-        endpoint = self.get_endpoint()
+        endpoint = self.get_object()
         services.endpoint_end_secret_overlap(endpoint=endpoint)
         messages.success(request, "The previous secret no longer signs requests.")
-        return redirect("endpoint-detail", endpoint_id=endpoint.id)
+        return redirect("webhooks:endpoint-detail", endpoint_id=endpoint.id)
 
 
 def _log_filter_form(view, data) -> DeliveryFilterForm:
@@ -288,7 +282,7 @@ class DeliveryListView(WorkspaceMemberMixin, TemplateView):
         # Bulk replay takes failed deliveries only; another status filter would match none.
         context["can_bulk_replay"] = filters.get("status") in (None, WebhookDelivery.Status.FAILED)
         context["bulk_replay_url"] = (
-            reverse("delivery-bulk-replay") + "?" + _query({**filter_data, "status": ""})
+            reverse("webhooks:delivery-bulk-replay") + "?" + _query({**filter_data, "status": ""})
         )
         context["here"] = self.request.get_full_path()
         return context
@@ -317,16 +311,15 @@ def _int_or_none(value: str | None) -> int | None:
         return None
 
 
-class DeliveryObjectMixin:
-    def get_delivery(self) -> WebhookDelivery:
-        if not hasattr(self, "_delivery"):
-            try:
-                self._delivery = selectors.delivery_detail(
-                    workspace=self.workspace, delivery_id=self.kwargs["delivery_id"]
-                )
-            except WebhookDelivery.DoesNotExist as error:
-                raise Http404("No such delivery.") from error
-        return self._delivery
+class DeliveryObjectMixin(WorkspaceObjectMixin):
+    """Look up the URL's delivery inside the current workspace; another workspace's gives 404."""
+
+    not_found = "No such delivery."
+
+    def lookup(self) -> WebhookDelivery:
+        return selectors.delivery_get(
+            workspace=self.workspace, delivery_id=self.kwargs["delivery_id"]
+        )
 
 
 class DeliveryDetailView(WorkspaceMemberMixin, DeliveryObjectMixin, TemplateView):
@@ -334,7 +327,7 @@ class DeliveryDetailView(WorkspaceMemberMixin, DeliveryObjectMixin, TemplateView
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        delivery = self.get_delivery()
+        delivery = self.get_object()
         _annotate_for_display([delivery])
         context["delivery"] = delivery
         context["event_json"] = _pretty_json(delivery.event.body)
@@ -372,13 +365,13 @@ class DeliveryReplayView(WorkspaceMemberMixin, DeliveryObjectMixin, View):
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
-        replay = services.delivery_replay(delivery=self.get_delivery())
+        replay = services.delivery_replay(delivery=self.get_object())
         messages.success(
             request,
             f"Replay queued as delivery #{replay.id}: the same event, signed afresh with the "
             "endpoint's current secret.",
         )
-        return HttpResponseRedirect(_safe_next(request, reverse("delivery-list")))
+        return HttpResponseRedirect(_safe_next(request, reverse("webhooks:delivery-list")))
 
 
 class DeliveryBulkReplayView(WorkspaceMemberMixin, TemplateView):
@@ -403,7 +396,7 @@ class DeliveryBulkReplayView(WorkspaceMemberMixin, TemplateView):
             context["endpoint_urls"] = dict(form.fields["endpoint"].choices)
             context["filters"] = filters
             context["log_url"] = (
-                reverse("delivery-list")
+                reverse("webhooks:delivery-list")
                 + "?"
                 + _query({name: form.data.get(name, "") for name in form.fields})
             )
@@ -413,7 +406,7 @@ class DeliveryBulkReplayView(WorkspaceMemberMixin, TemplateView):
         form = _log_filter_form(self, request.POST)
         if not form.is_valid():
             messages.error(request, "The filters are not valid; nothing was replayed.")
-            return redirect("delivery-list")
+            return redirect("webhooks:delivery-list")
         job = services.replay_job_create(workspace=self.workspace, **self._filters(form))
         messages.success(
             request,
@@ -422,16 +415,17 @@ class DeliveryBulkReplayView(WorkspaceMemberMixin, TemplateView):
         )
         query = _query({name: form.data.get(name, "") for name in form.fields if name != "status"})
         return HttpResponseRedirect(
-            reverse("replay-job-detail", args=[job.id]) + ("?" + query if query else "")
+            reverse("webhooks:replay-job-detail", args=[job.id]) + ("?" + query if query else "")
         )
 
 
-class ReplayJobObjectMixin:
-    def get_job(self) -> WebhookReplayJob:
-        try:
-            return selectors.replay_job_get(workspace=self.workspace, job_id=self.kwargs["job_id"])
-        except WebhookReplayJob.DoesNotExist as error:
-            raise Http404("No such replay job.") from error
+class ReplayJobObjectMixin(WorkspaceObjectMixin):
+    """Look up the URL's replay job inside the current workspace; another workspace's gives 404."""
+
+    not_found = "No such replay job."
+
+    def lookup(self) -> WebhookReplayJob:
+        return selectors.replay_job_get(workspace=self.workspace, job_id=self.kwargs["job_id"])
 
 
 class ReplayJobDetailView(WorkspaceMemberMixin, ReplayJobObjectMixin, TemplateView):
@@ -441,13 +435,13 @@ class ReplayJobDetailView(WorkspaceMemberMixin, ReplayJobObjectMixin, TemplateVi
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        job = self.get_job()
+        job = self.get_object()
         context["job"] = job
         form = _log_filter_form(self, self.request.GET)
         query = _query(
             {name: form.data.get(name, "") for name in form.fields if form.data.get(name)}
         )
-        context["log_url"] = reverse("delivery-list") + ("?" + query if query else "")
+        context["log_url"] = reverse("webhooks:delivery-list") + ("?" + query if query else "")
         return context
 
 
@@ -457,7 +451,7 @@ class ReplayJobProgressView(WorkspaceMemberMixin, ReplayJobObjectMixin, View):
     http_method_names = ["get"]
 
     def get(self, request, *args, **kwargs):
-        job = self.get_job()
+        job = self.get_object()
         response = JsonResponse(replay_job_progress(job))
         patch_cache_control(response, no_store=True)
         return response

@@ -48,19 +48,21 @@ class NavEntry:
 
 # Named as the product page names the way there: Settings → Integrations → Webhooks → …
 SETTINGS_NAV = (
-    NavEntry("Overview", "settings-home"),
+    NavEntry("Overview", "workspaces:settings-home"),
     NavEntry(
         "Integrations",
         children=(
             NavEntry(
-                "Webhooks", "endpoint-list", children=(NavEntry("Deliveries log", "delivery-list"),)
+                "Webhooks",
+                "webhooks:endpoint-list",
+                children=(NavEntry("Deliveries log", "webhooks:delivery-list"),),
             ),
-            NavEntry("Inbound webhooks", "trigger-list"),
-            NavEntry("Agent tools", "agenttool-list", admin_only=True),
+            NavEntry("Inbound webhooks", "inbound:trigger-list"),
+            NavEntry("Agent tools", "agenttools:agenttool-list", admin_only=True),
         ),
     ),
-    NavEntry("API Keys", "apikey-list", admin_only=True),
-    NavEntry("Members", "member-list"),
+    NavEntry("API Keys", "apikeys:apikey-list", admin_only=True),
+    NavEntry("Members", "workspaces:member-list"),
 )
 
 
@@ -79,7 +81,7 @@ def _nav_items(entries, *, path: str, is_admin: bool) -> list[dict]:
         if url is None and not children:
             continue
         active = url is not None and (
-            path == url if entry.url_name == "settings-home" else path.startswith(url)
+            path == url if entry.url_name == "workspaces:settings-home" else path.startswith(url)
         )
         items.append({"label": entry.label, "url": url, "active": active, "children": children})
     return items

@@ -106,7 +106,7 @@ def member_set_password_path(*, user: AbstractBaseUser) -> str:
     """Return the path of a link that lets the user set a password once (valid for
     PASSWORD_RESET_TIMEOUT, void once any password is set)."""
     return reverse(
-        "member-set-password",
+        "workspaces:member-set-password",
         kwargs={
             "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
             "token": default_token_generator.make_token(user),

@@ -2,6 +2,8 @@ from django.urls import path
 
 from . import views
 
+app_name = "workspaces"
+
 urlpatterns = [
     path("", views.SettingsHomeView.as_view(), name="settings-home"),
     path("workspace/switch/", views.WorkspaceSwitchView.as_view(), name="workspace-switch"),

@@ -10,7 +10,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from .access import SESSION_WORKSPACE_KEY, WorkspaceAdminMixin, WorkspaceMemberMixin
+from .access import (
+    SESSION_WORKSPACE_KEY,
+    WorkspaceAdminMixin,
+    WorkspaceMemberMixin,
+    WorkspaceObjectMixin,
+)
 from .forms import MemberCreateForm, MemberRoleForm
 from .models import Membership
 from .selectors import member_get, members_for_workspace, memberships_for_user
@@ -44,22 +49,17 @@ class WorkspaceSwitchView(LoginRequiredMixin, View):
         request.session[SESSION_WORKSPACE_KEY] = membership.workspace_id
         next_url = request.POST.get("next", "")
         if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-            next_url = reverse("settings-home")
+            next_url = reverse("workspaces:settings-home")
         return HttpResponseRedirect(next_url)
 
 
-class MemberObjectMixin:
-    """Look up the URL's membership inside the current workspace; others' give 404."""
+class MemberObjectMixin(WorkspaceObjectMixin):
+    """Look up the URL's membership inside the current workspace; another workspace's gives 404."""
 
-    def get_member(self) -> Membership:
-        if not hasattr(self, "_member"):
-            try:
-                self._member = member_get(
-                    workspace=self.workspace, member_id=self.kwargs["member_id"]
-                )
-            except Membership.DoesNotExist as error:
-                raise Http404("No such member.") from error
-        return self._member
+    not_found = "No such member."
+
+    def lookup(self) -> Membership:
+        return member_get(workspace=self.workspace, member_id=self.kwargs["member_id"])
 
 
 class MemberListView(WorkspaceMemberMixin, TemplateView):
@@ -106,29 +106,29 @@ class MemberCreateView(WorkspaceAdminMixin, FormView):
                 "url": self.request.build_absolute_uri(link_path),
             }
         messages.success(self.request, f"Added {email} as {membership.get_role_display().lower()}.")
-        return redirect("member-list")
+        return redirect("workspaces:member-list")
 
 
 class MemberRoleView(WorkspaceAdminMixin, MemberObjectMixin, View):
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
-        member = self.get_member()
+        member = self.get_object()
         form = MemberRoleForm(request.POST)
         if not form.is_valid():
             messages.error(request, "Pick a role: admin or support.")
-            return redirect("member-list")
+            return redirect("workspaces:member-list")
         try:
             member_update_role(
                 membership=member, role=form.cleaned_data["role"], actor=request.user
             )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
-            return redirect("member-list")
+            return redirect("workspaces:member-list")
         messages.success(
             request, f"{user_label(member.user)} is now {member.get_role_display().lower()}."
         )
-        return redirect("member-list")
+        return redirect("workspaces:member-list")
 
 
 class MemberRemoveView(WorkspaceAdminMixin, MemberObjectMixin, TemplateView):
@@ -138,18 +138,18 @@ class MemberRemoveView(WorkspaceAdminMixin, MemberObjectMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["member"] = self.get_member()
+        context["member"] = self.get_object()
         return context
 
     def post(self, request, *args, **kwargs):
-        member = self.get_member()
+        member = self.get_object()
         try:
             member_remove(membership=member, actor=request.user)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
-            return redirect("member-list")
+            return redirect("workspaces:member-list")
         messages.success(request, f"Removed {user_label(member.user)} from {self.workspace.name}.")
-        return redirect("member-list")
+        return redirect("workspaces:member-list")
 
 
 class MemberSetPasswordView(auth_views.PasswordResetConfirmView):
@@ -157,4 +157,4 @@ class MemberSetPasswordView(auth_views.PasswordResetConfirmView):
 
     template_name = "workspaces/member_set_password.html"
     post_reset_login = True
-    success_url = reverse_lazy("settings-home")
+    success_url = reverse_lazy("workspaces:settings-home")

@@ -4,6 +4,8 @@ from django.urls import path
 
 from . import views
 
+app_name = "agenttools_api"
+
 urlpatterns = [
     path("agent-tools", views.ToolListView.as_view(), name="agent-tools"),
     path("agent-tools/import", views.ToolImportView.as_view(), name="agent-tools-import"),

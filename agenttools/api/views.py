@@ -1,18 +1,12 @@
 """API of agent tools (scope `agent_tools`): CRUD, OpenAPI import, "Try it", the call log, an
 agent's tools (set, export) and the tool-call path the agent runtime uses."""
 
-from typing import Any
-
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status
-from rest_framework.generics import GenericAPIView
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from inbox.services import actor_for_api_key
-from omniflow.api.idempotency import IdempotentAPIView
-from omniflow.api.pagination import StableCursorPagination
+from omniflow.api.views import WorkspaceAPIView
 
 from .. import openapi, selectors, services
 from ..exports import tools_exported
@@ -48,32 +42,14 @@ class UnknownTool(exceptions.APIException):
     default_code = "unknown_tool"
 
 
-class AgentToolsView(IdempotentAPIView, GenericAPIView):
+class AgentToolsView(WorkspaceAPIView):
     required_scope = "agent_tools"
-    pagination_class = StableCursorPagination
-
-    @property
-    def workspace(self):
-        return self.request.auth.workspace
-
-    def validated(self, serializer_class, *, partial: bool = False, data=None) -> dict[str, Any]:
-        serializer = serializer_class(
-            data=self.request.data if data is None else data,
-            partial=partial,
-            context={"workspace": self.workspace},
-        )
-        serializer.is_valid(raise_exception=True)
-        return dict(serializer.validated_data)
 
     def tool(self):
-        return get_object_or_404(
-            selectors.tools_for_workspace(workspace=self.workspace), pk=self.kwargs["pk"]
-        )
+        return self.found(selectors.tools_for_workspace(workspace=self.workspace))
 
     def agent(self):
-        return get_object_or_404(
-            selectors.agents_with_tools(workspace=self.workspace), pk=self.kwargs["pk"]
-        )
+        return self.found(selectors.agents_with_tools(workspace=self.workspace))
 
 
 class ToolListView(AgentToolsView):
@@ -86,8 +62,9 @@ class ToolListView(AgentToolsView):
         responses=ToolRepresentation(many=True),
     )
     def get(self, request):
-        rows = self.paginate_queryset(selectors.tools_for_workspace(workspace=self.workspace))
-        return self.get_paginated_response(ToolRepresentation(rows, many=True).data)
+        return self.page(
+            selectors.tools_for_workspace(workspace=self.workspace), ToolRepresentation
+        )
 
     @extend_schema(
         tags=TAG,
@@ -194,7 +171,7 @@ class ToolTryView(AgentToolsView):
         outcome = services.tool_try(
             tool=tool,
             arguments=self.validated(ToolTryInput)["arguments"],
-            actor=actor_for_api_key(request.auth),
+            actor=self.actor,
         )
         return Response({"request": outcome.call.request, "result": outcome.result})
 
@@ -219,8 +196,7 @@ class ToolCallListView(AgentToolsView):
             agent_id=filters.get("agent"),
             conversation_id=filters.get("conversation"),
         )
-        rows = self.paginate_queryset(calls)
-        return self.get_paginated_response(ToolCallRepresentation(rows, many=True).data)
+        return self.page(calls, ToolCallRepresentation)
 
 
 class AgentToolListView(AgentToolsView):
@@ -304,7 +280,7 @@ class AgentToolCallView(AgentToolsView):
                 tool_name=given["tool"],
                 arguments=given["arguments"],
                 conversation=given["conversation"],
-                actor=actor_for_api_key(request.auth),
+                actor=self.actor,
             )
         except services.AgentNotPublished as error:
             raise AgentNotPublished(str(error)) from error

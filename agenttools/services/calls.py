@@ -14,6 +14,7 @@ from django.db import transaction
 from inbox.models import Agent, AgentVersion, Conversation, TraceEntry
 from inbox.services.trace import trace_entry_append
 from omniflow.crypto import SecretUnavailable, decrypt_secret
+from omniflow.json_input import EXCERPT_BYTES
 
 from .. import limits
 from ..calls import ArgumentsUnusable, request_build, request_shown, response_body
@@ -23,7 +24,6 @@ from ..snapshots import tool_definition
 from ..transport import ToolResponse, send
 
 Outcome = ToolCall.Outcome
-EXCERPT_CHARACTERS = 4096
 TRACE_EXCERPT_CHARACTERS = 500
 
 
@@ -191,7 +191,7 @@ def _call(
             outcome=attempt.outcome,
             http_status=response.status if response else None,
             latency_ms=response.latency_ms if response else 0,
-            response_excerpt=text[:EXCERPT_CHARACTERS],
+            response_excerpt=text[:EXCERPT_BYTES],
             error=attempt.message,
         )
         if conversation is not None:

@@ -4,6 +4,8 @@ from django.urls import path
 
 from . import views
 
+app_name = "apikeys_api"
+
 urlpatterns = [
     path("api-keys", views.ApiKeyListView.as_view(), name="api-keys"),
     path("api-keys/<int:pk>", views.ApiKeyDetailView.as_view(), name="api-key-detail"),

@@ -6,14 +6,11 @@ more access than its own.
 
 from datetime import timedelta
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from omniflow.api.idempotency import IdempotentAPIView
-from omniflow.api.pagination import StableCursorPagination
+from omniflow.api.views import WorkspaceAPIView
 
 from .. import selectors, services
 from ..usage import api_key_usage_by_day
@@ -29,23 +26,11 @@ from .serializers import (
 TAG = ["API keys"]
 
 
-class ApiKeysView(IdempotentAPIView, GenericAPIView):
+class ApiKeysView(WorkspaceAPIView):
     required_scope = "api_keys"
-    pagination_class = StableCursorPagination
-
-    @property
-    def workspace(self):
-        return self.request.auth.workspace
 
     def api_key(self):
-        return get_object_or_404(
-            selectors.api_keys_for_workspace(workspace=self.workspace), pk=self.kwargs["pk"]
-        )
-
-    def validated(self, serializer_class, *, partial: bool = False) -> dict:
-        serializer = serializer_class(data=self.request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        return dict(serializer.validated_data)
+        return self.found(selectors.api_keys_for_workspace(workspace=self.workspace))
 
     @staticmethod
     def created(api_key, plaintext: str) -> Response:
@@ -63,10 +48,10 @@ class ApiKeyListView(ApiKeysView):
         responses=ApiKeyRepresentation(many=True),
     )
     def get(self, request):
-        rows = self.paginate_queryset(
-            selectors.api_keys_for_workspace(workspace=self.workspace).order_by()
+        return self.page(
+            selectors.api_keys_for_workspace(workspace=self.workspace).order_by(),
+            ApiKeyRepresentation,
         )
-        return self.get_paginated_response(ApiKeyRepresentation(rows, many=True).data)
 
     @extend_schema(
         tags=TAG,
@@ -166,8 +151,7 @@ class ApiKeyAuditView(ApiKeysView):
     )
     def get(self, request, pk):
         entries = selectors.api_key_audit_for_key(api_key=self.api_key()).order_by()
-        rows = self.paginate_queryset(entries)
-        return self.get_paginated_response(AuditEntryRepresentation(rows, many=True).data)
+        return self.page(entries, AuditEntryRepresentation)
 
 
 class ApiKeyUsageView(ApiKeysView):

@@ -4,6 +4,8 @@ from django.urls import path
 
 from . import views
 
+app_name = "inbound_api"
+
 urlpatterns = [
     path("inbound-triggers", views.TriggerListView.as_view(), name="inbound-triggers"),
     path(

@@ -1,13 +1,10 @@
 """API of inbound triggers: CRUD and each trigger's receipts (scope `inbound`)."""
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from omniflow.api.idempotency import IdempotentAPIView
-from omniflow.api.pagination import StableCursorPagination
+from omniflow.api.views import WorkspaceAPIView
 
 from .. import selectors, services
 from ..presets import rule_presets
@@ -23,25 +20,11 @@ from .serializers import (
 TAG = ["Inbound webhooks"]
 
 
-class InboundView(IdempotentAPIView, GenericAPIView):
+class InboundView(WorkspaceAPIView):
     required_scope = "inbound"
-    pagination_class = StableCursorPagination
-
-    @property
-    def workspace(self):
-        return self.request.auth.workspace
-
-    def validated(self, *, partial: bool = False) -> dict:
-        serializer = TriggerInput(
-            data=self.request.data, partial=partial, context={"workspace": self.workspace}
-        )
-        serializer.is_valid(raise_exception=True)
-        return dict(serializer.validated_data)
 
     def trigger(self):
-        return get_object_or_404(
-            selectors.triggers_for_workspace(workspace=self.workspace), pk=self.kwargs["pk"]
-        )
+        return self.found(selectors.triggers_for_workspace(workspace=self.workspace))
 
     def shown(self, trigger) -> dict:
         return TriggerRepresentation(trigger, context={"request": self.request}).data
@@ -57,9 +40,10 @@ class TriggerListView(InboundView):
         responses=TriggerRepresentation(many=True),
     )
     def get(self, request):
-        rows = self.paginate_queryset(selectors.triggers_for_workspace(workspace=self.workspace))
-        return self.get_paginated_response(
-            TriggerRepresentation(rows, many=True, context={"request": request}).data
+        return self.page(
+            selectors.triggers_for_workspace(workspace=self.workspace),
+            TriggerRepresentation,
+            context={"request": request},
         )
 
     @extend_schema(
@@ -72,7 +56,7 @@ class TriggerListView(InboundView):
     )
     def post(self, request):
         trigger = services.trigger_create(
-            workspace=self.workspace, created_by=None, **self.validated()
+            workspace=self.workspace, created_by=None, **self.validated(TriggerInput)
         )
         return Response(self.shown(trigger), status=status.HTTP_201_CREATED)
 
@@ -97,7 +81,9 @@ class TriggerDetailView(InboundView):
         responses=TriggerRepresentation,
     )
     def patch(self, request, pk):
-        trigger = services.trigger_update(trigger=self.trigger(), **self.validated(partial=True))
+        trigger = services.trigger_update(
+            trigger=self.trigger(), **self.validated(TriggerInput, partial=True)
+        )
         return Response(self.shown(trigger))
 
     @extend_schema(
@@ -122,8 +108,7 @@ class TriggerReceiptListView(InboundView):
     )
     def get(self, request, pk):
         receipts = selectors.receipts_for_trigger(workspace=self.workspace, trigger=self.trigger())
-        rows = self.paginate_queryset(receipts)
-        return self.get_paginated_response(ReceiptRepresentation(rows, many=True).data)
+        return self.page(receipts, ReceiptRepresentation)
 
 
 class TriggerRegenerateUrlView(InboundView):
@@ -184,9 +169,7 @@ class ReceiptRerunView(InboundView):
         responses={201: ReceiptRepresentation},
     )
     def post(self, request, pk):
-        receipt = get_object_or_404(
-            selectors.receipts_for_workspace(workspace=self.workspace), pk=pk
-        )
+        receipt = self.found(selectors.receipts_for_workspace(workspace=self.workspace))
         handled = receipt_rerun(receipt=receipt)
         return Response(ReceiptRepresentation(handled.receipt).data, status=status.HTTP_201_CREATED)
 

@@ -4,6 +4,8 @@ from django.urls import path
 
 from .views import agents, contacts, conversations, routing, scorecards, tickets, training
 
+app_name = "inbox_api"
+
 urlpatterns = [
     path("conversations", conversations.ConversationListView.as_view(), name="conversations"),
     path(

@@ -1,33 +1,17 @@
 """Pieces every inbox service shares: the "not given" marker, actors, tags and assignees."""
 
-from typing import Any, Final
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 
+from omniflow.actors import actor_for_api_key  # noqa: F401  (re-exported by inbox.services)
+from omniflow.sentinels import UNSET  # noqa: F401  (the inbox services import it from here)
 from workspaces.models import Membership, Workspace
 
 from ..models import Tag
 
-
-class _Unset:
-    """Marks an argument that was not given, so None can still mean "clear it"."""
-
-    def __repr__(self) -> str:
-        return "UNSET"
-
-    def __bool__(self) -> bool:
-        return False
-
-
-UNSET: Final = _Unset()
-
 SYSTEM_ACTOR = "system"
-
-
-def actor_for_api_key(api_key) -> str:
-    """Return the trace label of a request made with an API key."""
-    return f"api_key:{api_key.prefix}"
 
 
 def actor_for_user(user: AbstractBaseUser) -> str:

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from omniflow.api.errors import Conflict
+from omniflow.exceptions import Conflict
 from workspaces.models import Workspace
 
 from ..models import Contact

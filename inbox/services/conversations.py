@@ -7,7 +7,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from omniflow.api.errors import Conflict
+from omniflow.exceptions import Conflict
 from webhooks.events import EventType, emit
 from workspaces.models import Workspace
 

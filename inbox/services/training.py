@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from omniflow.api.errors import Conflict
+from omniflow.exceptions import Conflict
 from webhooks.events import EventType, emit
 from workspaces.models import Workspace
 

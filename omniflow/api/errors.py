@@ -12,6 +12,8 @@ from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from omniflow import exceptions as domain
+
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
 # DRF exception class -> (stable type, title)
@@ -99,6 +101,8 @@ def exception_handler(exc, context):
         )
     elif isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge()
+    elif isinstance(exc, domain.Conflict):
+        exc = Conflict(exc.detail)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -126,10 +130,12 @@ def exception_handler(exc, context):
     return response
 
 
-def problem_response(*, status_code: int, type_: str, title: str, detail: str) -> JsonResponse:
-    """Return a problem response from plain Django code (404/500 handlers, middleware)."""
+def problem_response(
+    *, status_code: int, type_: str, title: str, detail: str, errors: dict | None = None
+) -> JsonResponse:
+    """Return a problem response from plain Django code (404/500 handlers, middleware, hooks)."""
     return JsonResponse(
-        problem(status_code=status_code, type_=type_, title=title, detail=detail),
+        problem(status_code=status_code, type_=type_, title=title, detail=detail, errors=errors),
         status=status_code,
         content_type=PROBLEM_CONTENT_TYPE,
     )

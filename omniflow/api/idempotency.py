@@ -14,6 +14,7 @@ from rest_framework import exceptions
 from rest_framework.views import APIView
 
 from omniflow.idempotency import (
+    HEADER,
     MAX_KEY_LENGTH,
     Claim,
     idempotency_cache_key,
@@ -23,7 +24,6 @@ from omniflow.idempotency import (
 
 from .errors import problem_response
 
-HEADER = "HTTP_IDEMPOTENCY_KEY"
 CLAIM_ATTRIBUTE = "omniflow_idempotency_claim"
 
 

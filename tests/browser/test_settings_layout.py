@@ -90,20 +90,22 @@ def workspace_with_everything(transactional_db, settings):
     }
 
 
-def _settings_routes(resolver=None, prefix: str = ""):
+def _settings_routes(resolver=None, prefix: str = "", namespace: str = ""):
     """Yield (route, URL name, parameters, view class) of every page under /settings/."""
     for entry in (resolver or get_resolver()).url_patterns:
         route = prefix + str(entry.pattern)
         if isinstance(entry, URLResolver):
-            yield from _settings_routes(entry, route)
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _settings_routes(entry, route, inner)
         elif isinstance(entry, URLPattern) and route.startswith("settings/") and entry.name:
             params = list(getattr(entry.pattern, "converters", {}))
-            yield route, entry.name, params, getattr(entry.callback, "view_class", None)
+            name = namespace + entry.name
+            yield route, name, params, getattr(entry.callback, "view_class", None)
 
 
 # Pages that are not pages: POST-only actions, and the set-password link (no Settings shell).
 # The replay job's progress is JSON that its page polls.
-NOT_PAGES = {"member-set-password", "replay-job-progress"}
+NOT_PAGES = {"workspaces:member-set-password", "webhooks:replay-job-progress"}
 
 
 def _settings_pages(objects: dict) -> list[tuple[str, str, bool]]:

@@ -6,7 +6,7 @@ import pytest
 
 from inbound.models import InboundTrigger
 from inbound.services import trigger_create
-from inbound.signing import decrypt_secret
+from omniflow.crypto import decrypt_secret
 
 from .conftest import ORDER_SCHEMA, post_json
 

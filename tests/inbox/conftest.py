@@ -1,22 +1,6 @@
-from collections.abc import Callable
-
 import pytest
-from rest_framework.test import APIClient
 
-from tests.factories import MembershipFactory, make_api_key
-
-
-@pytest.fixture
-def client_for() -> Callable[..., APIClient]:
-    """Return a function making an API client for a workspace, with the given scopes."""
-
-    def make(workspace, scopes: list[str] | None = None) -> APIClient:
-        _, plaintext = make_api_key(workspace, scopes=scopes)
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {plaintext}")
-        return client
-
-    return make
+from tests.factories import MembershipFactory
 
 
 @pytest.fixture

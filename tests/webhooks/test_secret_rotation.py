@@ -9,10 +9,10 @@ import time_machine
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from omniflow.crypto import body_signature as sign
 from tests.webhooks.helpers import emit_committed
 from webhooks import delivery as engine
 from webhooks.services import endpoint_create, endpoint_secret
-from webhooks.signing import sign
 
 pytestmark = pytest.mark.django_db
 

@@ -13,11 +13,11 @@ import pytest
 import standardwebhooks
 from django.db import transaction
 
+from omniflow.crypto import body_signature as sign
 from tests.webhooks.helpers import emit_committed
 from webhooks import delivery as engine
 from webhooks.models import WebhookEvent
 from webhooks.services import delivery_replay, endpoint_create, endpoint_secret
-from webhooks.signing import sign
 
 pytestmark = pytest.mark.django_db
 

@@ -3,14 +3,17 @@ from datetime import datetime
 from django.utils import timezone
 from rest_framework import serializers
 
+from omniflow.crypto import decrypt_secret
+
+from .. import filters
 from ..events import CATALOGUE
 from ..failures import failure_reason
 from ..models import WebhookDelivery, WebhookDeliveryAttempt, WebhookEndpoint, WebhookReplayJob
 from ..selectors import DEFAULT_STATS_WINDOW, STATS_WINDOWS
-from ..signing import decrypt_secret, mask_secret
+from ..signing import mask_secret
 
 
-class EndpointSerializer(serializers.ModelSerializer):
+class EndpointRepresentation(serializers.ModelSerializer):
     """An endpoint as the API shows it: the secret only masked."""
 
     secret = serializers.SerializerMethodField()
@@ -61,7 +64,7 @@ class EndpointSerializer(serializers.ModelSerializer):
         return endpoint.previous_secret_expires_at if self._overlapping(endpoint) else None
 
 
-class RotateSecretInputSerializer(serializers.Serializer):
+class RotateSecretInput(serializers.Serializer):
     overlap_hours = serializers.IntegerField(
         min_value=0,
         max_value=168,
@@ -71,7 +74,7 @@ class RotateSecretInputSerializer(serializers.Serializer):
     )
 
 
-class EndpointInputSerializer(serializers.Serializer):
+class EndpointInput(serializers.Serializer):
     url = serializers.URLField(max_length=2000)
     event_types = serializers.ListField(
         child=serializers.ChoiceField(choices=list(CATALOGUE)), allow_empty=False
@@ -84,7 +87,7 @@ class EndpointInputSerializer(serializers.Serializer):
     )
 
 
-class AttemptSerializer(serializers.ModelSerializer):
+class AttemptRepresentation(serializers.ModelSerializer):
     class Meta:
         model = WebhookDeliveryAttempt
         fields = [
@@ -100,7 +103,7 @@ class AttemptSerializer(serializers.ModelSerializer):
         ]
 
 
-class DeliverySerializer(serializers.ModelSerializer):
+class DeliveryRepresentation(serializers.ModelSerializer):
     """A delivery; `waiting_for` and `replayed_as` come from the context (see the views)."""
 
     event_id = serializers.CharField(source="event.public_id")
@@ -155,66 +158,76 @@ class DeliverySerializer(serializers.ModelSerializer):
         return reason.code if reason else None
 
 
-class DeliveryDetailSerializer(DeliverySerializer):
-    attempts = AttemptSerializer(many=True)
+class DeliveryDetailRepresentation(DeliveryRepresentation):
+    attempts = AttemptRepresentation(many=True)
 
-    class Meta(DeliverySerializer.Meta):
-        fields = DeliverySerializer.Meta.fields + ["attempts"]
+    class Meta(DeliveryRepresentation.Meta):
+        fields = DeliveryRepresentation.Meta.fields + ["attempts"]
 
 
-class DeliveryFilterSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=WebhookDelivery.Status.choices, required=False)
+class _DeliveryMatch(serializers.Serializer):
+    """Which deliveries: the filters the log and bulk replay share (see webhooks.filters)."""
+
     endpoint = serializers.IntegerField(required=False, min_value=1)
-    event_type = serializers.ChoiceField(choices=list(CATALOGUE), required=False)
-    resource_type = serializers.CharField(max_length=32, required=False)
-    resource_id = serializers.CharField(max_length=64, required=False)
+    event_type = serializers.ChoiceField(choices=filters.EVENT_TYPES, required=False)
+    resource_type = serializers.CharField(
+        max_length=filters.RESOURCE_TYPE_MAX_LENGTH, required=False
+    )
+    resource_id = serializers.CharField(max_length=filters.RESOURCE_ID_MAX_LENGTH, required=False)
     created_after = serializers.DateTimeField(required=False)
     created_before = serializers.DateTimeField(required=False)
 
+    def selector_filters(self) -> dict:
+        """Return the validated filters as the selectors take them."""
+        return filters.selector_filters(self.validated_data)
 
-class BulkReplaySerializer(serializers.Serializer):
+
+class DeliveryFilters(_DeliveryMatch):
+    status = serializers.ChoiceField(choices=filters.STATUS_CHOICES, required=False)
+
+
+class BulkReplayInput(_DeliveryMatch):
     dry_run = serializers.BooleanField(
         required=False,
         default=False,
         help_text="Only count the failed deliveries that would be replayed; replay nothing.",
     )
-    endpoint = serializers.IntegerField(required=False, min_value=1)
-    event_type = serializers.ChoiceField(choices=list(CATALOGUE), required=False)
-    resource_type = serializers.CharField(max_length=32, required=False)
-    resource_id = serializers.CharField(max_length=64, required=False)
-    created_after = serializers.DateTimeField(required=False)
-    created_before = serializers.DateTimeField(required=False)
+
+    def selector_filters(self) -> dict:
+        selected = super().selector_filters()
+        selected.pop("dry_run")
+        return selected
 
 
-class SecretSerializer(serializers.Serializer):
+class SecretRepresentation(serializers.Serializer):
     secret = serializers.CharField(help_text="The endpoint's signing secret, in clear.")
 
 
-class EndpointWithSecretSerializer(EndpointSerializer):
+class EndpointWithSecretRepresentation(EndpointRepresentation):
     """The answer to a rotation: the endpoint with its new secret in clear, this once."""
 
     secret = serializers.CharField(help_text="The new signing secret, in clear.")
 
-    class Meta(EndpointSerializer.Meta):
+    class Meta(EndpointRepresentation.Meta):
         ref_name = "WebhookEndpointWithSecret"
 
 
-class EventTypeSerializer(serializers.Serializer):
+class EventTypeRepresentation(serializers.Serializer):
     type = serializers.CharField()
     description = serializers.CharField()
     resource_type = serializers.CharField()
     example = serializers.JSONField(help_text="An example request body of this event type.")
 
 
-class EventTypeListSerializer(serializers.Serializer):
-    results = EventTypeSerializer(many=True)
+class EventTypeListRepresentation(serializers.Serializer):
+    results = EventTypeRepresentation(many=True)
 
 
-class BulkReplayDryRunSerializer(serializers.Serializer):
+class BulkReplayDryRunRepresentation(serializers.Serializer):
     count = serializers.IntegerField(help_text="How many failed deliveries a replay would send.")
 
 
-class ReplayJobSerializer(serializers.ModelSerializer):
+class ReplayJobRepresentation(serializers.ModelSerializer):
     """A bulk replay running in the background: poll it until `status` is final."""
 
     class Meta:
@@ -232,7 +245,7 @@ class ReplayJobSerializer(serializers.ModelSerializer):
         ]
 
 
-class EndpointStatsQuerySerializer(serializers.Serializer):
+class EndpointStatsFilters(serializers.Serializer):
     window = serializers.ChoiceField(
         choices=list(STATS_WINDOWS),
         default=DEFAULT_STATS_WINDOW,
@@ -241,13 +254,13 @@ class EndpointStatsQuerySerializer(serializers.Serializer):
     )
 
 
-class EndpointLatencySerializer(serializers.Serializer):
+class EndpointLatencyRepresentation(serializers.Serializer):
     p50 = serializers.IntegerField(allow_null=True)
     p95 = serializers.IntegerField(allow_null=True)
     p99 = serializers.IntegerField(allow_null=True)
 
 
-class EndpointStatsSerializer(serializers.Serializer):
+class EndpointStatsRepresentation(serializers.Serializer):
     window = serializers.CharField()
     since = serializers.DateTimeField()
     deliveries = serializers.DictField(
@@ -258,4 +271,4 @@ class EndpointStatsSerializer(serializers.Serializer):
         allow_null=True, help_text="succeeded / (succeeded + failed); null when none finished."
     )
     attempts = serializers.IntegerField(help_text="HTTP attempts made in the window.")
-    latency_ms = EndpointLatencySerializer(help_text="Percentiles of the attempts' durations.")
+    latency_ms = EndpointLatencyRepresentation(help_text="Percentiles of the attempts' durations.")

@@ -2,6 +2,8 @@ from django.urls import path
 
 from . import views
 
+app_name = "webhooks_api"
+
 urlpatterns = [
     path("webhook-endpoints", views.EndpointListView.as_view(), name="webhook-endpoint-list"),
     path(

@@ -5,11 +5,9 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound
-from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from omniflow.api.idempotency import IdempotentAPIView
-from omniflow.api.pagination import StableCursorPagination
+from omniflow.api.views import WorkspaceAPIView
 
 from .. import selectors, services
 from ..events import CATALOGUE
@@ -28,37 +26,34 @@ def _not_stored(response: Response) -> Response:
     return response
 
 
-class WebhooksView(IdempotentAPIView):
+class WebhooksView(WorkspaceAPIView):
     required_scope = "webhooks"
 
 
-class EndpointListView(WebhooksView, GenericAPIView):
-    pagination_class = StableCursorPagination
-
+class EndpointListView(WebhooksView):
     @extend_schema(
         tags=ENDPOINTS_TAG,
         operation_id="webhook_endpoints_list",
         summary="List webhook endpoints",
-        responses=s.EndpointSerializer(many=True),
+        responses=s.EndpointRepresentation(many=True),
     )
     def get(self, request):
-        endpoints = selectors.endpoints_for_workspace(workspace=request.auth.workspace)
-        page = self.paginate_queryset(endpoints)
-        return self.get_paginated_response(s.EndpointSerializer(page, many=True).data)
+        endpoints = selectors.endpoints_for_workspace(workspace=self.workspace)
+        return self.page(endpoints, s.EndpointRepresentation)
 
     @extend_schema(
         tags=ENDPOINTS_TAG,
         operation_id="webhook_endpoints_create",
         summary="Create a webhook endpoint",
         description="Without `secret`, one is generated; an empty `secret` means unsigned.",
-        request=s.EndpointInputSerializer,
-        responses={201: s.EndpointSerializer},
+        request=s.EndpointInput,
+        responses={201: s.EndpointRepresentation},
     )
     def post(self, request):
-        data = s.EndpointInputSerializer(data=request.data)
+        data = s.EndpointInput(data=request.data)
         data.is_valid(raise_exception=True)
         endpoint = services.endpoint_create(workspace=request.auth.workspace, **data.validated_data)
-        return Response(s.EndpointSerializer(endpoint).data, status=status.HTTP_201_CREATED)
+        return Response(s.EndpointRepresentation(endpoint).data, status=status.HTTP_201_CREATED)
 
 
 class EndpointView(WebhooksView):
@@ -75,24 +70,24 @@ class EndpointDetailView(EndpointView):
         tags=ENDPOINTS_TAG,
         operation_id="webhook_endpoints_retrieve",
         summary="Get a webhook endpoint",
-        responses=s.EndpointSerializer,
+        responses=s.EndpointRepresentation,
     )
     def get(self, request, endpoint_id: int):
-        return Response(s.EndpointSerializer(self._endpoint(request, endpoint_id)).data)
+        return Response(s.EndpointRepresentation(self._endpoint(request, endpoint_id)).data)
 
     @extend_schema(
         tags=ENDPOINTS_TAG,
         operation_id="webhook_endpoints_update",
         summary="Update a webhook endpoint",
-        request=s.EndpointInputSerializer,
-        responses=s.EndpointSerializer,
+        request=s.EndpointInput,
+        responses=s.EndpointRepresentation,
     )
     def patch(self, request, endpoint_id: int):
         endpoint = self._endpoint(request, endpoint_id)
-        data = s.EndpointInputSerializer(data=request.data, partial=True)
+        data = s.EndpointInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         endpoint = services.endpoint_update(endpoint=endpoint, **data.validated_data)
-        return Response(s.EndpointSerializer(endpoint).data)
+        return Response(s.EndpointRepresentation(endpoint).data)
 
     @extend_schema(
         tags=ENDPOINTS_TAG,
@@ -113,7 +108,7 @@ class EndpointSecretView(EndpointView):
         operation_id="webhook_endpoints_secret_reveal",
         summary="Reveal the signing secret",
         request=None,
-        responses=s.SecretSerializer,
+        responses=s.SecretRepresentation,
     )
     def post(self, request, endpoint_id: int):
         endpoint = self._endpoint(request, endpoint_id)
@@ -129,18 +124,18 @@ class EndpointRotateSecretView(EndpointView):
         "(default 24, at most 168) the previous one signs beside it: `webhook-signature` "
         "carries both `v1,` values and `X-Omniflow-Signature-Previous` the previous secret's "
         "body signature, so consumers switch secrets without refusing a request.",
-        request=s.RotateSecretInputSerializer,
-        responses=s.EndpointWithSecretSerializer,
+        request=s.RotateSecretInput,
+        responses=s.EndpointWithSecretRepresentation,
     )
     def post(self, request, endpoint_id: int):
         endpoint = self._endpoint(request, endpoint_id)
-        data = s.RotateSecretInputSerializer(data=request.data)
+        data = s.RotateSecretInput(data=request.data)
         data.is_valid(raise_exception=True)
         secret = services.endpoint_rotate_secret(
             endpoint=endpoint, overlap=timedelta(hours=data.validated_data["overlap_hours"])
         )
         # The one response besides a reveal that shows the secret in clear: the new one.
-        return _not_stored(Response({**s.EndpointSerializer(endpoint).data, "secret": secret}))
+        return _not_stored(Response({**s.EndpointRepresentation(endpoint).data, "secret": secret}))
 
 
 class EndpointEndSecretOverlapView(EndpointView):
@@ -150,16 +145,18 @@ class EndpointEndSecretOverlapView(EndpointView):
         summary="End the secret rotation's overlap now",
         description="The previous secret stops signing requests at once.",
         request=None,
-        responses=s.EndpointSerializer,
+        responses=s.EndpointRepresentation,
     )
     def post(self, request, endpoint_id: int):
         endpoint = services.endpoint_end_secret_overlap(
             endpoint=self._endpoint(request, endpoint_id)
         )
-        return Response(s.EndpointSerializer(endpoint).data)
+        return Response(s.EndpointRepresentation(endpoint).data)
 
 
-class EventTypeListView(IdempotentAPIView):
+class EventTypeListView(WorkspaceAPIView):
+    """The public event catalogue: the one API view with neither key nor workspace."""
+
     required_scope = None
     scope_not_required = True
 
@@ -168,7 +165,7 @@ class EventTypeListView(IdempotentAPIView):
         operation_id="webhook_event_types_list",
         summary="List the event types",
         auth=[],
-        responses=s.EventTypeListSerializer,
+        responses=s.EventTypeListRepresentation,
     )
     def get(self, request):
         return Response(
@@ -186,26 +183,21 @@ class EventTypeListView(IdempotentAPIView):
         )
 
 
-class DeliveryListView(WebhooksView, GenericAPIView):
-    pagination_class = StableCursorPagination
-
+class DeliveryListView(WebhooksView):
     @extend_schema(
         tags=DELIVERIES_TAG,
         operation_id="webhook_deliveries_list",
         summary="List deliveries",
-        parameters=[s.DeliveryFilterSerializer],
-        responses=s.DeliverySerializer(many=True),
+        parameters=[s.DeliveryFilters],
+        responses=s.DeliveryRepresentation(many=True),
     )
     def get(self, request):
-        filters = s.DeliveryFilterSerializer(data=request.query_params)
+        filters = s.DeliveryFilters(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        params = dict(filters.validated_data)
-        params["endpoint_id"] = params.pop("endpoint", None)
-        deliveries = selectors.deliveries_for_log(workspace=request.auth.workspace, **params)
-        page = self.paginate_queryset(deliveries)
-        return self.get_paginated_response(
-            s.DeliverySerializer(page, many=True, context=_display_context(page)).data
+        deliveries = selectors.deliveries_for_log(
+            workspace=self.workspace, **filters.selector_filters()
         )
+        return self.page(deliveries, s.DeliveryRepresentation, context=_display_context)
 
 
 def _display_context(deliveries: list[WebhookDelivery]) -> dict:
@@ -218,7 +210,7 @@ def _display_context(deliveries: list[WebhookDelivery]) -> dict:
 
 def _delivery(request, delivery_id: int) -> WebhookDelivery:
     try:
-        return selectors.delivery_detail(workspace=request.auth.workspace, delivery_id=delivery_id)
+        return selectors.delivery_get(workspace=request.auth.workspace, delivery_id=delivery_id)
     except WebhookDelivery.DoesNotExist as exc:
         raise NotFound("No such delivery.") from exc
 
@@ -228,12 +220,12 @@ class DeliveryDetailView(WebhooksView):
         tags=DELIVERIES_TAG,
         operation_id="webhook_deliveries_retrieve",
         summary="Get a delivery with its attempts",
-        responses=s.DeliveryDetailSerializer,
+        responses=s.DeliveryDetailRepresentation,
     )
     def get(self, request, delivery_id: int):
         delivery = _delivery(request, delivery_id)
         context = _display_context([delivery])
-        return Response(s.DeliveryDetailSerializer(delivery, context=context).data)
+        return Response(s.DeliveryDetailRepresentation(delivery, context=context).data)
 
 
 class DeliveryReplayView(WebhooksView):
@@ -243,14 +235,14 @@ class DeliveryReplayView(WebhooksView):
         summary="Replay a delivery",
         description="A new delivery of the same event, signed afresh with the current secret.",
         request=None,
-        responses={202: s.DeliverySerializer},
+        responses={202: s.DeliveryRepresentation},
     )
     def post(self, request, delivery_id: int):
         replay = services.delivery_replay(delivery=_delivery(request, delivery_id))
-        replay = selectors.delivery_detail(workspace=request.auth.workspace, delivery_id=replay.id)
+        replay = selectors.delivery_get(workspace=request.auth.workspace, delivery_id=replay.id)
         context = _display_context([replay])
         return Response(
-            s.DeliverySerializer(replay, context=context).data, status=status.HTTP_202_ACCEPTED
+            s.DeliveryRepresentation(replay, context=context).data, status=status.HTTP_202_ACCEPTED
         )
 
 
@@ -262,20 +254,19 @@ class BulkReplayView(WebhooksView):
         description="Failed deliveries not replayed yet are replayed by a background job: "
         "the answer is the job, to poll at `/webhook-replay-jobs/{id}`. With `dry_run`, only "
         "their count is returned and nothing is replayed.",
-        request=s.BulkReplaySerializer,
-        responses={200: s.BulkReplayDryRunSerializer, 202: s.ReplayJobSerializer},
+        request=s.BulkReplayInput,
+        responses={200: s.BulkReplayDryRunRepresentation, 202: s.ReplayJobRepresentation},
     )
     def post(self, request):
-        data = s.BulkReplaySerializer(data=request.data)
+        data = s.BulkReplayInput(data=request.data)
         data.is_valid(raise_exception=True)
-        params = dict(data.validated_data)
-        params["endpoint_id"] = params.pop("endpoint", None)
-        workspace = request.auth.workspace
-        if params.pop("dry_run"):
+        params = data.selector_filters()
+        workspace = self.workspace
+        if data.validated_data["dry_run"]:
             count = selectors.deliveries_to_replay(workspace=workspace, **params).count()
             return Response({"count": count})
         job = services.replay_job_create(workspace=workspace, **params)
-        return Response(s.ReplayJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+        return Response(s.ReplayJobRepresentation(job).data, status=status.HTTP_202_ACCEPTED)
 
 
 class ReplayJobDetailView(WebhooksView):
@@ -283,14 +274,14 @@ class ReplayJobDetailView(WebhooksView):
         tags=REPLAY_JOBS_TAG,
         operation_id="webhook_replay_jobs_retrieve",
         summary="Get a bulk replay job's progress",
-        responses=s.ReplayJobSerializer,
+        responses=s.ReplayJobRepresentation,
     )
     def get(self, request, job_id: int):
         try:
             job = selectors.replay_job_get(workspace=request.auth.workspace, job_id=job_id)
         except WebhookReplayJob.DoesNotExist as exc:
             raise NotFound("No such replay job.") from exc
-        return Response(s.ReplayJobSerializer(job).data)
+        return Response(s.ReplayJobRepresentation(job).data)
 
 
 class EndpointStatsView(EndpointView):
@@ -298,15 +289,15 @@ class EndpointStatsView(EndpointView):
         tags=ENDPOINTS_TAG,
         operation_id="webhook_endpoints_stats",
         summary="Delivery statistics of an endpoint",
-        parameters=[s.EndpointStatsQuerySerializer],
-        responses=s.EndpointStatsSerializer,
+        parameters=[s.EndpointStatsFilters],
+        responses=s.EndpointStatsRepresentation,
     )
     def get(self, request, endpoint_id: int):
-        query = s.EndpointStatsQuerySerializer(data=request.query_params)
+        query = s.EndpointStatsFilters(data=request.query_params)
         query.is_valid(raise_exception=True)
         window = query.validated_data["window"]
         stats = selectors.endpoint_stats(
             endpoint=self._endpoint(request, endpoint_id),
             since=timezone.now() - selectors.STATS_WINDOWS[window],
         )
-        return Response(s.EndpointStatsSerializer({"window": window, **vars(stats)}).data)
+        return Response(s.EndpointStatsRepresentation({"window": window, **vars(stats)}).data)

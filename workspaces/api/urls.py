@@ -4,6 +4,8 @@ from django.urls import path
 
 from . import views
 
+app_name = "workspaces_api"
+
 urlpatterns = [
     path("members", views.MemberListView.as_view(), name="members"),
     path("members/<int:pk>", views.MemberDetailView.as_view(), name="member-detail"),

@@ -1,13 +1,11 @@
 """API of the workspace's members (scope `members`): what Settings → Members does."""
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from omniflow.api.idempotency import IdempotentAPIView
 from omniflow.api.pagination import StableCursorPagination
+from omniflow.api.views import WorkspaceAPIView
 
 from ..selectors import members_for_workspace
 from ..services import member_create, member_remove, member_update_role
@@ -21,17 +19,8 @@ from .serializers import (
 TAG = ["Members"]
 
 
-class MemberView(IdempotentAPIView, GenericAPIView):
+class MemberView(WorkspaceAPIView):
     required_scope = "members"
-
-    @property
-    def workspace(self):
-        return self.request.auth.workspace
-
-    def validated(self, serializer_class) -> dict:
-        serializer = serializer_class(data=self.request.data)
-        serializer.is_valid(raise_exception=True)
-        return dict(serializer.validated_data)
 
 
 class MemberListView(MemberView):
@@ -47,8 +36,7 @@ class MemberListView(MemberView):
     )
     def get(self, request):
         members = members_for_workspace(workspace=self.workspace).order_by()
-        rows = self.paginate_queryset(members)
-        return self.get_paginated_response(MemberRepresentation(rows, many=True).data)
+        return self.page(members, MemberRepresentation)
 
     @extend_schema(
         tags=TAG,
@@ -80,9 +68,7 @@ class MemberDetailView(MemberView):
     """Read, change the role of, or remove one member (never the last admin)."""
 
     def member(self):
-        return get_object_or_404(
-            members_for_workspace(workspace=self.workspace), pk=self.kwargs["pk"]
-        )
+        return self.found(members_for_workspace(workspace=self.workspace))
 
     @extend_schema(
         tags=TAG,

@@ -23,7 +23,9 @@ class AgentListView(InboxView):
         responses=AgentRepresentation(many=True),
     )
     def get(self, request):
-        agents = selectors.agents_list(workspace=self.workspace, **self.filters(AgentFilters))
+        agents = selectors.agents_for_workspace(
+            workspace=self.workspace, **self.filters(AgentFilters)
+        )
         return self.page(agents, AgentRepresentation)
 
     @extend_schema(
@@ -51,7 +53,9 @@ class AgentDetailView(InboxView):
         responses=AgentRepresentation,
     )
     def get(self, request, pk):
-        return Response(agent_data(self.found(selectors.agents_list(workspace=self.workspace))))
+        return Response(
+            agent_data(self.found(selectors.agents_for_workspace(workspace=self.workspace)))
+        )
 
 
 class AgentPublishView(InboxView):
@@ -71,7 +75,7 @@ class AgentPublishView(InboxView):
         responses={200: AgentRepresentation},
     )
     def post(self, request, pk):
-        agent = self.found(selectors.agents_list(workspace=self.workspace))
+        agent = self.found(selectors.agents_for_workspace(workspace=self.workspace))
         version = services.agent_publish(
             agent=agent, actor=self.actor, **self.validated(AgentPublishInput)
         )

@@ -2,15 +2,8 @@
 
 from typing import Any
 
-from django.shortcuts import get_object_or_404
-from rest_framework import serializers
-from rest_framework.generics import GenericAPIView
-from rest_framework.response import Response
-
-from omniflow.api.idempotency import IdempotentAPIView
 from omniflow.api.pagination import StableCursorPagination
-
-from ...services import actor_for_api_key
+from omniflow.api.views import WorkspaceAPIView
 
 
 class BulkCursorPagination(StableCursorPagination):
@@ -27,46 +20,8 @@ class TracePagination(StableCursorPagination):
     max_page_size = 1000
 
 
-class InboxView(IdempotentAPIView, GenericAPIView):
+class InboxView(WorkspaceAPIView):
     """Base of the inbox API views; each declares its `required_scope`."""
-
-    pagination_class = StableCursorPagination
-    required_scope: str
-
-    @property
-    def workspace(self):
-        return self.request.auth.workspace
-
-    @property
-    def actor(self) -> str:
-        return actor_for_api_key(self.request.auth)
-
-    def validated(
-        self, serializer_class: type[serializers.Serializer], *, partial: bool = False
-    ) -> dict[str, Any]:
-        """Return the request body validated (400 with per-field errors otherwise)."""
-        serializer = serializer_class(
-            data=self.request.data, partial=partial, context={"workspace": self.workspace}
-        )
-        serializer.is_valid(raise_exception=True)
-        return dict(serializer.validated_data)
-
-    def filters(self, serializer_class: type[serializers.Serializer]) -> dict[str, Any]:
-        """Return the query-string filters validated, without the ones not given."""
-        serializer = serializer_class(
-            data=self.request.query_params, context={"workspace": self.workspace}
-        )
-        serializer.is_valid(raise_exception=True)
-        return {key: value for key, value in serializer.validated_data.items() if value != ""}
-
-    def found(self, queryset):
-        """Return the object of the URL's id in the queryset (already workspace-scoped) or 404."""
-        return get_object_or_404(queryset, pk=self.kwargs["pk"])
-
-    def page(self, queryset, representation: type[serializers.Serializer]) -> Response:
-        """Return one cursor page of the queryset."""
-        rows = self.paginate_queryset(queryset)
-        return self.get_paginated_response(representation(rows, many=True).data)
 
 
 def renamed(filters: dict[str, Any], **names: str) -> dict[str, Any]:

@@ -23,7 +23,9 @@ class ContactListView(InboxView):
         responses=ContactRepresentation(many=True),
     )
     def get(self, request):
-        contacts = selectors.contacts_list(workspace=self.workspace, **self.filters(ContactFilters))
+        contacts = selectors.contacts_for_workspace(
+            workspace=self.workspace, **self.filters(ContactFilters)
+        )
         return self.page(contacts, ContactRepresentation)
 
     @extend_schema(
@@ -53,7 +55,7 @@ class ContactDetailView(InboxView):
     required_scope = "contacts"
 
     def _contact(self):
-        return self.found(selectors.contacts_list(workspace=self.workspace))
+        return self.found(selectors.contacts_for_workspace(workspace=self.workspace))
 
     @extend_schema(
         tags=TAG,

@@ -28,7 +28,7 @@ class ConversationListView(InboxView):
         responses=ConversationRepresentation(many=True),
     )
     def get(self, request):
-        conversations = selectors.conversations_list(
+        conversations = selectors.conversations_for_workspace(
             workspace=self.workspace,
             **renamed(
                 self.filters(ConversationFilters), contact="contact_id", assignee="assignee_id"
@@ -62,7 +62,7 @@ class ConversationDetailView(InboxView):
     required_scope = "conversations"
 
     def _conversation(self):
-        return self.found(selectors.conversations_list(workspace=self.workspace))
+        return self.found(selectors.conversations_for_workspace(workspace=self.workspace))
 
     @extend_schema(
         tags=TAG,

@@ -31,7 +31,8 @@ class RoutingRuleListView(InboxView):
     )
     def get(self, request):
         return self.page(
-            selectors.routing_rules_list(workspace=self.workspace), RoutingRuleRepresentation
+            selectors.routing_rules_for_workspace(workspace=self.workspace),
+            RoutingRuleRepresentation,
         )
 
     @extend_schema(
@@ -55,7 +56,7 @@ class RoutingRuleDetailView(InboxView):
     required_scope = "conversations"
 
     def _rule(self):
-        return self.found(selectors.routing_rules_list(workspace=self.workspace))
+        return self.found(selectors.routing_rules_for_workspace(workspace=self.workspace))
 
     @extend_schema(
         tags=TAG,

@@ -33,7 +33,7 @@ class ScorecardListView(InboxView):
         responses=ScorecardRepresentation(many=True),
     )
     def get(self, request):
-        scorecards = selectors.scorecards_list(
+        scorecards = selectors.scorecards_for_workspace(
             workspace=self.workspace,
             **renamed(self.filters(ScorecardFilters), conversation="conversation_id"),
         )

@@ -23,7 +23,7 @@ class TicketListView(InboxView):
         responses=TicketRepresentation(many=True),
     )
     def get(self, request):
-        tickets = selectors.tickets_list(
+        tickets = selectors.tickets_for_workspace(
             workspace=self.workspace,
             **renamed(self.filters(TicketFilters), conversation="conversation_id"),
         )
@@ -50,7 +50,7 @@ class TicketDetailView(InboxView):
     required_scope = "tickets"
 
     def _ticket(self):
-        return self.found(selectors.tickets_list(workspace=self.workspace))
+        return self.found(selectors.tickets_for_workspace(workspace=self.workspace))
 
     @extend_schema(
         tags=TAG,

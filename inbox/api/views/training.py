@@ -27,7 +27,7 @@ class TrainingAttemptListView(InboxView):
         responses=TrainingAttemptRepresentation(many=True),
     )
     def get(self, request):
-        attempts = selectors.training_attempts_list(
+        attempts = selectors.training_attempts_for_workspace(
             workspace=self.workspace, **self.filters(TrainingAttemptFilters)
         )
         return self.page(attempts, TrainingAttemptRepresentation)
@@ -58,7 +58,7 @@ class TrainingAttemptDetailView(InboxView):
         responses=TrainingAttemptRepresentation,
     )
     def get(self, request, pk):
-        attempt = self.found(selectors.training_attempts_list(workspace=self.workspace))
+        attempt = self.found(selectors.training_attempts_for_workspace(workspace=self.workspace))
         return Response(training_attempt_data(attempt))
 
 
@@ -76,7 +76,7 @@ class TrainingAttemptCompleteView(InboxView):
         responses={200: TrainingAttemptRepresentation},
     )
     def post(self, request, pk):
-        attempt = self.found(selectors.training_attempts_list(workspace=self.workspace))
+        attempt = self.found(selectors.training_attempts_for_workspace(workspace=self.workspace))
         attempt = services.training_attempt_complete(
             attempt=attempt, **self.validated(TrainingAttemptCompleteInput)
         )

@@ -55,33 +55,50 @@ def request_build(
     `secrets` caches each endpoint's decrypted secrets for the batch (a batch often holds
     hundreds of deliveries to one endpoint). Raises `SecretUnavailable`.
     """
-    body = delivery.body.encode()
-    timestamp = int(time.time())
-    headers = {
-        "Content-Type": "application/json",
-        "User-Agent": USER_AGENT,
-        "X-Omniflow-Event": delivery.event_type,
-        "X-Omniflow-Delivery": str(delivery.id),
-        "X-Omniflow-Timestamp": str(timestamp),
-        # Standard Webhooks: the event id is the same on every retry and replay of the event,
-        # so consumers dedupe on it.
-        "webhook-id": delivery.event_public_id,
-        "webhook-timestamp": str(timestamp),
-    }
     endpoint_id = delivery.endpoint_id
     if endpoint_id not in secrets:
         secrets[endpoint_id] = _signing_secrets(delivery=delivery, now=now)
     current, previous = secrets[endpoint_id]
+    return signed_request(
+        delivery_id=delivery.id,
+        url=delivery.url,
+        event_type=delivery.event_type,
+        event_id=delivery.event_public_id,
+        body=delivery.body.encode(),
+        current=current,
+        previous=previous,
+    )
+
+
+def signed_request(
+    *,
+    delivery_id: int,
+    url: str,
+    event_type: str,
+    event_id: str,
+    body: bytes,
+    current: str,
+    previous: str = "",
+) -> transport.Request:
+    """Return the request of one delivery with every header, signed with the given secrets."""
+    timestamp = int(time.time())
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        "X-Omniflow-Event": event_type,
+        "X-Omniflow-Delivery": str(delivery_id),
+        "X-Omniflow-Timestamp": str(timestamp),
+        # Standard Webhooks: the event id is the same on every retry and replay of the event,
+        # so consumers dedupe on it.
+        "webhook-id": event_id,
+        "webhook-timestamp": str(timestamp),
+    }
     headers.update(
         signed_headers(
-            event_id=delivery.event_public_id,
-            body=body,
-            timestamp=timestamp,
-            current=current,
-            previous=previous,
+            event_id=event_id, body=body, timestamp=timestamp, current=current, previous=previous
         )
     )
-    return transport.Request(delivery_id=delivery.id, url=delivery.url, headers=headers, body=body)
+    return transport.Request(delivery_id=delivery_id, url=url, headers=headers, body=body)
 
 
 def attempt_record(

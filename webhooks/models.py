@@ -23,6 +23,8 @@ class WebhookEvent(models.Model):
     # The exact JSON sent to every endpoint, serialised once so retries and replays are
     # byte-identical (and so the signature a consumer checks is over these very bytes).
     body = models.TextField(blank=True, default="")
+    # An example sent on request ("Send test event"): its body says `"test": true` too.
+    is_test = models.BooleanField(default=False)
     # Not auto_now_add: the body carries created_at and is built before the row is saved.
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 

@@ -19,8 +19,9 @@ def event_body(
     workspace_slug: str,
     data: dict[str, Any],
     previous_attributes: dict[str, Any] | None = None,
+    test: bool = False,
 ) -> str:
-    """Return the exact JSON text sent for an event."""
+    """Return the exact JSON text sent for an event (`"test": true` for a test event)."""
     body: dict[str, Any] = {
         "id": public_id,
         "type": event_type,
@@ -30,6 +31,8 @@ def event_body(
     }
     if previous_attributes is not None:
         body["previous_attributes"] = previous_attributes
+    if test:
+        body["test"] = True
     return json.dumps(body, cls=DjangoJSONEncoder, separators=(",", ":"), ensure_ascii=False)
 
 

@@ -27,6 +27,11 @@ urlpatterns = [
         name="endpoint-rotate-secret",
     ),
     path(
+        "webhooks/<int:endpoint_id>/test/",
+        views.EndpointSendTestEventView.as_view(),
+        name="endpoint-send-test-event",
+    ),
+    path(
         "webhooks/<int:endpoint_id>/secret/end-overlap/",
         views.EndpointEndSecretOverlapView.as_view(),
         name="endpoint-end-secret-overlap",

@@ -30,6 +30,7 @@ from .failures import failure_reason
 from .forms import DeliveryFilterForm, EndpointCreateForm, EndpointForm, RotateSecretForm
 from .models import WebhookDelivery, WebhookEndpoint, WebhookReplayJob
 from .signing import mask_secret
+from .try_endpoint import endpoint_send_test_event
 
 LOG_PAGE_SIZE = 50
 
@@ -88,6 +89,8 @@ class EndpointCreateView(WorkspaceAdminMixin, FormView):
 # POST-redirect-GET, so Back and reload land on the page, not on a POST-only URL. The session
 # holds the endpoint's id only, never the secret.
 _REVEAL_SESSION_KEY = "webhooks.reveal_secret_of"
+# The test delivery whose outcome the next GET of the endpoint page shows (its id only).
+_TEST_SENT_SESSION_KEY = "webhooks.test_sent"
 
 
 class EndpointDetailView(WorkspaceMemberMixin, EndpointObjectMixin, TemplateView):
@@ -96,6 +99,7 @@ class EndpointDetailView(WorkspaceMemberMixin, EndpointObjectMixin, TemplateView
 
     def get(self, request, *args, **kwargs):
         endpoint = self.get_object()
+        self.test_delivery_id = request.session.pop(_TEST_SENT_SESSION_KEY, None)
         reveal = request.session.pop(_REVEAL_SESSION_KEY, None) == endpoint.id
         if reveal and self.membership.is_admin:
             self.revealed_secret = services.endpoint_secret(endpoint=endpoint)
@@ -122,6 +126,12 @@ class EndpointDetailView(WorkspaceMemberMixin, EndpointObjectMixin, TemplateView
             except SecretUnavailable:
                 context["masked_previous_secret"] = "(cannot be decrypted)"
         context["events"] = [CATALOGUE[name] for name in endpoint.event_types if name in CATALOGUE]
+        context["test_event_types"] = list(CATALOGUE)
+        test_delivery_id = getattr(self, "test_delivery_id", None)
+        if test_delivery_id is not None:
+            context["test_sent"] = selectors.test_send_result(
+                endpoint=endpoint, delivery_id=test_delivery_id
+            )
         context["counts"] = selectors.endpoint_delivery_counts(workspace=self.workspace).get(
             endpoint.id, {}
         )
@@ -236,6 +246,27 @@ class EndpointEndSecretOverlapView(EndpointDetailView):
         endpoint = self.get_object()
         services.endpoint_end_secret_overlap(endpoint=endpoint)
         messages.success(request, "The previous secret no longer signs requests.")
+        return redirect("webhooks:endpoint-detail", endpoint_id=endpoint.id)
+
+
+class EndpointSendTestEventView(EndpointDetailView):
+    """Send a signed example event now; the page then shows what the endpoint answered."""
+
+    admin_only = True
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        endpoint = self.get_object()
+        event_type = request.POST.get("event_type", "")
+        if event_type not in CATALOGUE:
+            messages.error(request, "Choose an event type to send.")
+            return redirect("webhooks:endpoint-detail", endpoint_id=endpoint.id)
+        try:
+            sent = endpoint_send_test_event(endpoint=endpoint, event_type=event_type)
+        except SecretUnavailable:
+            messages.error(request, "The secret cannot be decrypted: rotate it, then try again.")
+            return redirect("webhooks:endpoint-detail", endpoint_id=endpoint.id)
+        request.session[_TEST_SENT_SESSION_KEY] = sent.delivery.id
         return redirect("webhooks:endpoint-detail", endpoint_id=endpoint.id)
 
 

@@ -74,6 +74,36 @@ class RotateSecretInput(serializers.Serializer):
     )
 
 
+class TestEventInput(serializers.Serializer):
+    event_type = serializers.ChoiceField(choices=list(CATALOGUE))
+
+
+class TestEventResult(serializers.Serializer):
+    """What a test event's one request got back, at once; also in the deliveries log."""
+
+    delivery_id = serializers.IntegerField(source="delivery.id")
+    event_id = serializers.CharField(source="delivery.event.public_id")
+    event_type = serializers.CharField(source="delivery.event_type")
+    test = serializers.BooleanField(source="delivery.event.is_test")
+    succeeded = serializers.SerializerMethodField()
+    status_code = serializers.IntegerField(source="attempt.response_status_code", allow_null=True)
+    response_headers = serializers.DictField(
+        source="attempt.response_headers", child=serializers.CharField()
+    )
+    response_body = serializers.CharField(
+        source="attempt.response_body", help_text="The first 4 KB of the response body."
+    )
+    duration_ms = serializers.IntegerField(source="attempt.duration_ms")
+    error = serializers.CharField(source="attempt.error")
+    request_headers = serializers.DictField(
+        source="attempt.request_headers", child=serializers.CharField()
+    )
+    request_body = serializers.CharField(source="attempt.request_body")
+
+    def get_succeeded(self, sent) -> bool:
+        return sent.delivery.status == WebhookDelivery.Status.SUCCEEDED
+
+
 class EndpointInput(serializers.Serializer):
     url = serializers.URLField(max_length=2000)
     event_types = serializers.ListField(
@@ -107,6 +137,9 @@ class DeliveryRepresentation(serializers.ModelSerializer):
     """A delivery; `waiting_for` and `replayed_as` come from the context (see the views)."""
 
     event_id = serializers.CharField(source="event.public_id")
+    test = serializers.BooleanField(
+        source="event.is_test", help_text="A test event sent on request (Send test event)."
+    )
     endpoint = serializers.IntegerField(source="endpoint_id")
     replay_of = serializers.IntegerField(source="replay_of_id", allow_null=True)
     waiting_for = serializers.SerializerMethodField(
@@ -126,6 +159,7 @@ class DeliveryRepresentation(serializers.ModelSerializer):
         fields = [
             "id",
             "event_id",
+            "test",
             "event_type",
             "endpoint",
             "resource_type",

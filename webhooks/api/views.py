@@ -7,12 +7,15 @@ from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
+from omniflow.api.errors import Conflict
 from omniflow.api.views import WorkspaceAPIView
+from omniflow.crypto import SecretUnavailable
 
 from .. import selectors, services
 from ..events import CATALOGUE
 from ..models import WebhookDelivery, WebhookReplayJob
 from ..payloads import example_body
+from ..try_endpoint import endpoint_send_test_event
 from . import serializers as s
 
 ENDPOINTS_TAG = ["Webhook endpoints"]
@@ -152,6 +155,31 @@ class EndpointEndSecretOverlapView(EndpointView):
             endpoint=self._endpoint(request, endpoint_id)
         )
         return Response(s.EndpointRepresentation(endpoint).data)
+
+
+class EndpointTestEventView(EndpointView):
+    @extend_schema(
+        tags=ENDPOINTS_TAG,
+        operation_id="webhook_endpoints_test_event",
+        summary="Send a test event now",
+        description="A signed example of `event_type` goes to the endpoint now, through the "
+        'normal transport and address checks, with `"test": true` in its body. It is sent '
+        "once (never retried), kept in the deliveries log as a test, and what came back "
+        "(status, headers, first 4 KB of the body, latency) is the answer.",
+        request=s.TestEventInput,
+        responses=s.TestEventResult,
+    )
+    def post(self, request, endpoint_id: int):
+        endpoint = self._endpoint(request, endpoint_id)
+        data = s.TestEventInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            sent = endpoint_send_test_event(
+                endpoint=endpoint, event_type=data.validated_data["event_type"]
+            )
+        except SecretUnavailable as exc:
+            raise Conflict(f"{exc} Rotate the endpoint's secret.") from exc
+        return Response(s.TestEventResult(sent).data)
 
 
 class EventTypeListView(WorkspaceAPIView):

@@ -145,9 +145,23 @@ EXAMPLES: dict[str, tuple[dict[str, Any], dict[str, Any] | None]] = {
         },
         {"status": "in_progress"},
     ),
-    # The conversation a routing rule changed, with the attributes it changed.
+    # The rule that fired, what it did, and the conversation as it left it. Routing rules
+    # also give the changed attributes' earlier values; inbound rules have no
+    # previous_attributes (and may have no conversation, changing tickets instead).
     "automation.triggered": (
-        {**_CONVERSATION, "priority": "high", "updated_at": "2026-11-27T09:14:04Z"},
+        {
+            "rule": {"id": 7, "name": "VIP customers first"},
+            "inbound_trigger": None,
+            "conversation": {
+                **_CONVERSATION,
+                "priority": "high",
+                "updated_at": "2026-11-27T09:14:04Z",
+            },
+            "changes": [
+                {"action": "set_priority", "conversation_id": 1042, "from": "normal", "to": "high"}
+            ],
+            "capped": False,
+        },
         {"priority": "normal"},
     ),
 }

@@ -251,6 +251,10 @@ class EventTypeRepresentation(serializers.Serializer):
     description = serializers.CharField()
     resource_type = serializers.CharField()
     example = serializers.JSONField(help_text="An example request body of this event type.")
+    schema = serializers.JSONField(
+        help_text="The JSON Schema (2020-12) of this event type's request bodies, generated "
+        "from the serializers that build them."
+    )
 
 
 class EventTypeListRepresentation(serializers.Serializer):

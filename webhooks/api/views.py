@@ -12,6 +12,7 @@ from omniflow.api.views import WorkspaceAPIView
 from omniflow.crypto import SecretUnavailable
 
 from .. import selectors, services
+from ..event_schemas import event_schema
 from ..events import CATALOGUE
 from ..models import WebhookDelivery, WebhookReplayJob
 from ..payloads import example_body
@@ -204,6 +205,7 @@ class EventTypeListView(WorkspaceAPIView):
                         "description": event.description,
                         "resource_type": event.resource_type,
                         "example": example_body(event_type=event.name),
+                        "schema": event_schema(event_type=event.name),
                     }
                     for event in CATALOGUE.values()
                 ]

@@ -87,6 +87,26 @@ def event_schema(*, event_type: str) -> dict[str, Any]:
     return deepcopy(_schemas()[event_type])
 
 
+_VERIFYING = (
+    "Signed with `X-Omniflow-Signature` = base64(HMAC-SHA256(key = the whole secret string, "
+    "body)) and the Standard Webhooks headers `webhook-id` (the event id: your dedupe key), "
+    "`webhook-timestamp` and `webhook-signature` = `v1,` + base64(HMAC-SHA256(key = the "
+    "base64-decoded part after `whsec_`, `{id}.{timestamp}.{body}`)); during a secret "
+    "rotation also `X-Omniflow-Signature-Previous`, and two `v1,` values. Verifiers "
+    "(5-minute tolerance, constant-time comparison), the same as in the README:\n\n"
+)
+
+
+def verifiers_markdown() -> str:
+    """Return the shipped verifiers as Markdown code blocks (for the API reference)."""
+    from .verifier_snippets import verifier_source
+
+    return "\n".join(
+        f"```{language}\n{verifier_source(name)}```\n"
+        for name, language in (("verify.sh", "sh"), ("verify.py", "python"), ("verify.js", "js"))
+    )
+
+
 class _OpenApiWebhooks:
     """The `WEBHOOKS` setting of drf-spectacular, built when the document is: by then every
     app has registered its serializers."""
@@ -94,6 +114,7 @@ class _OpenApiWebhooks:
     def __iter__(self):
         from .payloads import example_body
 
+        description = _VERIFYING + verifiers_markdown()
         for event_type, entry in CATALOGUE.items():
             schema = event_schema(event_type=event_type)
             schema.pop("$schema")
@@ -102,10 +123,7 @@ class _OpenApiWebhooks:
                 decorator={
                     "post": {
                         "summary": entry.description,
-                        "description": "Signed with `X-Omniflow-Signature` and the Standard "
-                        "Webhooks headers `webhook-id`, `webhook-timestamp`, "
-                        "`webhook-signature` (see the README's Outbound webhooks section for "
-                        "verifiers in shell, Python and Node).",
+                        "description": description,
                         "requestBody": {
                             "content": {
                                 "application/json": {

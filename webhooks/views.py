@@ -31,6 +31,7 @@ from .forms import DeliveryFilterForm, EndpointCreateForm, EndpointForm, RotateS
 from .models import WebhookDelivery, WebhookEndpoint, WebhookReplayJob
 from .signing import mask_secret
 from .try_endpoint import endpoint_send_test_event
+from .verifier_snippets import verifier_snippets
 
 LOG_PAGE_SIZE = 50
 
@@ -127,6 +128,9 @@ class EndpointDetailView(WorkspaceMemberMixin, EndpointObjectMixin, TemplateView
                 context["masked_previous_secret"] = "(cannot be decrypted)"
         context["events"] = [CATALOGUE[name] for name in endpoint.event_types if name in CATALOGUE]
         context["test_event_types"] = list(CATALOGUE)
+        context["verifiers"] = verifier_snippets(
+            endpoint_url=endpoint.url, masked_secret=context.get("masked_secret", "")
+        )
         test_delivery_id = getattr(self, "test_delivery_id", None)
         if test_delivery_id is not None:
             context["test_sent"] = selectors.test_send_result(

@@ -6,8 +6,6 @@ from django.db import transaction
 
 from inbox import services as inbox
 from inbox.models import Conversation, Ticket
-from omniflow import exceptions as domain
-from omniflow.api.errors import Conflict
 
 from .models import InboundTrigger
 from .payloads import value_at
@@ -128,9 +126,4 @@ _RUNNERS = {
 @transaction.atomic
 def action_run(*, trigger: InboundTrigger, payload: Any) -> dict[str, Any]:
     """Run the trigger's action on a valid payload in one transaction; return what it did."""
-    try:
-        return _RUNNERS[trigger.action](trigger, payload, actor_for_trigger(trigger))
-    except domain.Conflict as conflict:
-        # Transitional: the receiver still answers the API's Conflict (a DRF exception); once it
-        # catches omniflow.exceptions.Conflict itself, let the domain one through.
-        raise Conflict(conflict.detail) from conflict
+    return _RUNNERS[trigger.action](trigger, payload, actor_for_trigger(trigger))

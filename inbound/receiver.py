@@ -11,7 +11,6 @@ import hashlib
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.decorators import method_decorator
@@ -19,31 +18,32 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from django_ratelimit.core import get_usage
 
-from omniflow.api.errors import PROBLEM_CONTENT_TYPE, problem
-from omniflow.idempotency import REPLAYED_HEADER, Claim, idempotency_claim, idempotency_finish
+from omniflow.api.errors import problem_response
+from omniflow.api.limits import body_over_limit
+from omniflow.crypto import body_signature_valid, decrypt_secret
+from omniflow.idempotency import (
+    HEADER as IDEMPOTENCY_HEADER,
+)
+from omniflow.idempotency import (
+    REPLAYED_HEADER,
+    Claim,
+    idempotency_claim,
+    idempotency_finish,
+)
 
 from .models import InboundTrigger
 from .payloads import value_at
 from .receiving import Handled, body_parse, event_handle, is_form_post, spam_record
 from .selectors import trigger_for_receiving
 from .services import receipt_record
-from .signing import (
-    SIGNATURE_HEADER,
-    body_signature_valid,
-    decrypt_secret,
-    url_signature_valid,
-)
-
-IDEMPOTENCY_HEADER = "HTTP_IDEMPOTENCY_KEY"
+from .signing import SIGNATURE_HEADER, url_signature_valid
 
 
 def _problem(
     status_code: int, type_: str, title: str, detail: str, errors: dict | None = None
 ) -> JsonResponse:
-    return JsonResponse(
-        problem(status_code=status_code, type_=type_, title=title, detail=detail, errors=errors),
-        status=status_code,
-        content_type=PROBLEM_CONTENT_TYPE,
+    return problem_response(
+        status_code=status_code, type_=type_, title=title, detail=detail, errors=errors
     )
 
 
@@ -120,13 +120,16 @@ class InboundReceiveView(View):
             response["Retry-After"] = str(max(1, usage["time_left"]))
             return response
         self.trigger = trigger
-        try:
-            self.body = request.body
-        except RequestDataTooBig:
-            self.body = b""
-            return self._refuse(413, "payload_too_large", "Payload too large.", self._too_large())
-        if len(self.body) > settings.OMNIFLOW_API_MAX_BODY_BYTES:
-            return self._refuse(413, "payload_too_large", "Payload too large.", self._too_large())
+        self.body = b""
+        limit = body_over_limit(request)
+        if limit is not None:
+            return self._refuse(
+                413,
+                "payload_too_large",
+                "Payload too large.",
+                f"The body is over the limit of {limit} bytes.",
+            )
+        self.body = request.body
         if trigger.secret and not body_signature_valid(
             secret=decrypt_secret(token=trigger.secret),
             body=self.body,
@@ -238,10 +241,6 @@ class InboundReceiveView(View):
             result={"errors": errors} if errors else None,
         )
         return _problem(status, type_, title, detail, errors=errors)
-
-    @staticmethod
-    def _too_large() -> str:
-        return f"The body is over the limit of {settings.OMNIFLOW_API_MAX_BODY_BYTES} bytes."
 
 
 __all__ = ["InboundReceiveView"]

@@ -13,8 +13,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import QueryDict
 from django.http.multipartparser import MultiPartParserError
-from rest_framework.exceptions import APIException
 
+from omniflow.exceptions import DomainError
 from omniflow.json_input import JSONInputError, json_loads
 
 from .actions import ActionRefused, action_run, actor_for_trigger
@@ -163,9 +163,9 @@ def _run(trigger: InboundTrigger, payload: Any) -> Handled:
         return _refusal(
             422, "action_invalid", "The action could not run.", "; ".join(error.messages), errors
         )
-    except APIException as error:
-        # The inbox services' Conflict, e.g. an email and an external id of two contacts.
-        return _refusal(error.status_code, error.default_code, "Conflict.", str(error.detail))
+    except DomainError as error:
+        # E.g. the inbox services' Conflict: an email and an external id of two contacts.
+        return _refusal(409, error.type_, error.title, error.detail)
     return Handled(status=200, result=result, rules=rules)
 
 

@@ -6,10 +6,6 @@ kept encrypted at rest by `omniflow.crypto`, as outbound endpoint secrets are.
 
 from django.utils.crypto import constant_time_compare, salted_hmac
 
-# Transitional: inbound/receiver.py still imports these two from here; import them from
-# omniflow.crypto instead, then delete this line.
-from omniflow.crypto import body_signature_valid, decrypt_secret  # noqa: F401
-
 SIGNATURE_HEADER = "HTTP_X_OMNIFLOW_SIGNATURE"
 _URL_SALT = "omniflow.inbound.trigger-url"
 

@@ -15,13 +15,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from omniflow import metrics
+from omniflow.crypto import SecretUnavailable
 
 from . import storage, transport
 from .attempts import attempt_record, request_build
 from .claims import BATCH_SIZE, Claim, lease_end
 from .outcomes import outcomes_record
 from .retry import attempt_settle, delivery_give_up
-from .signing import SecretUnavailable
 
 logger = logging.getLogger(__name__)
 

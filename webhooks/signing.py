@@ -9,11 +9,6 @@ import hashlib
 import hmac
 import secrets
 
-# Transitional: webhooks/delivery.py still imports these three from here; import them from
-# omniflow.crypto instead, then delete this line.
-from omniflow.crypto import SecretUnavailable, decrypt_secret  # noqa: F401
-from omniflow.crypto import body_signature as sign  # noqa: F401
-
 SECRET_PREFIX = "whsec_"
 
 

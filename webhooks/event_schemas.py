@@ -13,9 +13,10 @@ from copy import deepcopy
 from functools import cache
 from typing import Any
 
-from drf_spectacular.plumbing import ComponentRegistry, build_mocked_view
-from drf_spectacular.utils import OpenApiWebhook, extend_schema
+from drf_spectacular.utils import OpenApiWebhook
 from rest_framework import serializers
+
+from omniflow.vendor_adapters.spectacular import serializer_schema
 
 from .events import CATALOGUE
 
@@ -62,14 +63,9 @@ def _schemas() -> dict[str, dict[str, Any]]:
     assert not missing, f"No body serializer registered for {missing}."
     result = {}
     for event_type in CATALOGUE:
-        registry = ComponentRegistry()
-        view = build_mocked_view(
-            method="POST", path="/", extend_schema_decorator=extend_schema(), registry=registry
-        )
         # "response": what the consumer receives; every field is there, as in API answers.
-        component = view.schema.resolve_serializer(_BODY_SERIALIZERS[event_type], "response")
-        components = registry.build({}).get("schemas", {})
-        schema = _without_internal_keys(_inlined(deepcopy(component.ref), components))
+        ref, components = serializer_schema(_BODY_SERIALIZERS[event_type], direction="response")
+        schema = _without_internal_keys(_inlined(deepcopy(ref), components))
         previous = schema.get("properties", {}).get("previous_attributes")
         if previous is not None:
             # Only the fields that changed are there: none is required.

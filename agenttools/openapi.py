@@ -7,7 +7,7 @@ schemas stay valid and the tool's schema stands on its own.
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -179,17 +179,21 @@ def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-def tool_config(
-    *, document: dict[str, Any], operation: Operation, base_url: str
-) -> tuple[dict[str, Any], list[str]]:
-    """Return the tool configuration an operation makes, and notes on what was left out."""
-    refs = _Refs(document)
-    path_item = _dict(document["paths"].get(operation.path))
-    spec = _dict(path_item.get(operation.method.lower()))
-    notes: list[str] = []
-    properties: dict[str, Any] = {}
-    required: list[str] = []
-    query_arguments: list[str] = []
+@dataclass
+class _Arguments:
+    """The arguments an operation takes, gathered from its parameters and its body."""
+
+    properties: dict[str, Any] = field(default_factory=dict)
+    required: list[str] = field(default_factory=list)
+    query_arguments: list[str] = field(default_factory=list)
+    body_arguments: list[str] = field(default_factory=list)
+    body_argument: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+def _parameters_read(
+    arguments: _Arguments, *, refs: _Refs, path_item: dict[str, Any], spec: dict[str, Any]
+) -> None:
     by_place: dict[tuple[str, str], dict] = {}
     for parameter in [*_list(path_item.get("parameters")), *_list(spec.get("parameters"))]:
         parameter = _dict(refs.resolved(parameter))
@@ -197,54 +201,74 @@ def tool_config(
             by_place[(str(parameter["in"]), str(parameter["name"]))] = parameter  # last wins
     for (place, name), parameter in by_place.items():
         if place not in ("path", "query"):
-            notes.append(f"The {place} parameter '{name}' is not sent; add it as a static header.")
+            arguments.notes.append(
+                f"The {place} parameter '{name}' is not sent; add it as a static header."
+            )
             continue
         if not ARGUMENT_NAME.match(name):
             if place == "path":
                 raise OpenAPIInvalid(f"The path parameter '{name}' cannot be an argument name.")
-            notes.append(f"The query parameter '{name}' is left out: not an argument name.")
+            arguments.notes.append(
+                f"The query parameter '{name}' is left out: not an argument name."
+            )
             continue
         schema = refs.schema(refs.resolved(parameter.get("schema") or {"type": "string"}))
         if parameter.get("description") and isinstance(schema, dict):
             schema = {**schema, "description": str(parameter["description"])}
-        properties[name] = schema
+        arguments.properties[name] = schema
         if place == "path" or parameter.get("required") is True:
-            required.append(name)
+            arguments.required.append(name)
         if place == "query":
-            query_arguments.append(name)
-    body_arguments: list[str] = []
-    body_argument = ""
+            arguments.query_arguments.append(name)
+
+
+def _body_read(arguments: _Arguments, *, refs: _Refs, spec: dict[str, Any], method: str) -> None:
     request_body = _dict(refs.resolved(spec.get("requestBody")))
-    if request_body and operation.method in METHODS_WITH_BODY:
-        content = _dict(request_body.get("content"))
-        media = next(
-            (_dict(content[t]) for t in content if t == "application/json" or t.endswith("+json")),
-            None,
+    if not request_body or method not in METHODS_WITH_BODY:
+        return
+    content = _dict(request_body.get("content"))
+    media = next(
+        (_dict(content[t]) for t in content if t == "application/json" or t.endswith("+json")),
+        None,
+    )
+    if media is None:
+        arguments.notes.append("The request body is not JSON and is not sent.")
+        return
+    raw_schema = media.get("schema") or {}
+    body_schema = _dict(refs.resolved(raw_schema))
+    body_properties = _dict(body_schema.get("properties"))
+    if (
+        body_properties
+        and not set(body_properties) & set(arguments.properties)
+        and all(ARGUMENT_NAME.match(str(name)) for name in body_properties)
+    ):
+        # Named body fields, each an argument of its own.
+        for name, schema in body_properties.items():
+            arguments.properties[name] = refs.schema(schema)
+            arguments.body_arguments.append(name)
+        arguments.required.extend(
+            name
+            for name in _list(body_schema.get("required"))
+            if isinstance(name, str) and name in body_properties
         )
-        if media is None:
-            notes.append("The request body is not JSON and is not sent.")
-        else:
-            raw_schema = media.get("schema") or {}
-            body_schema = _dict(refs.resolved(raw_schema))
-            body_properties = _dict(body_schema.get("properties"))
-            if (
-                body_properties
-                and not set(body_properties) & set(properties)
-                and all(ARGUMENT_NAME.match(str(name)) for name in body_properties)
-            ):
-                for name, schema in body_properties.items():
-                    properties[name] = refs.schema(schema)
-                    body_arguments.append(name)
-                required.extend(
-                    name
-                    for name in _list(body_schema.get("required"))
-                    if isinstance(name, str) and name in body_properties
-                )
-            else:
-                body_argument = "body"
-                properties["body"] = refs.schema(raw_schema)
-                if request_body.get("required") is True:
-                    required.append("body")
+    else:
+        arguments.body_argument = "body"
+        arguments.properties["body"] = refs.schema(raw_schema)
+        if request_body.get("required") is True:
+            arguments.required.append("body")
+
+
+def tool_config(
+    *, document: dict[str, Any], operation: Operation, base_url: str
+) -> tuple[dict[str, Any], list[str]]:
+    """Return the tool configuration an operation makes, and notes on what was left out."""
+    refs = _Refs(document)
+    path_item = _dict(document["paths"].get(operation.path))
+    spec = _dict(path_item.get(operation.method.lower()))
+    arguments = _Arguments()
+    _parameters_read(arguments, refs=refs, path_item=path_item, spec=spec)
+    _body_read(arguments, refs=refs, spec=spec, method=operation.method)
+    properties, required = arguments.properties, arguments.required
     input_schema: dict[str, Any] = {"type": "object", "properties": properties}
     if required:
         input_schema["required"] = list(dict.fromkeys(required))
@@ -258,7 +282,7 @@ def tool_config(
         "input_schema": input_schema,
         "method": operation.method,
         "url_template": url,
-        "query_arguments": query_arguments,
-        "body_arguments": body_arguments,
-        "body_argument": body_argument,
-    }, notes
+        "query_arguments": arguments.query_arguments,
+        "body_arguments": arguments.body_arguments,
+        "body_argument": arguments.body_argument,
+    }, arguments.notes

@@ -31,9 +31,19 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
     keyword = "Bearer"
 
     def authenticate(self, request):
+        credentials = self._credentials(request)
+        if credentials is None:
+            # Counted by HasApiKeyScope if the view needs a key (the schema and docs do not).
+            return None
+        api_key = self._remembered_key(request, credentials) or self._looked_up_key(
+            request, credentials
+        )
+        return (ApiKeyUser(api_key), api_key)
+
+    def _credentials(self, request) -> str | None:
+        """Return the key the Authorization header carries (None without the header)."""
         header = authentication.get_authorization_header(request).decode("latin-1")
         if not header:
-            # Counted by HasApiKeyScope if the view needs a key (the schema and docs do not).
             return None
         scheme, _, credentials = header.partition(" ")
         if scheme.lower() != self.keyword.lower():
@@ -43,19 +53,26 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         credentials = credentials.strip()
         if not credentials or " " in credentials:
             raise self._failure(request, "Malformed Authorization header.")
-        django_request = request._request
+        return credentials
+
+    def _remembered_key(self, request, credentials: str) -> ApiKey | None:
+        """Return a key this process knows and which is still current, its use counted."""
         remembered = api_key_remembered(plaintext=credentials)
-        if remembered is not None:
-            # A key this process knows: one round trip checks it is still current and counts
-            # the request, or finds it changed and counts nothing (then read it afresh below).
-            api_key, generation = remembered
-            counted = key_usage_count(
-                request=django_request, api_key=api_key, generation=generation
-            )
-            if not counted.stale:
-                _touch_last_used(api_key, ip=client_ip(django_request))
-                return (ApiKeyUser(api_key), api_key)
+        if remembered is None:
+            return None
+        # One round trip checks it is still current and counts the request, or finds it
+        # changed and counts nothing (then the caller reads it afresh).
+        api_key, generation = remembered
+        django_request = request._request
+        counted = key_usage_count(request=django_request, api_key=api_key, generation=generation)
+        if counted.stale:
             api_key_forget_remembered(prefix=api_key.prefix)
+            return None
+        _touch_last_used(api_key, ip=client_ip(django_request))
+        return api_key
+
+    def _looked_up_key(self, request, credentials: str) -> ApiKey:
+        """Return the current key of these credentials, its use counted, or refuse."""
         # A valid key is served even from a client IP that has used up its failures: that IP
         # may be a whole office behind one NAT (the failures are refused in `_failure`).
         cached = cache.get_many(api_key_cache_keys(plaintext=credentials))
@@ -66,9 +83,10 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             raise self._failure(request, "This API key has been revoked.")
         if api_key.is_expired:
             raise self._failure(request, "This API key has expired.")
+        django_request = request._request
         key_usage_count(request=django_request, api_key=api_key)
         _touch_last_used(api_key, ip=client_ip(django_request))
-        return (ApiKeyUser(api_key), api_key)
+        return api_key
 
     def authenticate_header(self, request):
         return f'{self.keyword} realm="omniflow"'

@@ -11,6 +11,10 @@ two identical views: one behind the project's API defaults (Bearer key, scope, p
 counted in Redis, RateLimit-* headers), one with authentication, permissions and throttles off.
 It prints both throughputs with the workers saturated, their ratio (target: at least 70%), and
 the time added to a lone request, from one-connection runs (target: under 2 ms).
+In the same run it then times reads with the database, on the same server: `/healthz`, a plain DRF
+view of one ticket without auth (bench/urls.py), `GET /api/v1/tickets/{id}` and
+`GET /api/v1/tickets` (a page of the bench workspace's tickets, each with tags), and prints their
+rates side by side (informative, no target).
 Needs `wrk` (Debian/Ubuntu: `apt-get install wrk`; macOS: `brew install wrk`).
 
 Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/omniflow_keys_bench),
@@ -53,6 +57,15 @@ _, plaintext = api_key_create(
     workspace=workspace, name="bench", scopes=["tickets:read"], tier="custom",
     custom_rate="1000000000/m",
 )
+from inbox.models import Ticket
+from inbox.services import ticket_create
+
+tickets = Ticket.objects.filter(workspace=workspace)
+while tickets.count() < 25:
+    ticket_create(
+        workspace=workspace, subject="Bench ticket", actor="bench", tags=["billing", "vip"]
+    )
+print(tickets.order_by("id").first().pk)
 print(plaintext)
 """
 
@@ -129,6 +142,32 @@ def _wrk(url: str, headers: dict[str, str], *, seconds: int, connections: int) -
     }
 
 
+def _reads(
+    base_url: str,
+    auth: dict[str, str],
+    ticket_id: str,
+    *,
+    rounds: int,
+    seconds: int,
+    connections: int,
+) -> dict[str, float]:
+    """Return the mean rate of each read, alternating them like the views above."""
+    reads = {
+        "GET /healthz": (f"{base_url}/healthz", {}),
+        "plain DRF ticket view (no auth)": (f"{base_url}/bench/plain-ticket/{ticket_id}", {}),
+        "GET /api/v1/tickets/{id}": (f"{base_url}/api/v1/tickets/{ticket_id}", auth),
+        "GET /api/v1/tickets (a page of 25)": (f"{base_url}/api/v1/tickets", auth),
+    }
+    for url, headers in reads.values():
+        assert _get(url, headers)[0] == 200, url
+        _wrk(url, headers, seconds=2, connections=connections)
+    rates: dict[str, list[float]] = {name: [] for name in reads}
+    for _ in range(rounds):
+        for name, (url, headers) in reads.items():
+            rates[name].append(_wrk(url, headers, seconds=seconds, connections=connections)["rps"])
+    return {name: sum(values) / len(values) for name, values in rates.items()}
+
+
 def main() -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: apt-get install wrk (Debian/Ubuntu), brew install wrk.")
@@ -144,7 +183,7 @@ def main() -> None:
     _ensure_database(env["DATABASE_URL"])
     manage = [str(PYTHON), "manage.py"]
     subprocess.run([*manage, "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
-    plaintext = (
+    ticket_id, plaintext = (
         subprocess.run(
             [*manage, "shell", "-c", SETUP_KEY],
             cwd=ROOT,
@@ -154,7 +193,7 @@ def main() -> None:
             text=True,
         )
         .stdout.strip()
-        .splitlines()[-1]
+        .splitlines()[-2:]
     )
 
     port = _free_port()
@@ -191,6 +230,9 @@ def main() -> None:
             for name, url, url_headers in (("bare", bare_url, {}), ("limited", limited_url, auth)):
                 runs[name].append(_wrk(url, url_headers, seconds=seconds, connections=connections))
                 lone[name].append(_wrk(url, url_headers, seconds=seconds, connections=1))
+        reads = _reads(
+            base_url, auth, ticket_id, rounds=rounds, seconds=seconds, connections=connections
+        )
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
@@ -220,6 +262,9 @@ def main() -> None:
     )
     print(f"ratio: {ratio:.1%} (target >= {TARGET_RATIO:.0%})")
     print(f"added per request: {added_ms:.2f} ms (target < {TARGET_ADDED_MS} ms)")
+    print("reads with the database (req/s, saturated workers):")
+    for name, rps in reads.items():
+        print(f"  {name:36} {rps:8.1f}")
     met = ratio >= TARGET_RATIO and added_ms < TARGET_ADDED_MS
     print("targets met" if met else "targets NOT met")
     sys.exit(0 if met else 1)

@@ -83,7 +83,8 @@ def _text_at(payload: Any, path: str) -> str:
     return "" if value is None or isinstance(value, dict | list) else str(value)
 
 
-def _create_contact(trigger: InboundTrigger, payload: Any, actor: str) -> dict[str, Any]:
+def _create_contact(trigger: InboundTrigger, payload: Any, _actor: str) -> dict[str, Any]:
+    # Every runner takes the same arguments; a contact upsert is not traced, so needs no actor.
     email = _text_at(payload, trigger.contact_email_path)
     external_id = _text_at(payload, trigger.contact_external_id_path)
     if not email and not external_id:
@@ -119,7 +120,7 @@ _RUNNERS = {
     Action.CREATE_CONTACT: _create_contact,
     Action.RECORD_EVENT: _record_event,
     # The rules do the work (inbound_rules_apply runs after the action).
-    Action.RUN_RULES: lambda trigger, payload, actor: {},
+    Action.RUN_RULES: lambda _trigger, _payload, _actor: {},
 }
 
 

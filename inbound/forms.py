@@ -269,12 +269,12 @@ class RuleForm(forms.Form):
         return [dict(item) for item in serializer.validated_data]
 
     def clean_conditions(self):
-        from inbox.api.serializers import ConditionInput
+        from inbox.api.rule_serializers import ConditionInput
 
         return self._json_list("conditions", ConditionInput)
 
     def clean_actions(self):
-        from inbox.api.serializers import ActionInput
+        from inbox.api.rule_serializers import ActionInput
 
         actions = self._json_list("actions", ActionInput)
         if not actions:

@@ -8,31 +8,24 @@ contact, or add a trace note. Every firing is traced and emits `automation.trigg
 caller's transaction; a dry run runs the same code in a transaction that is rolled back.
 """
 
-from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Q
-from django.utils import timezone
 
-from inbox import services as inbox
-from inbox.models import Conversation, RoutingRule, Ticket, TraceEntry
+from inbox.models import Conversation, RoutingRule, TraceEntry
 from inbox.representations import conversation_data
+from inbox.selectors import conversation_with_tags
 from inbox.services.routing import (
     PAYLOAD_FIELD_PREFIX,
-    TICKET_ACTION_TYPES,
     _field_values,
     _holds,
 )
 from inbox.services.trace import trace_entry_append
 from webhooks.events import EventType, emit
-from workspaces.models import Membership
 
 from .models import InboundTrigger
 from .payloads import value_at
-
-# A selector with no status list picks the tickets still being worked on.
-DEFAULT_TICKET_STATUSES = [Ticket.Status.OPEN.value, Ticket.Status.PENDING.value]
+from .rule_actions import rule_fire, tickets_selected
 
 
 class DryRunRollback(Exception):
@@ -115,182 +108,6 @@ def payload_conversation(*, trigger: InboundTrigger, payload: Any) -> Conversati
     return conversations.filter(external_id=str(value).strip()).first()
 
 
-def _text(payload: Any, path: str) -> str:
-    value = value_at(payload, path) if path else None
-    return "" if value is None or isinstance(value, dict | list) else str(value).strip()
-
-
-def max_tickets_for(rule: RoutingRule) -> int:
-    """Return the most tickets one firing of the rule may change."""
-    return rule.max_tickets or settings.OMNIFLOW_INBOUND_RULE_MAX_TICKETS
-
-
-def tickets_selected(
-    *,
-    rule: RoutingRule,
-    selector: dict[str, Any],
-    payload: Any,
-    conversation: Conversation | None,
-    now=None,
-):
-    """Return the workspace's tickets a selector picks, oldest first (a queryset, unbounded)."""
-    tickets = Ticket.objects.filter(
-        workspace_id=rule.workspace_id,
-        status__in=selector.get("statuses") or DEFAULT_TICKET_STATUSES,
-    )
-    tag = selector.get("tag") or _text(payload, selector.get("tag_path", ""))
-    if selector.get("tag") or selector.get("tag_path"):
-        if not tag:
-            return Ticket.objects.none()
-        # A ticket carries the tag, or belongs to a conversation that does.
-        tickets = tickets.filter(tags__name=tag) | tickets.filter(conversation__tags__name=tag)
-    if selector.get("attribute"):
-        expected = selector.get("attribute_value")
-        if selector.get("attribute_value_path"):
-            expected = value_at(payload, selector["attribute_value_path"])
-        if expected is None:
-            return Ticket.objects.none()
-        tickets = tickets.filter(
-            **{f"conversation__custom_attributes__{selector['attribute']}": expected}
-        )
-    if selector.get("conversation"):
-        if conversation is None:
-            return Ticket.objects.none()
-        tickets = tickets.filter(conversation_id=conversation.pk)
-    if selector.get("open_since_minutes"):
-        since = (now or timezone.now()) - timedelta(minutes=int(selector["open_since_minutes"]))
-        tickets = tickets.filter(created_at__gte=since)
-    return tickets.distinct().order_by("id")
-
-
-def _member(rule: RoutingRule, user_id: int | None):
-    """Return the workspace member with this id (None for a user who left or never was)."""
-    membership = (
-        Membership.objects.select_related("user")
-        .filter(workspace_id=rule.workspace_id, user_id=user_id)
-        .first()
-    )
-    return membership.user if membership else None
-
-
-def _rule_fire(
-    *,
-    rule: RoutingRule,
-    trigger: InboundTrigger,
-    payload: Any,
-    conversation: Conversation | None,
-    actor: str,
-) -> dict[str, Any]:
-    """Run a matched rule's actions; return what changed (and whether the ticket cap was hit)."""
-    changes: list[dict[str, Any]] = []
-    capped = False
-    cap = max_tickets_for(rule)
-    for action in rule.actions:
-        kind = action["type"]
-        if (
-            kind in ("tag", "untag", "assign", "set_priority", "trace_note")
-            and conversation is None
-        ):
-            changes.append({"action": kind, "skipped": "the payload names no conversation"})
-            continue
-        if kind in ("tag", "untag"):
-            current = sorted(conversation.tags.values_list("name", flat=True))
-            wanted = (
-                sorted(set(current) | {action["tag"]})
-                if kind == "tag"
-                else [name for name in current if name != action["tag"]]
-            )
-            if wanted != current:
-                inbox.conversation_update(conversation=conversation, actor=actor, tags=wanted)
-                changes.append(
-                    {"action": kind, "conversation_id": conversation.pk, "tag": action["tag"]}
-                )
-        elif kind == "assign":
-            assignee = action.get("assignee")
-            user = _member(rule, assignee) if assignee is not None else None
-            if assignee is not None and user is None:
-                # The user left the workspace after the rule was written: never assign them.
-                continue
-            if conversation.assignee_id != assignee:
-                previous = conversation.assignee_id
-                inbox.conversation_update(conversation=conversation, actor=actor, assignee=user)
-                changes.append(
-                    {
-                        "action": kind,
-                        "conversation_id": conversation.pk,
-                        "from": previous,
-                        "to": assignee,
-                    }
-                )
-        elif kind == "set_priority":
-            if conversation.priority != action["priority"]:
-                previous = conversation.priority
-                inbox.conversation_update(
-                    conversation=conversation, actor=actor, priority=action["priority"]
-                )
-                changes.append(
-                    {
-                        "action": kind,
-                        "conversation_id": conversation.pk,
-                        "from": previous,
-                        "to": action["priority"],
-                    }
-                )
-        elif kind in TICKET_ACTION_TYPES:
-            field = "status" if kind == "set_ticket_status" else "priority"
-            target = action[field]
-            selected = tickets_selected(
-                rule=rule,
-                selector=action.get("selector") or {},
-                payload=payload,
-                conversation=conversation,
-            ).exclude(**{field: target})
-            # One more than the cap tells whether the cap cut the selection short.
-            picked = list(selected[: cap + 1])
-            if len(picked) > cap:
-                capped = True
-                picked = picked[:cap]
-            changed_ids = [
-                inbox.ticket_update(ticket=ticket, actor=actor, **{field: target}).pk
-                for ticket in picked
-            ]
-            changes.append({"action": kind, "to": target, "ticket_ids": changed_ids})
-        elif kind == "upsert_contact":
-            email = _text(payload, action.get("email_path", ""))
-            external_id = _text(payload, action.get("external_id_path", ""))
-            if not email and not external_id:
-                changes.append({"action": kind, "skipped": "no email or external id"})
-                continue
-            fields: dict[str, Any] = {}
-            if action.get("name_path"):
-                fields["name"] = _text(payload, action["name_path"])[:200]
-            user = _member(rule, action.get("assignee")) if action.get("assignee") else None
-            if user is not None:
-                fields["assignee"] = user
-            contact, created = inbox.contact_upsert(
-                workspace=rule.workspace, email=email, external_id=external_id, **fields
-            )
-            changes.append(
-                {
-                    "action": kind,
-                    "contact_id": contact.pk,
-                    "created": created,
-                    "assignee_id": contact.assignee_id,
-                }
-            )
-        elif kind == "trace_note":
-            entry = inbox.trace_event_record(
-                conversation=conversation,
-                name="inbound.note",
-                actor=actor,
-                details={"note": action["note"], "rule_id": rule.pk},
-            )
-            changes.append(
-                {"action": kind, "conversation_id": conversation.pk, "trace_entry_id": entry.pk}
-            )
-    return {"changes": changes, "capped": capped, "max_tickets": cap}
-
-
 def inbound_rules_for(*, trigger: InboundTrigger, active_only: bool = True):
     """Return the (active) rules an event of this trigger fires, in their order."""
     rules = RoutingRule.objects.filter(
@@ -307,7 +124,7 @@ def inbound_rules_for(*, trigger: InboundTrigger, active_only: bool = True):
 
 
 def inbound_rules_apply(
-    *, trigger: InboundTrigger, payload: Any, actor: str, dry_run: bool = False
+    *, trigger: InboundTrigger, payload: Any, actor: str
 ) -> list[dict[str, Any]]:
     """Fire the rules of an inbound event in the caller's transaction; return what each did.
 
@@ -323,9 +140,7 @@ def inbound_rules_apply(
             conditions=rule.conditions, payload=payload, conversation=conversation
         ):
             continue
-        outcome = _rule_fire(
-            rule=rule, trigger=trigger, payload=payload, conversation=conversation, actor=actor
-        )
+        outcome = rule_fire(rule=rule, payload=payload, conversation=conversation, actor=actor)
         changed = [change for change in outcome["changes"] if "skipped" not in change]
         changed = [c for c in changed if c.get("ticket_ids", True)]
         entry = {
@@ -361,7 +176,9 @@ def inbound_rules_apply(
             data={
                 "rule": {"id": rule.pk, "name": rule.name},
                 "inbound_trigger": {"id": trigger.public_id, "name": trigger.name},
-                "conversation": conversation_data(conversation) if conversation else None,
+                "conversation": conversation_data(conversation_with_tags(conversation=conversation))
+                if conversation
+                else None,
                 "changes": outcome["changes"],
                 "capped": outcome["capped"],
             },

@@ -1,6 +1,7 @@
 """Writes of inbound webhooks: triggers (create, update, regenerate URL, delete) and receipts."""
 
 import json
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -61,6 +62,9 @@ CONFIG_FIELDS = (
 )
 
 
+Refuse = Callable[[str, str], None]
+
+
 def _trigger_check(trigger: InboundTrigger) -> None:
     """Refuse a trigger whose action cannot run: every error at once, per field."""
     errors: dict[str, list[str]] = {}
@@ -68,6 +72,15 @@ def _trigger_check(trigger: InboundTrigger) -> None:
     def refuse(field: str, message: str) -> None:
         errors.setdefault(field, []).append(message)
 
+    _kind_check(trigger, refuse)
+    _paths_check(trigger, refuse)
+    _form_settings_check(trigger, refuse)
+    _action_settings_check(trigger, refuse)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _kind_check(trigger: InboundTrigger, refuse: Refuse) -> None:
     if not trigger.name.strip():
         refuse("name", "Give the trigger a name.")
     if trigger.resource not in Resource.values:
@@ -75,6 +88,10 @@ def _trigger_check(trigger: InboundTrigger) -> None:
     elif trigger.action not in (ACTION_FOR_RESOURCE[trigger.resource], RULES_ONLY):
         expected = ACTION_FOR_RESOURCE[trigger.resource]
         refuse("action", f"A {trigger.resource} trigger runs the action '{expected}'.")
+
+
+def _paths_check(trigger: InboundTrigger, refuse: Refuse) -> None:
+    """The payload shape, and every path read from the payload, which the shape must declare."""
     shape_problems = schema_errors(trigger.payload_schema)
     for message in shape_problems:
         refuse("payload_schema", message)
@@ -96,7 +113,10 @@ def _trigger_check(trigger: InboundTrigger) -> None:
                 f"'{path}' is not in the JSON shape: declare it under the shape's properties, "
                 "or fix the path.",
             )
-    _form_settings_check(trigger, refuse)
+
+
+def _action_settings_check(trigger: InboundTrigger, refuse: Refuse) -> None:
+    """What the trigger's action needs: where the conversation is, tags, event name, contact."""
     if trigger.action in (Action.TAG_CONVERSATION, Action.ESCALATE_TICKETS, Action.RECORD_EVENT):
         if not trigger.conversation_path:
             refuse("conversation_path", "Say where in the payload the conversation is named.")
@@ -120,11 +140,9 @@ def _trigger_check(trigger: InboundTrigger) -> None:
             ).exists()
         ):
             refuse("assignee", "The assignee must be a member of this workspace.")
-    if errors:
-        raise ValidationError(errors)
 
 
-def _form_settings_check(trigger: InboundTrigger, refuse) -> None:
+def _form_settings_check(trigger: InboundTrigger, refuse: Refuse) -> None:
     """Redirects and origins are allow-lists of absolute http(s) URLs; forms are for contacts."""
     for field in ("redirect_urls", "allowed_origins"):
         values = getattr(trigger, field)

@@ -69,30 +69,44 @@ def _children(node: Any, segment: str) -> list[Any] | object:
     types = _types(node)
     found: list[Any] = []
     if types is None or "object" in types:
-        properties = node.get("properties") or {}
-        patterns = node.get("patternProperties") or {}
-        additional = node.get("additionalProperties")
-        if segment in properties:
-            found.append(properties[segment])
-        found.extend(
-            schema for pattern, schema in patterns.items() if _pattern_matches(pattern, segment)
-        )
-        if not found and isinstance(additional, dict):
-            found.append(additional)
-        # An object whose properties are not described at all: the shape says nothing here.
-        undescribed = not properties and not patterns and additional is not False
-        array_like = types is None and any(k in node for k in ("items", "prefixItems"))
-        if not found and undescribed and not array_like:
+        found = _property_children(node, segment, types)
+        if found is _OPEN:
             return _OPEN
     if (types is None or "array" in types) and segment.isdigit():
-        prefix = node.get("prefixItems") or []
-        index = int(segment)
-        if index < len(prefix):
-            found.append(prefix[index])
-        elif "items" in node and node["items"] is not False:
-            found.append(node["items"])
-        elif types is not None and "items" not in node and not prefix:
-            return _OPEN
+        return _item_children(node, int(segment), types, found)
+    return found
+
+
+def _property_children(node: dict, segment: str, types: set[str] | None) -> list[Any] | object:
+    properties = node.get("properties") or {}
+    patterns = node.get("patternProperties") or {}
+    additional = node.get("additionalProperties")
+    found: list[Any] = []
+    if segment in properties:
+        found.append(properties[segment])
+    found.extend(
+        schema for pattern, schema in patterns.items() if _pattern_matches(pattern, segment)
+    )
+    if not found and isinstance(additional, dict):
+        found.append(additional)
+    # An object whose properties are not described at all: the shape says nothing here.
+    undescribed = not properties and not patterns and additional is not False
+    array_like = types is None and any(k in node for k in ("items", "prefixItems"))
+    if not found and undescribed and not array_like:
+        return _OPEN
+    return found
+
+
+def _item_children(
+    node: dict, index: int, types: set[str] | None, found: list[Any]
+) -> list[Any] | object:
+    prefix = node.get("prefixItems") or []
+    if index < len(prefix):
+        found.append(prefix[index])
+    elif "items" in node and node["items"] is not False:
+        found.append(node["items"])
+    elif types is not None and "items" not in node and not prefix:
+        return _OPEN
     return found
 
 
@@ -159,40 +173,31 @@ class _Sampler:
         node = _resolve(node, self.root)
         if not isinstance(node, dict) or len(refs) > _MAX_DEPTH or self.nodes > _MAX_SAMPLE_NODES:
             return "example"
-        for keyword in ("const", "default"):
-            if keyword in node:
-                return node[keyword]
-        if node.get("enum"):
-            return node["enum"][0]
-        if isinstance(node.get("examples"), list) and node["examples"]:
-            return node["examples"][0]
+        given = _given_value(node)
+        if given is not _NOTHING_GIVEN:
+            return given
         if node.get("allOf"):
-            merged: dict[str, Any] = {k: v for k, v in node.items() if k != "allOf"}
-            for sub in node["allOf"]:
-                sub = _resolve(sub, self.root)
-                if isinstance(sub, dict):
-                    merged.setdefault("properties", {}).update(sub.get("properties") or {})
-                    merged["required"] = [*merged.get("required", []), *sub.get("required", [])]
-                    merged.setdefault("type", sub.get("type"))
-            return self.sample(merged, refs=refs)
+            return self.sample(self._all_of_merged(node), refs=refs)
         for keyword in ("oneOf", "anyOf"):
             if node.get(keyword):
                 return self.sample(node[keyword][0], refs=refs)
         return self._typed(node, refs)
 
+    def _all_of_merged(self, node: dict) -> dict[str, Any]:
+        merged: dict[str, Any] = {k: v for k, v in node.items() if k != "allOf"}
+        for sub in node["allOf"]:
+            sub = _resolve(sub, self.root)
+            if isinstance(sub, dict):
+                merged.setdefault("properties", {}).update(sub.get("properties") or {})
+                merged["required"] = [*merged.get("required", []), *sub.get("required", [])]
+                merged.setdefault("type", sub.get("type"))
+        return merged
+
     def _typed(self, node: dict, refs: tuple[str, ...]) -> Any:
         types = _types(node) or set()
-        order = ["object", "array", "string", "integer", "number", "boolean"]
-        kind = next((t for t in order if t in types), None)
-        if kind is None:
-            if "null" in types:
-                return None
-            if "properties" in node or "required" in node:
-                kind = "object"
-            elif "items" in node or "prefixItems" in node:
-                kind = "array"
-            else:
-                kind = "string"
+        if not any(t in types for t in _SAMPLE_TYPE_ORDER) and "null" in types:
+            return None
+        kind = _sample_kind(node, types)
         if kind == "object":
             value = {
                 name: self.sample(sub, refs=refs)
@@ -202,29 +207,63 @@ class _Sampler:
                 value.setdefault(name, "example")
             return value
         if kind == "array":
-            items = [self.sample(sub, refs=refs) for sub in node.get("prefixItems") or []]
-            wanted = min(max(node.get("minItems", 1), len(items)), _MAX_SAMPLE_ITEMS)
-            if node.get("maxItems") is not None:
-                wanted = min(wanted, node["maxItems"])
-            item_schema = node.get("items")
-            while len(items) < wanted and isinstance(item_schema, dict):
-                items.append(self.sample(item_schema, refs=refs))
-            return items[:wanted]
+            return self._array(node, refs)
         if kind == "string":
             text = _STRING_FORMATS.get(node.get("format", ""), "example")
             text = text.ljust(min(node.get("minLength", 0), _MAX_SAMPLE_LENGTH), "x")
             return text[: node["maxLength"]] if node.get("maxLength") is not None else text
         if kind in ("integer", "number"):
-            if "minimum" in node:
-                low = node["minimum"]
-            elif "exclusiveMinimum" in node:
-                low = node["exclusiveMinimum"] + 1
-            else:
-                low = 1
-            high = node.get("maximum")
-            value = low if high is None else min(low, high)
-            return int(value) if kind == "integer" else value
+            return _number_sample(node, kind)
         return True
+
+    def _array(self, node: dict, refs: tuple[str, ...]) -> list[Any]:
+        items = [self.sample(sub, refs=refs) for sub in node.get("prefixItems") or []]
+        wanted = min(max(node.get("minItems", 1), len(items)), _MAX_SAMPLE_ITEMS)
+        if node.get("maxItems") is not None:
+            wanted = min(wanted, node["maxItems"])
+        item_schema = node.get("items")
+        while len(items) < wanted and isinstance(item_schema, dict):
+            items.append(self.sample(item_schema, refs=refs))
+        return items[:wanted]
+
+
+_NOTHING_GIVEN = object()
+_SAMPLE_TYPE_ORDER = ("object", "array", "string", "integer", "number", "boolean")
+
+
+def _given_value(node: dict) -> Any:
+    """Return the value the schema gives itself (const, default, enum, examples), if any."""
+    for keyword in ("const", "default"):
+        if keyword in node:
+            return node[keyword]
+    if node.get("enum"):
+        return node["enum"][0]
+    if isinstance(node.get("examples"), list) and node["examples"]:
+        return node["examples"][0]
+    return _NOTHING_GIVEN
+
+
+def _sample_kind(node: dict, types: set[str]) -> str:
+    kind = next((t for t in _SAMPLE_TYPE_ORDER if t in types), None)
+    if kind is not None:
+        return kind
+    if "properties" in node or "required" in node:
+        return "object"
+    if "items" in node or "prefixItems" in node:
+        return "array"
+    return "string"
+
+
+def _number_sample(node: dict, kind: str) -> int | float:
+    if "minimum" in node:
+        low = node["minimum"]
+    elif "exclusiveMinimum" in node:
+        low = node["exclusiveMinimum"] + 1
+    else:
+        low = 1
+    high = node.get("maximum")
+    value = low if high is None else min(low, high)
+    return int(value) if kind == "integer" else value
 
 
 def value_set(payload: Any, path: str, value: Any) -> Any:
@@ -236,15 +275,7 @@ def value_set(payload: Any, path: str, value: Any) -> Any:
     for index, segment in enumerate(segments):
         last = index == len(segments) - 1
         if isinstance(current, list) and segment.isdigit():
-            position = int(segment)
-            while len(current) <= position:
-                current.append({})
-            if last:
-                current[position] = value
-            elif not isinstance(current[position], dict | list):
-                current[position] = {}
-            if not last:
-                current = current[position]
+            current = _list_step(current, int(segment), value, last=last)
             continue
         if not isinstance(current, dict):
             break
@@ -255,3 +286,15 @@ def value_set(payload: Any, path: str, value: Any) -> Any:
                 current[segment] = [] if segments[index + 1].isdigit() else {}
             current = current[segment]
     return payload
+
+
+def _list_step(current: list, position: int, value: Any, *, last: bool) -> Any:
+    """Step into (or, last, set) a list's item, growing the list to reach it."""
+    while len(current) <= position:
+        current.append({})
+    if last:
+        current[position] = value
+        return current
+    if not isinstance(current[position], dict | list):
+        current[position] = {}
+    return current[position]

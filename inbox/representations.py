@@ -1,6 +1,10 @@
 """How the public API shows each resource: one serializer per resource, used by the API views
-and by the services for webhook payloads, so both always agree."""
+and by the services for webhook payloads, so both always agree.
 
+Representations never query: they read the row and the relations the caller loaded (the
+selectors prefetch what is read here, e.g. `ticket_with_tags`, `tickets_list`)."""
+
+from functools import cache
 from typing import Any
 
 from rest_framework import serializers
@@ -172,42 +176,50 @@ class TraceEntryRepresentation(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-def _plain(data) -> dict[str, Any]:
-    return dict(data)
+@cache
+def _representer(representation: type[serializers.Serializer]) -> serializers.Serializer:
+    # A ModelSerializer builds its fields from the model on first use; built once per process
+    # instead of once per call. Safe to share: these serializers are read-only and keep no state
+    # between `to_representation` calls.
+    return representation()
+
+
+def _plain(representation: type[serializers.Serializer], instance) -> dict[str, Any]:
+    return dict(_representer(representation).to_representation(instance))
 
 
 def contact_data(contact: Contact) -> dict[str, Any]:
     """Return a contact as the API shows it."""
-    return _plain(ContactRepresentation(contact).data)
+    return _plain(ContactRepresentation, contact)
 
 
 def conversation_data(conversation: Conversation) -> dict[str, Any]:
-    """Return a conversation as the API shows it (tags read fresh, never from a stale cache)."""
-    fresh = Conversation.objects.prefetch_related("tags").get(pk=conversation.pk)
-    return _plain(ConversationRepresentation(fresh).data)
+    """Return a conversation as the API shows it (pass one from `conversation_with_tags` or a
+    selector that prefetches its tags)."""
+    return _plain(ConversationRepresentation, conversation)
 
 
 def ticket_data(ticket: Ticket) -> dict[str, Any]:
-    """Return a ticket as the API shows it (tags read fresh)."""
-    fresh = Ticket.objects.prefetch_related("tags").get(pk=ticket.pk)
-    return _plain(TicketRepresentation(fresh).data)
+    """Return a ticket as the API shows it (pass one from `ticket_with_tags` or a selector that
+    prefetches its tags)."""
+    return _plain(TicketRepresentation, ticket)
 
 
 def scorecard_data(scorecard: Scorecard) -> dict[str, Any]:
     """Return a scorecard as the API shows it."""
-    return _plain(ScorecardRepresentation(scorecard).data)
+    return _plain(ScorecardRepresentation, scorecard)
 
 
 def agent_data(agent: Agent) -> dict[str, Any]:
     """Return an agent as the API shows it."""
-    return _plain(AgentRepresentation(agent).data)
+    return _plain(AgentRepresentation, agent)
 
 
 def training_attempt_data(attempt: TrainingAttempt) -> dict[str, Any]:
     """Return a training attempt as the API shows it."""
-    return _plain(TrainingAttemptRepresentation(attempt).data)
+    return _plain(TrainingAttemptRepresentation, attempt)
 
 
 def routing_rule_data(rule: RoutingRule) -> dict[str, Any]:
     """Return a routing rule as the API shows it."""
-    return _plain(RoutingRuleRepresentation(rule).data)
+    return _plain(RoutingRuleRepresentation, rule)

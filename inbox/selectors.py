@@ -31,6 +31,17 @@ def _time_range(queryset: QuerySet, field: str, after: datetime | None, before: 
     return queryset
 
 
+def ticket_with_tags(*, ticket: Ticket) -> Ticket:
+    """Return the ticket re-read with its tags, as `ticket_data` shows it after a write."""
+    return Ticket.objects.prefetch_related("tags").get(pk=ticket.pk)
+
+
+def conversation_with_tags(*, conversation: Conversation) -> Conversation:
+    """Return the conversation re-read with its tags, as `conversation_data` shows it after a
+    write (tags read fresh, never from an instance's stale cache)."""
+    return Conversation.objects.prefetch_related("tags").get(pk=conversation.pk)
+
+
 def contacts_for_workspace(
     *,
     workspace: Workspace,

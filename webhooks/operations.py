@@ -61,14 +61,14 @@ class EndpointFailures:
 
 def endpoints_most_failing(*, limit: int = 10) -> list[EndpointFailures]:
     """Return the endpoints with the most failed (then retrying) deliveries retained."""
-    Status = WebhookDelivery.Status
+    failed, retrying = WebhookDelivery.Status.FAILED, WebhookDelivery.Status.RETRYING
     rows = (
-        WebhookDelivery.objects.filter(status__in=[Status.FAILED, Status.RETRYING])
+        WebhookDelivery.objects.filter(status__in=[failed, retrying])
         .order_by()
         .values("endpoint_id", "endpoint__url", "workspace__slug")
         .annotate(
-            failed=Count("id", filter=Q(status=Status.FAILED)),
-            retrying=Count("id", filter=Q(status=Status.RETRYING)),
+            failed=Count("id", filter=Q(status=failed)),
+            retrying=Count("id", filter=Q(status=retrying)),
         )
         .order_by("-failed", "-retrying", "endpoint_id")[:limit]
     )

@@ -1,4 +1,6 @@
-"""Writes of the webhooks app: endpoints, their secrets, and replays."""
+"""Writes of the webhooks app: endpoints and their secrets, the sweeper's heartbeat, pruning.
+
+Replays (one delivery, the failed ones matching a filter, background jobs) are in replays.py."""
 
 import logging
 from dataclasses import dataclass
@@ -7,7 +9,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Exists, Max, OuterRef
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from omniflow.crypto import decrypt_secret, encrypt_secret
@@ -16,16 +18,14 @@ from omniflow.sentinels import UNSET
 from workspaces.models import Workspace
 
 from .destinations import validate_url
-from .events import CATALOGUE, nudge_after_commit
+from .events import CATALOGUE
 from .models import (
     UNFINISHED_STATUSES,
     SweeperHeartbeat,
     WebhookDelivery,
     WebhookEndpoint,
     WebhookEvent,
-    WebhookReplayJob,
 )
-from .selectors import deliveries_to_replay
 from .signing import generate_secret
 
 logger = logging.getLogger(__name__)
@@ -175,220 +175,6 @@ def endpoint_secret(*, endpoint: WebhookEndpoint) -> str:
     return decrypt_secret(token=endpoint.secret_encrypted)
 
 
-def _replays_of(deliveries: list[WebhookDelivery]) -> list[WebhookDelivery]:
-    now = timezone.now()
-    return [
-        WebhookDelivery(
-            event_id=delivery.event_id,
-            endpoint_id=delivery.endpoint_id,
-            workspace_id=delivery.workspace_id,
-            event_type=delivery.event_type,
-            resource_type=delivery.resource_type,
-            resource_id=delivery.resource_id,
-            replay_of=delivery,
-            next_attempt_at=now,
-            created_at=now,
-        )
-        for delivery in deliveries
-    ]
-
-
-@transaction.atomic
-def delivery_replay(*, delivery: WebhookDelivery) -> WebhookDelivery:
-    """Send a delivery's event to its endpoint again, now: a new delivery, same event id.
-
-    A new delivery id, because consumers drop repeats of one; it is signed with the secret
-    the endpoint has when it is sent, and queued behind the resource's unfinished deliveries.
-    """
-    (replay,) = WebhookDelivery.objects.bulk_create(_replays_of([delivery]))
-    nudge_after_commit()
-    return replay
-
-
-@transaction.atomic
-def deliveries_replay_failed(
-    *,
-    workspace: Workspace,
-    endpoint_id: int | None = None,
-    event_type: str | None = None,
-    resource_type: str | None = None,
-    resource_id: str | None = None,
-    created_after: datetime | None = None,
-    created_before: datetime | None = None,
-) -> int:
-    """Replay the failed deliveries matching the filters that no replay followed yet.
-
-    The set is `deliveries_to_replay`'s, so the count a Settings page confirms is what is
-    replayed; a delivery already replayed is skipped, so an event is never sent twice by it.
-    """
-    failed = (
-        deliveries_to_replay(
-            workspace=workspace,
-            endpoint_id=endpoint_id,
-            event_type=event_type,
-            resource_type=resource_type,
-            resource_id=resource_id,
-            created_after=created_after,
-            created_before=created_before,
-        )
-        # Only what a replay row copies: not the events' bodies.
-        .select_related(None)
-        .only(
-            "id",
-            "event_id",
-            "endpoint_id",
-            "workspace_id",
-            "event_type",
-            "resource_type",
-            "resource_id",
-        )
-        .order_by("id")
-    )
-    replays = WebhookDelivery.objects.bulk_create(_replays_of(list(failed)), batch_size=1000)
-    if replays:
-        nudge_after_commit()
-    return len(replays)
-
-
-# Replays written per transaction by a replay job: small enough that the progress a page
-# shows moves steadily, large enough that a million failed deliveries take no hour.
-REPLAY_JOB_BATCH_SIZE = 500
-_REPLAY_COPIED_FIELDS = (
-    "id",
-    "event_id",
-    "endpoint_id",
-    "workspace_id",
-    "event_type",
-    "resource_type",
-    "resource_id",
-)
-
-
-def _filters_to_json(filters: dict) -> dict:
-    return {
-        name: value.isoformat() if isinstance(value, datetime) else value
-        for name, value in filters.items()
-        if value not in (None, "")
-    }
-
-
-def _filters_from_json(filters: dict) -> dict:
-    return {
-        name: datetime.fromisoformat(value) if name.startswith("created_") else value
-        for name, value in filters.items()
-    }
-
-
-def replay_job_create(
-    *,
-    workspace: Workspace,
-    endpoint_id: int | None = None,
-    event_type: str | None = None,
-    resource_type: str | None = None,
-    resource_id: str | None = None,
-    created_after: datetime | None = None,
-    created_before: datetime | None = None,
-) -> WebhookReplayJob:
-    """Queue a background replay of the failed deliveries matching the filters.
-
-    The job takes what `deliveries_to_replay` matches now (the count a page confirmed), up to
-    the newest such delivery: what fails later is not in it.
-    """
-    filters = dict(
-        endpoint_id=endpoint_id,
-        event_type=event_type,
-        resource_type=resource_type,
-        resource_id=resource_id,
-        created_after=created_after,
-        created_before=created_before,
-    )
-    with transaction.atomic():
-        matching = deliveries_to_replay(workspace=workspace, **filters)
-        summary = (
-            matching.select_related(None).order_by().aggregate(up_to=Max("id"), total=Count("id"))
-        )
-        job = WebhookReplayJob.objects.create(
-            workspace=workspace,
-            filters=_filters_to_json(filters),
-            up_to_delivery_id=summary["up_to"] or 0,
-            total=summary["total"],
-        )
-        transaction.on_commit(lambda: _queue_replay_job(job.id))
-    return job
-
-
-def _queue_replay_job(job_id: int) -> None:
-    # Imported here: the tasks module imports this one.
-    from .tasks import replay_job
-
-    try:
-        replay_job.apply_async(args=[job_id], retry=False)
-    except Exception:
-        logger.warning("Webhooks: could not queue replay job %s.", job_id, exc_info=True)
-
-
-# A job still queued this long after its creation lost its message (Redis down at commit).
-REPLAY_JOB_STALLED_SECONDS = 60
-
-
-def replay_jobs_requeue_stalled() -> int:
-    """Queue again the replay jobs whose message was lost; return how many.
-
-    Running a job twice is safe (see `replay_job_run`), so a job queued again that was merely
-    waiting behind other tasks costs one extra task that finds nothing left to do.
-    """
-    stalled = WebhookReplayJob.objects.filter(
-        status=WebhookReplayJob.Status.QUEUED,
-        created_at__lt=timezone.now() - timedelta(seconds=REPLAY_JOB_STALLED_SECONDS),
-    ).values_list("id", flat=True)[:100]
-    for job_id in stalled:
-        _queue_replay_job(job_id)
-    return len(stalled)
-
-
-def replay_job_run(*, job_id: int) -> WebhookReplayJob:
-    """Replay the job's deliveries batch by batch, counting progress, until none is left.
-
-    Safe to run again (a redelivered task): each batch holds the job's row lock and takes
-    only deliveries no replay followed yet, so no event is replayed twice by a job.
-    """
-    while True:
-        with transaction.atomic():
-            job = WebhookReplayJob.objects.select_for_update().get(id=job_id)
-            if job.finished:
-                return job
-            if job.status == WebhookReplayJob.Status.QUEUED:
-                job.status = WebhookReplayJob.Status.RUNNING
-                job.started_at = timezone.now()
-            batch = list(
-                deliveries_to_replay(workspace=job.workspace, **_filters_from_json(job.filters))
-                .filter(id__lte=job.up_to_delivery_id)
-                .select_related(None)
-                .only(*_REPLAY_COPIED_FIELDS)
-                .order_by("id")[:REPLAY_JOB_BATCH_SIZE]
-            )
-            if batch:
-                WebhookDelivery.objects.bulk_create(_replays_of(batch))
-                job.done += len(batch)
-                nudge_after_commit()
-            if len(batch) < REPLAY_JOB_BATCH_SIZE:
-                job.status = WebhookReplayJob.Status.SUCCEEDED
-                job.finished_at = timezone.now()
-                # Deliveries replayed by hand meanwhile were skipped, not sent twice: the
-                # job is complete with what it did.
-                job.total = job.done
-            job.save()
-        if job.finished:
-            return job
-
-
-def replay_job_fail(*, job_id: int, error: str) -> None:
-    """Mark a replay job failed (what it replayed so far stays replayed)."""
-    WebhookReplayJob.objects.filter(id=job_id).exclude(
-        status=WebhookReplayJob.Status.SUCCEEDED
-    ).update(status=WebhookReplayJob.Status.FAILED, error=error, finished_at=timezone.now())
-
-
 def sweeper_heartbeat_record() -> None:
     """Record that the sweeper runs now (read by `/readyz?worker=1` and `webhooks_status`)."""
     now = timezone.now()
@@ -419,14 +205,17 @@ def history_prune(*, now: datetime | None = None) -> PruneReport:
     failed_kept_since = now - timedelta(
         days=max(int(settings.OMNIFLOW_FAILED_RETENTION_DAYS), retention_days())
     )
-    Status = WebhookDelivery.Status
     report = PruneReport()
     # Both filters walk webhook_delivery_created_idx.
     report.deliveries += delete_in_batches(
-        WebhookDelivery.objects.filter(created_at__lt=kept_since, status=Status.SUCCEEDED)
+        WebhookDelivery.objects.filter(
+            created_at__lt=kept_since, status=WebhookDelivery.Status.SUCCEEDED
+        )
     )
     report.deliveries += delete_in_batches(
-        WebhookDelivery.objects.filter(created_at__lt=failed_kept_since, status=Status.FAILED)
+        WebhookDelivery.objects.filter(
+            created_at__lt=failed_kept_since, status=WebhookDelivery.Status.FAILED
+        )
     )
     has_deliveries = WebhookDelivery.objects.filter(event_id=OuterRef("pk"))
     report.events = delete_in_batches(

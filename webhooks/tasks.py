@@ -14,7 +14,7 @@ from django.core.cache import cache
 
 from omniflow import metrics
 
-from . import services, transport
+from . import replays, services, transport
 from .delivery import deliveries_dispatch
 from .models import WebhookReplayJob
 
@@ -117,7 +117,7 @@ REPLAY_JOB_CHECK_SECONDS = 30
 def _requeue_stalled_replay_jobs() -> None:
     try:
         if cache.add(REPLAY_JOB_CHECK_FLAG, 1, REPLAY_JOB_CHECK_SECONDS):
-            services.replay_jobs_requeue_stalled()
+            replays.replay_jobs_requeue_stalled()
     except Exception:
         logger.warning("Webhooks: could not look for stalled replay jobs.", exc_info=True)
 
@@ -131,11 +131,11 @@ def _close_connection_pool(**kwargs) -> None:
 def replay_job(job_id: int) -> int:
     """Run a bulk replay job to its end; return how many deliveries it replayed."""
     try:
-        return services.replay_job_run(job_id=job_id).done
+        return replays.replay_job_run(job_id=job_id).done
     except WebhookReplayJob.DoesNotExist:
         # Its workspace was deleted meanwhile: nothing is left to replay.
         logger.info("Webhooks: replay job %s no longer exists.", job_id)
         return 0
     except Exception as error:
-        services.replay_job_fail(job_id=job_id, error=f"{type(error).__name__}: {error}")
+        replays.replay_job_fail(job_id=job_id, error=f"{type(error).__name__}: {error}")
         raise

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import delivery_views, views
 
 app_name = "webhooks"
 
@@ -36,28 +36,30 @@ urlpatterns = [
         views.EndpointEndSecretOverlapView.as_view(),
         name="endpoint-end-secret-overlap",
     ),
-    path("deliveries/", views.DeliveryListView.as_view(), name="delivery-list"),
+    path("deliveries/", delivery_views.DeliveryListView.as_view(), name="delivery-list"),
     path(
         "deliveries/replay-failed/",
-        views.DeliveryBulkReplayView.as_view(),
+        delivery_views.DeliveryBulkReplayView.as_view(),
         name="delivery-bulk-replay",
     ),
     path(
         "deliveries/replay-jobs/<int:job_id>/",
-        views.ReplayJobDetailView.as_view(),
+        delivery_views.ReplayJobDetailView.as_view(),
         name="replay-job-detail",
     ),
     path(
         "deliveries/replay-jobs/<int:job_id>/progress/",
-        views.ReplayJobProgressView.as_view(),
+        delivery_views.ReplayJobProgressView.as_view(),
         name="replay-job-progress",
     ),
     path(
-        "deliveries/<int:delivery_id>/", views.DeliveryDetailView.as_view(), name="delivery-detail"
+        "deliveries/<int:delivery_id>/",
+        delivery_views.DeliveryDetailView.as_view(),
+        name="delivery-detail",
     ),
     path(
         "deliveries/<int:delivery_id>/replay/",
-        views.DeliveryReplayView.as_view(),
+        delivery_views.DeliveryReplayView.as_view(),
         name="delivery-replay",
     ),
 ]

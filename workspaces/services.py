@@ -64,7 +64,6 @@ def member_create(
     email: str,
     role: str,
     password: str | None = None,
-    actor: AbstractBaseUser | None = None,
 ) -> tuple[Membership, str | None]:
     """Add a person to a workspace; return the membership and, for a new account without a
     password, the path of a one-time link where they set one.
@@ -115,9 +114,7 @@ def member_set_password_path(*, user: AbstractBaseUser) -> str:
 
 
 @transaction.atomic
-def member_update_role(
-    *, membership: Membership, role: str, actor: AbstractBaseUser | None = None
-) -> Membership:
+def member_update_role(*, membership: Membership, role: str) -> Membership:
     """Change a member's role; the workspace's last admin cannot be demoted."""
     role = _validated_role(role)
     admins = _admins_locked(membership.workspace)
@@ -130,7 +127,7 @@ def member_update_role(
 
 
 @transaction.atomic
-def member_remove(*, membership: Membership, actor: AbstractBaseUser | None = None) -> None:
+def member_remove(*, membership: Membership) -> None:
     """Remove a member from the workspace (their account stays); never the last admin."""
     admins = _admins_locked(membership.workspace)
     if [m.pk for m in admins] == [membership.pk]:

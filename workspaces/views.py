@@ -93,7 +93,6 @@ class MemberCreateView(WorkspaceAdminMixin, FormView):
                 email=form.cleaned_data["email"],
                 role=form.cleaned_data["role"],
                 password=form.cleaned_data["password"] or None,
-                actor=self.request.user,
             )
         except ValidationError as error:
             for field, errors in error.error_dict.items():
@@ -119,9 +118,7 @@ class MemberRoleView(WorkspaceAdminMixin, MemberObjectMixin, View):
             messages.error(request, "Pick a role: admin or support.")
             return redirect("workspaces:member-list")
         try:
-            member_update_role(
-                membership=member, role=form.cleaned_data["role"], actor=request.user
-            )
+            member_update_role(membership=member, role=form.cleaned_data["role"])
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return redirect("workspaces:member-list")
@@ -144,7 +141,7 @@ class MemberRemoveView(WorkspaceAdminMixin, MemberObjectMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         member = self.get_object()
         try:
-            member_remove(membership=member, actor=request.user)
+            member_remove(membership=member)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return redirect("workspaces:member-list")

@@ -112,6 +112,11 @@ def _attempt(
             timeout_seconds=timeout,
             max_response_bytes=int(definition["max_response_bytes"]),
         )
+    return _answered(response=response, shown=shown)
+
+
+def _answered(*, response: ToolResponse, shown: dict[str, Any]) -> _Attempt:
+    """Return the attempt a sent request made, from the API's answer."""
     if response.failure:
         return _Attempt(response.failure, response.error, request=shown, response=response)
     if 200 <= response.status < 300:

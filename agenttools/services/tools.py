@@ -2,6 +2,7 @@
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -81,13 +82,10 @@ def _string_list(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
 
-def _tool_check(tool: AgentTool, *, has_secret: bool, secret: str = "") -> None:
-    """Refuse a tool that cannot be called as configured: every error at once, per field."""
-    errors: dict[str, list[str]] = {}
+Refuse = Callable[[str, str], None]
 
-    def refuse(field: str, message: str) -> None:
-        errors.setdefault(field, []).append(message)
 
+def _name_and_text_check(tool: AgentTool, refuse: Refuse) -> None:
     if not NAME.match(tool.name or ""):
         refuse("name", "Use 1 to 64 letters, digits, _ or - (a function name models can call).")
     elif (
@@ -102,6 +100,10 @@ def _tool_check(tool: AgentTool, *, has_secret: bool, secret: str = "") -> None:
             refuse(field, "Null characters are not allowed.")
     if len(tool.description or "") > MAX_DESCRIPTION:
         refuse("description", f"Keep the description under {MAX_DESCRIPTION} characters.")
+
+
+def _arguments_check(tool: AgentTool, refuse: Refuse) -> None:
+    """The schema, and where each of its arguments goes: URL, query or body, once each."""
     schema_problems = input_schema_errors(tool.input_schema)
     for message in schema_problems:
         refuse("input_schema", message)
@@ -115,6 +117,15 @@ def _tool_check(tool: AgentTool, *, has_secret: bool, secret: str = "") -> None:
     for name in in_path:
         if not schema_problems and name not in required:
             refuse("url_template", f"'{{{name}}}' must be a required property of the schema.")
+    known = None if schema_problems else declared
+    _argument_lists_check(tool, refuse, declared=known, in_path=in_path)
+    _body_check(tool, refuse, declared=known)
+
+
+def _argument_lists_check(
+    tool: AgentTool, refuse: Refuse, *, declared: set[str] | None, in_path: list[str]
+) -> None:
+    """Query and body arguments: properties of the schema, each sent in one place only."""
     mapped: dict[str, str] = {name: "url_template" for name in in_path}
     for field in ("query_arguments", "body_arguments"):
         value = getattr(tool, field)
@@ -122,28 +133,37 @@ def _tool_check(tool: AgentTool, *, has_secret: bool, secret: str = "") -> None:
             refuse(field, "A list of argument names.")
             continue
         for name in value:
-            if not schema_problems and name not in declared:
+            if declared is not None and name not in declared:
                 refuse(field, f"'{name}' is not a property of the input schema.")
             if name in mapped:
                 refuse(field, f"'{name}' is already sent in the {mapped[name].split('_')[0]}.")
             mapped[name] = field
+
+
+def _body_check(tool: AgentTool, refuse: Refuse, *, declared: set[str] | None) -> None:
     if tool.body_argument:
-        if not schema_problems and tool.body_argument not in declared:
+        if declared is not None and tool.body_argument not in declared:
             refuse("body_argument", f"'{tool.body_argument}' is not a property of the schema.")
         if tool.body_arguments:
             refuse("body_argument", "Send either one argument as the body or named body fields.")
     if tool.method not in METHODS_WITH_BODY and (tool.body_arguments or tool.body_argument):
         refuse("body_arguments", f"A {tool.method} request has no body.")
+
+
+def _headers_check(tool: AgentTool, refuse: Refuse) -> None:
     if not isinstance(tool.headers, dict):
         refuse("headers", "Headers are a JSON object of names and values.")
-    else:
-        for name, value in tool.headers.items():
-            if not HEADER_NAME.match(str(name)) or not isinstance(value, str):
-                refuse("headers", f"'{name}' is not a header name with a text value.")
-            elif str(name).lower() in RESERVED_HEADERS:
-                refuse("headers", f"'{name}' is set by the call itself.")
-            elif not HEADER_VALUE.match(value):
-                refuse("headers", f"The value of '{name}' may hold visible ASCII and spaces only.")
+        return
+    for name, value in tool.headers.items():
+        if not HEADER_NAME.match(str(name)) or not isinstance(value, str):
+            refuse("headers", f"'{name}' is not a header name with a text value.")
+        elif str(name).lower() in RESERVED_HEADERS:
+            refuse("headers", f"'{name}' is set by the call itself.")
+        elif not HEADER_VALUE.match(value):
+            refuse("headers", f"The value of '{name}' may hold visible ASCII and spaces only.")
+
+
+def _auth_check(tool: AgentTool, refuse: Refuse, *, has_secret: bool, secret: str) -> None:
     if tool.auth not in AgentTool.Auth.values:
         refuse("auth", f"Pick one of {', '.join(AgentTool.Auth.values)}.")
     elif tool.auth != AgentTool.Auth.NONE and not has_secret:
@@ -155,13 +175,18 @@ def _tool_check(tool: AgentTool, *, has_secret: bool, secret: str = "") -> None:
             refuse("auth_header_name", "Name the header that carries the secret, e.g. X-Api-Key.")
         elif tool.auth_header_name.lower() in RESERVED_HEADERS:
             refuse("auth_header_name", f"'{tool.auth_header_name}' is set by the call itself.")
+
+
+def _within(value: Any, low: int, high: int) -> bool:
+    return isinstance(value, int) and low <= value <= high
+
+
+def _limits_check(tool: AgentTool, refuse: Refuse) -> None:
     if not isinstance(tool.timeout_seconds, int | float) or not (
         0 < tool.timeout_seconds <= MAX_TIMEOUT_SECONDS
     ):
         refuse("timeout_seconds", f"Between 0 and {MAX_TIMEOUT_SECONDS:g} seconds.")
-    if not isinstance(tool.max_response_bytes, int) or not (
-        1 <= tool.max_response_bytes <= MAX_RESPONSE_BYTES
-    ):
+    if not _within(tool.max_response_bytes, 1, MAX_RESPONSE_BYTES):
         refuse("max_response_bytes", f"Between 1 and {MAX_RESPONSE_BYTES} bytes.")
     try:
         rates = parse_rates(tool.rate_limit or "")
@@ -172,10 +197,22 @@ def _tool_check(tool: AgentTool, *, has_secret: bool, secret: str = "") -> None:
             refuse("rate_limit", "Give one rate, e.g. 60/m.")
         # Stored as N/unit, the form django-ratelimit counts in ("60 / minute" -> "60/m").
         tool.rate_limit = str(rates[0])
-    if not isinstance(tool.max_concurrency, int) or not (
-        1 <= tool.max_concurrency <= MAX_CONCURRENCY
-    ):
+    if not _within(tool.max_concurrency, 1, MAX_CONCURRENCY):
         refuse("max_concurrency", f"Between 1 and {MAX_CONCURRENCY} calls in flight.")
+
+
+def _tool_check(tool: AgentTool, *, has_secret: bool, secret: str = "") -> None:
+    """Refuse a tool that cannot be called as configured: every error at once, per field."""
+    errors: dict[str, list[str]] = {}
+
+    def refuse(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    _name_and_text_check(tool, refuse)
+    _arguments_check(tool, refuse)
+    _headers_check(tool, refuse)
+    _auth_check(tool, refuse, has_secret=has_secret, secret=secret)
+    _limits_check(tool, refuse)
     if errors:
         raise ValidationError(errors)
 

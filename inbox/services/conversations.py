@@ -1,5 +1,6 @@
 """Conversations: ingest an external transcript, update status, tags, assignee and priority."""
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +14,7 @@ from workspaces.models import Workspace
 
 from ..models import Conversation, Message, Priority, RoutingRule, TraceEntry
 from ..representations import conversation_data
+from ..selectors import conversation_with_tags
 from .common import UNSET, assignee_check, attributes_merge, tags_resolve, user_id
 from .contacts import contact_upsert
 from .routing import routing_rules_apply
@@ -71,30 +73,51 @@ def conversation_ingest(
         created_at=now,
         updated_at=now,
     )
+    _conversation_insert(conversation)
+    if tags:
+        conversation.tags.set(tags_resolve(workspace=workspace, names=tags))
+    _transcript_trace(conversation, actor=actor, messages=messages)
+    emit(
+        workspace=workspace,
+        event_type=EventType.CONVERSATION_CREATED,
+        resource_id=conversation.pk,
+        data=conversation_data(conversation_with_tags(conversation=conversation)),
+    )
+    routing_rules_apply(conversation=conversation, trigger=RoutingRule.Trigger.CREATED)
+    return conversation
+
+
+def _conversation_insert(conversation: Conversation) -> None:
+    """Save a new conversation; its external id, if any, must be new to the workspace."""
     try:
         with transaction.atomic():
             conversation.save()
     except IntegrityError as error:
         raise Conflict(
-            f"A conversation with external_id '{external_id}' already exists."
+            f"A conversation with external_id '{conversation.external_id}' already exists."
         ) from error
-    if tags:
-        conversation.tags.set(tags_resolve(workspace=workspace, names=tags))
+
+
+def _transcript_trace(
+    conversation: Conversation, *, actor: str, messages: list[dict[str, Any]]
+) -> None:
+    """Store an ingested transcript's messages and trace its creation, messages and status."""
     trace_entry_append(
         conversation=conversation,
         kind=TraceEntry.Kind.CONVERSATION_CREATED,
         actor=actor,
-        occurred_at=started_at,
+        occurred_at=conversation.started_at,
         details={
-            "channel": channel,
-            "subject": subject,
-            "status": status,
-            "contact": contact_row.pk if contact_row else None,
-            "external_id": external_id,
+            "channel": conversation.channel,
+            "subject": conversation.subject,
+            "status": conversation.status,
+            "contact": conversation.contact_id,
+            "external_id": conversation.external_id,
         },
     )
     created = Message.objects.bulk_create(
-        Message(workspace=workspace, conversation=conversation, **message) for message in messages
+        Message(workspace=conversation.workspace, conversation=conversation, **message)
+        for message in messages
     )
     for message in created:
         trace_entry_append(
@@ -109,22 +132,14 @@ def conversation_ingest(
                 "body": message.body,
             },
         )
-    if resolved:
+    if conversation.status == Conversation.Status.RESOLVED:
         trace_entry_append(
             conversation=conversation,
             kind=TraceEntry.Kind.STATUS_CHANGED,
             actor=actor,
             occurred_at=conversation.resolved_at,
-            details={"from": Conversation.Status.OPEN, "to": status},
+            details={"from": Conversation.Status.OPEN, "to": conversation.status},
         )
-    emit(
-        workspace=workspace,
-        event_type=EventType.CONVERSATION_CREATED,
-        resource_id=conversation.pk,
-        data=conversation_data(conversation),
-    )
-    routing_rules_apply(conversation=conversation, trigger=RoutingRule.Trigger.CREATED)
-    return conversation
 
 
 @transaction.atomic
@@ -149,7 +164,6 @@ def conversation_update(
         .get(pk=conversation.pk)
     )
     now = timezone.now()
-    changed: list[str] = []
 
     def trace(kind: str, details: dict[str, Any]) -> None:
         trace_entry_append(
@@ -157,11 +171,58 @@ def conversation_update(
         )
 
     previous_status = conversation.status
+    changed = _fields_change(
+        conversation,
+        trace,
+        now=now,
+        status=status,
+        priority=priority,
+        subject=subject,
+        assignee=assignee,
+    )
+    if custom_attributes is not UNSET and _attributes_change(
+        conversation, trace, custom_attributes=custom_attributes
+    ):
+        changed.append("custom_attributes")
+    if tags is not UNSET and _tags_change(conversation, trace, tags=tags):
+        changed.append("tags")
+    if not changed:
+        return conversation
+    conversation.updated_at = now
+    columns = [field for field in changed if field != "tags"]
+    conversation.save(update_fields=[*columns, "updated_at"])
+    if "status" in changed and conversation.status == Conversation.Status.RESOLVED:
+        emit(
+            workspace=conversation.workspace,
+            event_type=EventType.CONVERSATION_RESOLVED,
+            resource_id=conversation.pk,
+            data=conversation_data(conversation_with_tags(conversation=conversation)),
+            previous_attributes={"status": previous_status, "resolved_at": None},
+        )
+    routing_rules_apply(conversation=conversation, trigger=RoutingRule.Trigger.UPDATED)
+    return conversation
+
+
+Trace = Callable[[str, dict[str, Any]], None]
+
+
+def _fields_change(
+    conversation: Conversation,
+    trace: Trace,
+    *,
+    now: datetime,
+    status: str | Any,
+    priority: str | Any,
+    subject: str | Any,
+    assignee: AbstractBaseUser | None | Any,
+) -> list[str]:
+    """Set the given plain fields that differ, tracing each; return the columns changed."""
+    changed: list[str] = []
     if status is not UNSET and status != conversation.status:
+        trace(TraceEntry.Kind.STATUS_CHANGED, {"from": conversation.status, "to": status})
         conversation.status = status
         conversation.resolved_at = now if status == Conversation.Status.RESOLVED else None
         changed += ["status", "resolved_at"]
-        trace(TraceEntry.Kind.STATUS_CHANGED, {"from": previous_status, "to": status})
     if priority is not UNSET and priority != conversation.priority:
         trace(TraceEntry.Kind.PRIORITY_CHANGED, {"from": conversation.priority, "to": priority})
         conversation.priority = priority
@@ -178,42 +239,36 @@ def conversation_update(
         )
         conversation.assignee = assignee
         changed.append("assignee")
-    if custom_attributes is not UNSET:
-        merged = attributes_merge(conversation.custom_attributes, custom_attributes)
-        if merged != conversation.custom_attributes:
-            keys = sorted(
-                key
-                for key in set(merged) | set(conversation.custom_attributes)
-                if merged.get(key) != conversation.custom_attributes.get(key)
-            )
-            trace(TraceEntry.Kind.ATTRIBUTES_CHANGED, {"keys": keys})
-            conversation.custom_attributes = merged
-            changed.append("custom_attributes")
-    if tags is not UNSET:
-        current = set(conversation.tags.values_list("name", flat=True))
-        wanted = tags_resolve(workspace=conversation.workspace, names=tags)
-        if {tag.name for tag in wanted} != current:
-            trace(
-                TraceEntry.Kind.TAGS_CHANGED,
-                {
-                    "added": sorted({tag.name for tag in wanted} - current),
-                    "removed": sorted(current - {tag.name for tag in wanted}),
-                },
-            )
-            conversation.tags.set(wanted)
-            changed.append("tags")
-    if not changed:
-        return conversation
-    conversation.updated_at = now
-    columns = [field for field in changed if field != "tags"]
-    conversation.save(update_fields=[*columns, "updated_at"])
-    if "status" in changed and conversation.status == Conversation.Status.RESOLVED:
-        emit(
-            workspace=conversation.workspace,
-            event_type=EventType.CONVERSATION_RESOLVED,
-            resource_id=conversation.pk,
-            data=conversation_data(conversation),
-            previous_attributes={"status": previous_status, "resolved_at": None},
-        )
-    routing_rules_apply(conversation=conversation, trigger=RoutingRule.Trigger.UPDATED)
-    return conversation
+    return changed
+
+
+def _attributes_change(
+    conversation: Conversation, trace: Trace, *, custom_attributes: dict[str, Any]
+) -> bool:
+    """Merge attribute changes in, tracing the keys that differ; return whether any did."""
+    merged = attributes_merge(conversation.custom_attributes, custom_attributes)
+    if merged == conversation.custom_attributes:
+        return False
+    keys = sorted(
+        key
+        for key in set(merged) | set(conversation.custom_attributes)
+        if merged.get(key) != conversation.custom_attributes.get(key)
+    )
+    trace(TraceEntry.Kind.ATTRIBUTES_CHANGED, {"keys": keys})
+    conversation.custom_attributes = merged
+    return True
+
+
+def _tags_change(conversation: Conversation, trace: Trace, *, tags: list[str]) -> bool:
+    """Set the full new tag list, tracing what was added and removed; return whether it changed."""
+    current = set(conversation.tags.values_list("name", flat=True))
+    wanted = tags_resolve(workspace=conversation.workspace, names=tags)
+    names = {tag.name for tag in wanted}
+    if names == current:
+        return False
+    trace(
+        TraceEntry.Kind.TAGS_CHANGED,
+        {"added": sorted(names - current), "removed": sorted(current - names)},
+    )
+    conversation.tags.set(wanted)
+    return True

@@ -16,6 +16,7 @@ from workspaces.models import Membership, Workspace
 
 from ..models import Conversation, RoutingRule, TraceEntry
 from ..representations import conversation_data
+from ..selectors import conversation_with_tags
 from .common import UNSET, actor_for_rule, tags_resolve
 from .trace import trace_entry_append
 
@@ -145,7 +146,7 @@ def routing_rules_apply(*, conversation: Conversation, trigger: str) -> list[Rou
             continue
         conversation.updated_at = timezone.now()
         conversation.save(update_fields=["priority", "assignee", "updated_at"])
-        data = conversation_data(conversation)
+        data = conversation_data(conversation_with_tags(conversation=conversation))
         trace_entry_append(
             conversation=conversation,
             kind=TraceEntry.Kind.RULE_FIRED,

@@ -10,6 +10,7 @@ from workspaces.models import Workspace
 
 from ..models import Conversation, Priority, Ticket, TraceEntry
 from ..representations import ticket_data
+from ..selectors import ticket_with_tags
 from .common import UNSET, tags_resolve
 from .trace import trace_entry_append
 
@@ -52,7 +53,7 @@ def ticket_create(
         workspace=workspace,
         event_type=EventType.TICKET_CREATED,
         resource_id=ticket.pk,
-        data=ticket_data(ticket),
+        data=ticket_data(ticket_with_tags(ticket=ticket)),
     )
     return ticket
 
@@ -109,7 +110,7 @@ def ticket_update(
             workspace=ticket.workspace,
             event_type=EventType.TICKET_STATUS_CHANGED,
             resource_id=ticket.pk,
-            data=ticket_data(ticket),
+            data=ticket_data(ticket_with_tags(ticket=ticket)),
             previous_attributes={"status": previous_status},
         )
     return ticket

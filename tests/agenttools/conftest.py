@@ -54,3 +54,11 @@ def publish_with(agent, *tools):
     """Let the agent call `tools` and publish it; return the version."""
     agent_tools_set(agent=agent, tools=list(tools))
     return inbox_services.agent_publish(agent=agent, actor="test")
+
+
+def call_tool(api_client, agent, conversation, tool, arguments):
+    return api_client.post(
+        f"/api/v1/agents/{agent.pk}/tool-calls",
+        {"tool": tool, "arguments": arguments, "conversation": conversation.pk},
+        format="json",
+    )

@@ -1,26 +1,15 @@
-"""The agent runtime's call path, over real HTTP to a customer API on 127.0.0.1:
+"""The agent runtime's call_tool path, over real HTTP to a customer API on 127.0.0.1:
 POST /api/v1/agents/{id}/tool-calls."""
 
 import json
 
 import pytest
 
-from agenttools import limits
 from agenttools.models import ToolCall
-from agenttools.services import tool_update
 from tests.agenttools.api_server import openapi_document
-from tests.agenttools.conftest import SIGNING_SECRET, make_tool, publish_with
-from webhooks.models import WebhookEvent
+from tests.agenttools.conftest import SIGNING_SECRET, call_tool, make_tool, publish_with
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_urls_allowed")]
-
-
-def call(api_client, agent, conversation, tool, arguments):
-    return api_client.post(
-        f"/api/v1/agents/{agent.pk}/tool-calls",
-        {"tool": tool, "arguments": arguments, "conversation": conversation.pk},
-        format="json",
-    )
 
 
 def test_a_tool_built_from_an_openapi_document_is_attached_published_called_and_traced(
@@ -47,7 +36,7 @@ def test_a_tool_built_from_an_openapi_document_is_attached_published_called_and_
     assert published.status_code == 200
 
     # When the agent calls one with valid arguments
-    response = call(
+    response = call_tool(
         api_client, agent, conversation, "getOrder", {"order_id": "A/1 2", "expand": ["lines"]}
     )
 
@@ -65,7 +54,7 @@ def test_a_tool_built_from_an_openapi_document_is_attached_published_called_and_
     assert seen.query == {"expand": ["lines"]}
     assert seen.headers["X-Omniflow-Tool"] == "getOrder"
 
-    # And the call is recorded with the tool's and the agent's versions, and on the trace
+    # And the call_tool is recorded with the tool's and the agent's versions, and on the trace
     logged = ToolCall.objects.get(pk=result["call_id"])
     assert (logged.tool_name, logged.tool_version, logged.agent_version) == ("getOrder", 1, 1)
     assert logged.outcome == "ok" and logged.http_status == 200
@@ -102,7 +91,7 @@ def test_the_signature_over_the_body_verifies_on_the_receiving_side(
     api_client.post(f"/api/v1/agents/{agent.pk}/publish", {}, format="json")
 
     arguments = {"order_id": "A-7", "amount": 12.5, "reason": "late", "lines": [{"sku": "S1"}]}
-    result = call(api_client, agent, conversation, "refundOrder", arguments).json()
+    result = call_tool(api_client, agent, conversation, "refundOrder", arguments).json()
 
     # The receiver checks the HMAC with its own code and answers 401 when it does not match.
     assert result["ok"] is True, result
@@ -133,7 +122,7 @@ def test_a_wrong_signing_secret_is_refused_by_the_receiver_as_an_http_error(
     )
     publish_with(agent, tool)
 
-    result = call(
+    result = call_tool(
         api_client, agent, conversation, "refund", {"order_id": "A-1", "amount": 3}
     ).json()
 
@@ -148,7 +137,7 @@ def test_invalid_arguments_are_answered_per_field_and_nothing_is_sent(
 ):
     publish_with(agent, make_tool(workspace, customer_api))
 
-    response = call(api_client, agent, conversation, "lookup_order", {"order_id": 42})
+    response = call_tool(api_client, agent, conversation, "lookup_order", {"order_id": 42})
 
     assert response.status_code == 200
     result = response.json()
@@ -173,7 +162,7 @@ def test_a_slow_endpoint_hits_the_tools_timeout(
     )
     publish_with(agent, tool)
 
-    result = call(api_client, agent, conversation, "slow", {}).json()
+    result = call_tool(api_client, agent, conversation, "slow", {}).json()
 
     assert result["ok"] is False
     assert result["error"] == {"type": "timeout", "message": "Timed out after 0.3 s."}
@@ -186,7 +175,7 @@ def test_a_private_address_is_refused_when_private_urls_are_not_allowed(
     publish_with(agent, make_tool(workspace, customer_api, url_template="https://127.0.0.1:9/x"))
     settings.OMNIFLOW_WEBHOOK_ALLOW_PRIVATE_URLS = False
 
-    result = call(api_client, agent, conversation, "lookup_order", {"order_id": "A-1"}).json()
+    result = call_tool(api_client, agent, conversation, "lookup_order", {"order_id": "A-1"}).json()
 
     assert result["ok"] is False
     assert result["error"]["type"] == "refused"
@@ -218,7 +207,7 @@ def test_a_name_resolving_to_a_private_address_is_refused_at_send_time(
     )
     settings.OMNIFLOW_WEBHOOK_ALLOW_PRIVATE_URLS = False
 
-    result = call(api_client, agent, conversation, "lookup_order", {"order_id": "A-1"}).json()
+    result = call_tool(api_client, agent, conversation, "lookup_order", {"order_id": "A-1"}).json()
 
     assert result["error"]["type"] == "refused"
     assert customer_api.received() == []
@@ -236,8 +225,10 @@ def test_non_2xx_answers_and_redirects_are_http_errors_with_the_body(
     )
     publish_with(agent, make_tool(workspace, customer_api), moved)
 
-    missing = call(api_client, agent, conversation, "lookup_order", {"order_id": "missing"}).json()
-    redirected = call(api_client, agent, conversation, "moved", {}).json()
+    missing = call_tool(
+        api_client, agent, conversation, "lookup_order", {"order_id": "missing"}
+    ).json()
+    redirected = call_tool(api_client, agent, conversation, "moved", {}).json()
 
     assert missing["error"]["type"] == "http_error"
     assert missing["status"] == 404
@@ -260,124 +251,10 @@ def test_a_long_answer_is_cut_at_the_size_cap_with_a_marker(
     )
     publish_with(agent, tool)
 
-    result = call(api_client, agent, conversation, "big", {}).json()
+    result = call_tool(api_client, agent, conversation, "big", {}).json()
 
     assert result["ok"] is True
     assert result["truncated"] is True
     assert result["body"].startswith("x" * 100)
     assert result["body"].endswith("[truncated: the response was longer than 100 bytes]")
     assert "x" * 101 not in result["body"]
-
-
-def test_the_rate_limit_protects_the_customers_api(
-    api_client, customer_api, workspace, agent, conversation
-):
-    publish_with(agent, make_tool(workspace, customer_api, rate_limit="2/m"))
-
-    results = [
-        call(api_client, agent, conversation, "lookup_order", {"order_id": "A-1"}).json()
-        for _ in range(3)
-    ]
-
-    assert [result["ok"] for result in results] == [True, True, False]
-    assert results[2]["error"]["type"] == "rate_limited"
-    assert results[2]["error"]["retry_after_seconds"] >= 1
-    assert len(customer_api.received()) == 2
-
-
-def test_calls_beyond_the_concurrency_limit_are_refused_while_others_are_in_flight(
-    api_client, customer_api, workspace, agent, conversation
-):
-    tool = make_tool(workspace, customer_api, max_concurrency=1)
-    publish_with(agent, tool)
-
-    with limits.concurrency_slot(tool_id=tool.pk, limit=1, hold_seconds=5) as taken:
-        assert taken
-        refused = call(api_client, agent, conversation, "lookup_order", {"order_id": "A-1"})
-    allowed = call(api_client, agent, conversation, "lookup_order", {"order_id": "A-1"})
-
-    assert refused.json()["error"]["type"] == "concurrency_limited"
-    assert allowed.json()["ok"] is True
-    assert len(customer_api.received()) == 1
-
-
-def test_a_published_agent_keeps_its_tool_version_until_republished(
-    api_client, customer_api, workspace, agent, conversation
-):
-    tool = make_tool(workspace, customer_api)
-    publish_with(agent, tool)
-    tool_update(tool=tool, url_template=f"{customer_api.base_url}/moved", description="Changed")
-
-    kept = call(api_client, agent, conversation, "lookup_order", {"order_id": "A-1"}).json()
-    api_client.post(f"/api/v1/agents/{agent.pk}/publish", {}, format="json")
-    republished = call(api_client, agent, conversation, "lookup_order", {"order_id": "A-1"}).json()
-
-    assert (kept["ok"], kept["tool_version"]) == (True, 1)
-    assert (republished["status"], republished["tool_version"]) == (302, 2)
-
-
-def test_a_disabled_tool_is_unavailable_to_published_agents_at_once(
-    api_client, customer_api, workspace, agent, conversation
-):
-    tool = make_tool(workspace, customer_api)
-    publish_with(agent, tool)
-    tool_update(tool=tool, enabled=False)
-
-    result = call(api_client, agent, conversation, "lookup_order", {"order_id": "A-1"}).json()
-
-    assert result["error"]["type"] == "tool_unavailable"
-    assert customer_api.received() == []
-
-
-def test_unpublished_agents_and_unknown_tools_are_problems(
-    api_client, customer_api, workspace, agent, conversation
-):
-    make_tool(workspace, customer_api)
-
-    unpublished = call(api_client, agent, conversation, "lookup_order", {"order_id": "A-1"})
-    publish_with(agent)
-    unknown = call(api_client, agent, conversation, "lookup_order", {"order_id": "A-1"})
-    bad_conversation = api_client.post(
-        f"/api/v1/agents/{agent.pk}/tool-calls",
-        {"tool": "lookup_order", "arguments": {}, "conversation": 10**9},
-        format="json",
-    )
-
-    assert unpublished.status_code == 409
-    assert unpublished.json()["type"] == "agent_not_published"
-    assert unknown.status_code == 404
-    assert unknown.json()["type"] == "unknown_tool"
-    assert bad_conversation.status_code == 400
-    assert list(bad_conversation.json()["errors"]) == ["conversation"]
-
-
-def test_agent_published_carries_the_tool_definitions_without_secrets(
-    customer_api, workspace, agent
-):
-    tool = make_tool(workspace, customer_api, auth="bearer", secret="sk_live_very_secret_token")
-
-    version = publish_with(agent, tool)
-
-    event = WebhookEvent.objects.get(event_type="agent.published")
-    [snapshot] = event.data["tools"]
-    assert snapshot["name"] == "lookup_order"
-    assert snapshot["auth"] == "bearer"
-    assert snapshot == version.tools[0]
-    assert "sk_live_very_secret_token" not in json.dumps(event.data)
-    assert "secret" not in snapshot
-
-
-def test_the_bearer_token_is_sent_and_masked_in_the_log(
-    api_client, customer_api, workspace, agent, conversation
-):
-    publish_with(
-        agent, make_tool(workspace, customer_api, auth="bearer", secret="sk_live_very_secret_token")
-    )
-
-    result = call(api_client, agent, conversation, "lookup_order", {"order_id": "A-1"}).json()
-
-    [seen] = customer_api.received()
-    assert seen.headers["Authorization"] == "Bearer sk_live_very_secret_token"
-    logged = ToolCall.objects.get(pk=result["call_id"])
-    assert logged.request["headers"]["Authorization"] == "Bearer …oken"
-    assert "sk_live_very_secret_token" not in json.dumps(logged.request)

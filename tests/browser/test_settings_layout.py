@@ -20,7 +20,8 @@ from tests.factories import AgentFactory, MembershipFactory, make_api_key
 from tests.inbound.conftest import ORDER_SCHEMA
 from tests.webhooks.helpers import emit_committed
 from webhooks.models import WebhookDelivery
-from webhooks.services import endpoint_create, replay_job_create
+from webhooks.replays import replay_job_create
+from webhooks.services import endpoint_create
 from workspaces.models import Membership
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -1,43 +1,22 @@
 """Issue 14: inbound events drive routing rules, over each trigger's real URL."""
 
-import copy
-
 import pytest
 from django.apps import apps
 from django.test import override_settings
 
 from inbound.models import InboundReceipt
-from inbound.presets import RULE_PRESETS
 from inbound.services import trigger_create
-from inbox.models import Contact, Ticket, TraceEntry
+from inbox.models import Ticket, TraceEntry
 from inbox.services.common import tags_resolve
 from tests.factories import ConversationFactory, TicketFactory
-from tests.inbound.conftest import post_json
+from tests.inbound.conftest import (
+    RULES,
+    post_json,
+    rule_from_preset,
+    rule_preset,
+    trigger_from_preset,
+)
 from webhooks.models import WebhookEvent
-
-RULES = "/api/v1/routing-rules"
-
-
-def _preset(key: str) -> dict:
-    return copy.deepcopy(RULE_PRESETS[key])
-
-
-def _trigger_from_preset(workspace, key: str, **overrides):
-    preset = _preset(key)
-    return trigger_create(
-        workspace=workspace,
-        created_by=None,
-        name=preset["label"],
-        **{**preset["trigger"], **overrides},
-    )
-
-
-def _rule_from_preset(api_client, trigger, key: str, **overrides):
-    """Save a preset's rule through the API, as an admin who picked it would."""
-    body = {**_preset(key)["rule"], "inbound_trigger": trigger.pk, **overrides}
-    response = api_client.post(RULES, body, format="json")
-    assert response.status_code == 201, response.json()
-    return response.json()
 
 
 def _tagged_ticket(workspace, tag: str, **fields):
@@ -53,8 +32,8 @@ INCIDENT = {"incident": {"id": "inc-1", "component": "payments", "status": "trig
 def test_an_incident_escalates_every_open_ticket_tagged_with_the_component(
     api_client, client, workspace, other_workspace
 ):
-    trigger = _trigger_from_preset(workspace, "incident_escalation")
-    _rule_from_preset(api_client, trigger, "incident_escalation")
+    trigger = trigger_from_preset(workspace, "incident_escalation")
+    rule_from_preset(api_client, trigger, "incident_escalation")
     tagged = [_tagged_ticket(workspace, "payments") for _ in range(3)]
     pending = _tagged_ticket(workspace, "payments", status="pending")
     resolved = _tagged_ticket(workspace, "payments", status="resolved")
@@ -83,8 +62,8 @@ def test_an_incident_escalates_every_open_ticket_tagged_with_the_component(
 def test_the_same_incident_again_is_answered_from_the_store_and_changes_nothing(
     api_client, client, workspace
 ):
-    trigger = _trigger_from_preset(workspace, "incident_escalation")
-    _rule_from_preset(api_client, trigger, "incident_escalation")
+    trigger = trigger_from_preset(workspace, "incident_escalation")
+    rule_from_preset(api_client, trigger, "incident_escalation")
     ticket = _tagged_ticket(workspace, "payments")
     assert post_json(client, trigger, INCIDENT).status_code == 200
     Ticket.objects.filter(pk=ticket.pk).update(status="open")
@@ -100,8 +79,8 @@ def test_the_same_incident_again_is_answered_from_the_store_and_changes_nothing(
 
 @override_settings(OMNIFLOW_INBOUND_RULE_MAX_TICKETS=2)
 def test_a_firing_changes_at_most_the_cap_and_the_receipt_says_so(api_client, client, workspace):
-    trigger = _trigger_from_preset(workspace, "incident_escalation")
-    _rule_from_preset(api_client, trigger, "incident_escalation", max_tickets=None)
+    trigger = trigger_from_preset(workspace, "incident_escalation")
+    rule_from_preset(api_client, trigger, "incident_escalation", max_tickets=None)
     tickets = [_tagged_ticket(workspace, "payments") for _ in range(3)]
 
     response = post_json(client, trigger, INCIDENT)
@@ -114,8 +93,8 @@ def test_a_firing_changes_at_most_the_cap_and_the_receipt_says_so(api_client, cl
 
 
 def test_a_rule_cap_overrides_the_setting(api_client, client, workspace):
-    trigger = _trigger_from_preset(workspace, "incident_escalation")
-    _rule_from_preset(api_client, trigger, "incident_escalation", max_tickets=1)
+    trigger = trigger_from_preset(workspace, "incident_escalation")
+    rule_from_preset(api_client, trigger, "incident_escalation", max_tickets=1)
     for _ in range(2):
         _tagged_ticket(workspace, "payments")
 
@@ -141,8 +120,8 @@ def test_conditions_read_the_payload_and_the_conversation_it_names(
 ):
     conversation = ConversationFactory(workspace=workspace, external_id="shop-1")
     conversation.tags.set(tags_resolve(workspace=workspace, names=["vip"]))
-    trigger = _trigger_from_preset(workspace, "order_shipped", payload_schema={"type": "object"})
-    _rule_from_preset(api_client, trigger, "order_shipped", conditions=[condition])
+    trigger = trigger_from_preset(workspace, "order_shipped", payload_schema={"type": "object"})
+    rule_from_preset(api_client, trigger, "order_shipped", conditions=[condition])
     payload = {
         "order": {
             "conversation_id": "shop-1",
@@ -163,8 +142,8 @@ def test_conditions_read_the_payload_and_the_conversation_it_names(
 def test_untag_and_trace_note_act_on_the_named_conversation(api_client, client, workspace):
     conversation = ConversationFactory(workspace=workspace, external_id="shop-1")
     conversation.tags.set(tags_resolve(workspace=workspace, names=["awaiting-shipment"]))
-    trigger = _trigger_from_preset(workspace, "order_shipped")
-    _rule_from_preset(
+    trigger = trigger_from_preset(workspace, "order_shipped")
+    rule_from_preset(
         api_client,
         trigger,
         "order_shipped",
@@ -238,8 +217,8 @@ def _row_counts() -> dict[str, int]:
 
 
 def test_a_dry_run_tells_what_would_happen_and_changes_nothing(api_client, workspace):
-    trigger = _trigger_from_preset(workspace, "incident_escalation")
-    _rule_from_preset(api_client, trigger, "incident_escalation")
+    trigger = trigger_from_preset(workspace, "incident_escalation")
+    rule_from_preset(api_client, trigger, "incident_escalation")
     tickets = [_tagged_ticket(workspace, "payments") for _ in range(2)]
     before = _row_counts()
 
@@ -255,7 +234,7 @@ def test_a_dry_run_tells_what_would_happen_and_changes_nothing(api_client, works
 
 
 def test_a_dry_run_of_an_invalid_payload_says_what_the_sender_would_get(api_client, workspace):
-    trigger = _trigger_from_preset(workspace, "incident_escalation")
+    trigger = trigger_from_preset(workspace, "incident_escalation")
 
     response = api_client.post(
         f"/api/v1/inbound-triggers/{trigger.pk}/dry-run", {"payload": {}}, format="json"
@@ -269,11 +248,11 @@ def test_a_dry_run_of_an_invalid_payload_says_what_the_sender_would_get(api_clie
 def test_a_receipt_rerun_goes_through_the_current_rules_as_a_new_linked_receipt(
     api_client, client, workspace
 ):
-    trigger = _trigger_from_preset(workspace, "incident_escalation")
+    trigger = trigger_from_preset(workspace, "incident_escalation")
     ticket = _tagged_ticket(workspace, "payments")
     first = post_json(client, trigger, INCIDENT)
     assert first.json()["rules"] == [], "no rule yet: the admin forgot it"
-    _rule_from_preset(api_client, trigger, "incident_escalation")
+    rule_from_preset(api_client, trigger, "incident_escalation")
 
     response = api_client.post(f"/api/v1/inbound-receipts/{first.json()['receipt_id']}/rerun")
 
@@ -284,7 +263,7 @@ def test_a_receipt_rerun_goes_through_the_current_rules_as_a_new_linked_receipt(
 
 
 def test_another_workspaces_receipt_cannot_be_rerun(api_client, client, other_workspace):
-    trigger = _trigger_from_preset(other_workspace, "incident_escalation")
+    trigger = trigger_from_preset(other_workspace, "incident_escalation")
     receipt_id = post_json(client, trigger, INCIDENT).json()["receipt_id"]
 
     response = api_client.post(f"/api/v1/inbound-receipts/{receipt_id}/rerun")
@@ -299,146 +278,13 @@ def test_the_presets_are_listed_for_the_form_and_the_api(api_client):
     assert keys == ["order_shipped", "incident_escalation", "website_form"]
 
 
-# --- Website forms -------------------------------------------------------------------------
-
-
-@pytest.fixture
-def form_trigger(api_client, workspace, member):
-    trigger = _trigger_from_preset(
-        workspace,
-        "website_form",
-        redirect_urls=["https://shop.example/thanks"],
-        allowed_origins=["https://shop.example"],
-    )
-    rule = _preset("website_form")["rule"]
-    rule["actions"][0]["assignee"] = member.pk
-    _rule_from_preset(api_client, trigger, "website_form", actions=rule["actions"])
-    return trigger
-
-
-def test_a_urlencoded_form_creates_the_contact_and_redirects_the_browser(
-    client, form_trigger, member
-):
-    response = client.post(
-        form_trigger.receive_path,
-        "email=ada%40example.com&name=Ada+Lovelace&website=",
-        content_type="application/x-www-form-urlencoded",
-    )
-
-    assert response.status_code == 303
-    assert response["Location"] == "https://shop.example/thanks"
-    contact = Contact.objects.get(email="ada@example.com")
-    assert (contact.name, contact.assignee_id) == ("Ada Lovelace", member.pk)
-    receipt = InboundReceipt.objects.get(trigger=form_trigger)
-    assert receipt.http_status == 303 and receipt.payload["email"] == "ada@example.com"
-
-
-def test_a_multipart_form_maps_its_fields_by_name(client, form_trigger):
-    response = client.post(form_trigger.receive_path, {"email": "bo@example.com", "name": "Bo"})
-
-    assert response.status_code == 303
-    assert Contact.objects.filter(email="bo@example.com", name="Bo").exists()
-
-
-def test_a_form_is_validated_against_the_shape_after_mapping(client, form_trigger):
-    response = client.post(form_trigger.receive_path, {"name": "No email"})
-
-    assert response.status_code == 422
-    assert "email" in response.json()["detail"]
-    assert not Contact.objects.exists()
-
-
-def test_a_filled_honeypot_looks_accepted_but_does_nothing(client, form_trigger):
-    response = client.post(
-        form_trigger.receive_path, {"email": "bot@spam.example", "website": "http://spam"}
-    )
-
-    assert response.status_code == 303
-    assert not Contact.objects.exists()
-    receipt = InboundReceipt.objects.get(trigger=form_trigger)
-    assert receipt.is_spam and receipt.rules == []
-
-
-def test_without_redirect_urls_the_browser_gets_our_thank_you_page(client, workspace):
-    trigger = _trigger_from_preset(workspace, "website_form")
-
-    response = client.post(trigger.receive_path, {"email": "cy@example.com"})
-
-    assert response.status_code == 200
-    assert b"Thank you" in response.content
-
-
-def test_a_redirect_field_may_only_pick_an_allow_listed_url(client, form_trigger):
-    response = client.post(
-        form_trigger.receive_path,
-        {"email": "di@example.com", "redirect": "https://evil.example/"},
-    )
-
-    assert response["Location"] == "https://shop.example/thanks"
-
-
-def test_forms_post_to_contact_triggers_only(client, tag_trigger):
-    response = client.post(tag_trigger.receive_path, {"order.conversation_id": "x"})
-
-    assert response.status_code == 415
-
-
-def test_cors_preflight_answers_only_allow_listed_origins(client, form_trigger):
-    allowed = client.options(form_trigger.receive_path, HTTP_ORIGIN="https://shop.example")
-    other = client.options(form_trigger.receive_path, HTTP_ORIGIN="https://evil.example")
-    post = client.post(
-        form_trigger.receive_path,
-        {"email": "ed@example.com"},
-        HTTP_ORIGIN="https://shop.example",
-    )
-
-    assert allowed.status_code == 204
-    assert allowed["Access-Control-Allow-Origin"] == "https://shop.example"
-    assert "POST" in allowed["Access-Control-Allow-Methods"]
-    assert "Access-Control-Allow-Origin" not in other
-    assert post["Access-Control-Allow-Origin"] == "https://shop.example"
-
-
-def test_redirect_urls_must_be_absolute_http_urls(workspace):
-    from django.core.exceptions import ValidationError
-
-    with pytest.raises(ValidationError) as refused:
-        _trigger_from_preset(workspace, "website_form", redirect_urls=["javascript:alert(1)"])
-
-    assert "redirect_urls" in refused.value.message_dict
-
-
-def test_a_form_with_a_nul_character_is_a_400_with_a_receipt(client, form_trigger):
-    response = client.post(
-        form_trigger.receive_path,
-        "email=a%00b%40example.com",
-        content_type="application/x-www-form-urlencoded",
-    )
-
-    assert response.status_code == 400
-    assert response.json()["type"] == "parse_error"
-    assert not Contact.objects.exists()
-    assert InboundReceipt.objects.get(trigger=form_trigger).http_status == 400
-
-
-def test_a_broken_multipart_body_is_a_400(client, form_trigger):
-    response = client.post(
-        form_trigger.receive_path,
-        b"--x\r\nnot a part",
-        content_type="multipart/form-data; boundary=",
-    )
-
-    assert response.status_code == 400
-    assert not Contact.objects.exists()
-
-
 def test_a_rule_cannot_listen_to_another_workspaces_trigger(api_client, workspace, other_workspace):
     from django.core.exceptions import ValidationError
 
     from inbox.services.routing import routing_rule_create
 
-    theirs = _trigger_from_preset(other_workspace, "incident_escalation")
-    body = {**_preset("incident_escalation")["rule"]}
+    theirs = trigger_from_preset(other_workspace, "incident_escalation")
+    body = {**rule_preset("incident_escalation")["rule"]}
     body.pop("max_tickets")
 
     response = api_client.post(RULES, {**body, "inbound_trigger": theirs.pk}, format="json")

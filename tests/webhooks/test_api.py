@@ -7,7 +7,8 @@ from tests.factories import make_api_key
 from tests.webhooks.helpers import emit_committed
 from webhooks import delivery as engine
 from webhooks.models import WebhookDelivery, WebhookEndpoint
-from webhooks.services import endpoint_create, endpoint_secret, replay_job_run
+from webhooks.replays import replay_job_run
+from webhooks.services import endpoint_create, endpoint_secret
 
 pytestmark = pytest.mark.django_db
 

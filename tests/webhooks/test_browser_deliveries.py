@@ -12,7 +12,8 @@ from tests.conftest import browser_login
 from tests.factories import MembershipFactory
 from tests.webhooks.helpers import emit_committed
 from webhooks.models import WebhookDelivery, WebhookReplayJob
-from webhooks.services import endpoint_create, replay_job_run
+from webhooks.replays import replay_job_run
+from webhooks.services import endpoint_create
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -4,8 +4,9 @@ import pytest
 
 from tests.webhooks.helpers import emit_committed
 from webhooks.models import WebhookDelivery
+from webhooks.replays import deliveries_replay_failed
 from webhooks.selectors import deliveries_for_log, deliveries_log_page, endpoint_delivery_counts
-from webhooks.services import deliveries_replay_failed, endpoint_create
+from webhooks.services import endpoint_create
 
 pytestmark = pytest.mark.django_db
 

@@ -10,9 +10,10 @@ from rest_framework.test import APIClient
 from tests.factories import make_api_key
 from tests.webhooks.conftest import wait_for
 from tests.webhooks.helpers import emit_committed
-from webhooks import services
+from webhooks import replays
 from webhooks.models import WebhookDelivery, WebhookDeliveryAttempt, WebhookReplayJob
-from webhooks.services import endpoint_create, replay_job_run
+from webhooks.replays import replay_job_run
+from webhooks.services import endpoint_create
 from webhooks.tasks import REPLAY_JOB_CHECK_FLAG
 
 DELIVERIES = "/api/v1/webhook-deliveries"
@@ -57,7 +58,7 @@ def test_dry_run_counts_what_would_be_replayed_and_replays_nothing(api_client, w
 
 @pytest.mark.django_db
 def test_a_job_replays_in_batches_and_counts_its_progress(api_client, workspace, monkeypatch):
-    monkeypatch.setattr(services, "REPLAY_JOB_BATCH_SIZE", 2)
+    monkeypatch.setattr(replays, "REPLAY_JOB_BATCH_SIZE", 2)
     endpoint = endpoint_create(
         workspace=workspace, url="https://a.example.com/", event_types=["ticket.created"]
     )
@@ -107,7 +108,7 @@ def test_a_delivery_failing_after_the_count_was_confirmed_is_not_in_the_job(api_
 
 @pytest.mark.django_db
 def test_another_workspaces_job_is_not_found(api_client, admin_client, other_workspace):
-    foreign = services.replay_job_create(workspace=other_workspace)
+    foreign = replays.replay_job_create(workspace=other_workspace)
 
     assert api_client.get(f"{JOBS}/{foreign.id}").status_code == 404
     assert admin_client.get(f"/settings/deliveries/replay-jobs/{foreign.id}/").status_code == 404
@@ -232,7 +233,7 @@ def test_a_job_whose_message_was_lost_is_queued_again_by_the_sweeper(start_worke
         workspace=workspace,
         up_to_delivery_id=originals[-1].id,
         total=2,
-        created_at=timezone.now() - timedelta(seconds=services.REPLAY_JOB_STALLED_SECONDS + 1),
+        created_at=timezone.now() - timedelta(seconds=replays.REPLAY_JOB_STALLED_SECONDS + 1),
     )
     cache.delete(REPLAY_JOB_CHECK_FLAG)
 

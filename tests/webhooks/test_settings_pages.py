@@ -1,42 +1,16 @@
-"""Settings → Webhooks and Settings → Deliveries through the Django test client."""
+"""Settings → Webhooks through the Django test client: create, list, show, edit, delete an
+endpoint and its secret (access rules: test_endpoint_page_access.py; Settings → Deliveries:
+test_delivery_log_pages.py and test_delivery_replay_pages.py)."""
 
 import re
-from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
-from tests.webhooks.helpers import emit_committed
-from webhooks import delivery as engine
-from webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookReplayJob
-from webhooks.services import endpoint_create, endpoint_secret, replay_job_run
+from tests.webhooks.pages import CREATE_URL, LIST_URL, make_delivery, make_endpoint
+from webhooks.models import WebhookEndpoint
+from webhooks.services import endpoint_secret
 
 pytestmark = pytest.mark.django_db
-
-LIST_URL = "/settings/webhooks/"
-CREATE_URL = "/settings/webhooks/new/"
-LOG_URL = "/settings/deliveries/"
-BULK_URL = "/settings/deliveries/replay-failed/"
-
-
-def _endpoint(workspace, url="https://hooks.example.com/in", **kwargs) -> WebhookEndpoint:
-    kwargs.setdefault("event_types", ["ticket.created"])
-    return endpoint_create(workspace=workspace, url=url, **kwargs)
-
-
-def _run_replay_jobs() -> None:
-    """Run the queued bulk replay jobs here, as a worker would."""
-    for job_id in WebhookReplayJob.objects.values_list("id", flat=True):
-        replay_job_run(job_id=job_id)
-
-
-def _delivery(endpoint, *, status="failed", resource_id=1, event_type="ticket.created"):
-    """Emit an event to `endpoint` and set its one delivery to `status`."""
-    emit_committed(workspace=endpoint.workspace, event_type=event_type, resource_id=resource_id)
-    delivery = WebhookDelivery.objects.filter(endpoint=endpoint).latest("id")
-    WebhookDelivery.objects.filter(id=delivery.id).update(status=status, attempt_count=1)
-    delivery.refresh_from_db()
-    return delivery
 
 
 # --- Webhooks: the endpoints ------------------------------------------------------------------
@@ -148,11 +122,11 @@ def test_private_urls_are_accepted_when_allowed(admin_client, workspace, allow_p
 
 
 def test_list_shows_url_events_status_description_and_recent_counts(admin_client, workspace):
-    endpoint = _endpoint(workspace, description="CRM sync")
-    _endpoint(workspace, url="https://other.example.com/", enabled=False)
-    _delivery(endpoint, status="succeeded", resource_id=1)
-    _delivery(endpoint, status="succeeded", resource_id=2)
-    _delivery(endpoint, status="failed", resource_id=3)
+    endpoint = make_endpoint(workspace, description="CRM sync")
+    make_endpoint(workspace, url="https://other.example.com/", enabled=False)
+    make_delivery(endpoint, status="succeeded", resource_id=1)
+    make_delivery(endpoint, status="succeeded", resource_id=2)
+    make_delivery(endpoint, status="failed", resource_id=3)
 
     page = admin_client.get(LIST_URL).content.decode()
 
@@ -166,7 +140,7 @@ def test_list_shows_url_events_status_description_and_recent_counts(admin_client
 
 
 def test_support_staff_see_the_list_and_detail_without_admin_actions(support_client, workspace):
-    endpoint = _endpoint(workspace)
+    endpoint = make_endpoint(workspace)
 
     listing = support_client.get(LIST_URL)
     detail = support_client.get(f"/settings/webhooks/{endpoint.id}/")
@@ -179,7 +153,7 @@ def test_support_staff_see_the_list_and_detail_without_admin_actions(support_cli
 
 
 def test_detail_masks_the_secret_and_explains_the_signature(admin_client, workspace):
-    endpoint = _endpoint(workspace)
+    endpoint = make_endpoint(workspace)
     secret = endpoint_secret(endpoint=endpoint)
 
     response = admin_client.get(f"/settings/webhooks/{endpoint.id}/")
@@ -194,7 +168,7 @@ def test_detail_masks_the_secret_and_explains_the_signature(admin_client, worksp
 
 
 def test_reveal_shows_the_secret_only_in_that_response(admin_client, workspace):
-    endpoint = _endpoint(workspace)
+    endpoint = make_endpoint(workspace)
     secret = endpoint_secret(endpoint=endpoint)
 
     revealed = admin_client.post(f"/settings/webhooks/{endpoint.id}/secret/reveal/", follow=True)
@@ -210,13 +184,13 @@ def test_reveal_shows_the_secret_only_in_that_response(admin_client, workspace):
 
 
 def test_reveal_is_a_post(admin_client, workspace):
-    endpoint = _endpoint(workspace)
+    endpoint = make_endpoint(workspace)
 
     assert admin_client.get(f"/settings/webhooks/{endpoint.id}/secret/reveal/").status_code == 405
 
 
 def test_rotate_asks_for_confirmation_then_shows_the_new_secret_once(admin_client, workspace):
-    endpoint = _endpoint(workspace)
+    endpoint = make_endpoint(workspace)
     old = endpoint_secret(endpoint=endpoint)
 
     confirm = admin_client.get(f"/settings/webhooks/{endpoint.id}/secret/rotate/")
@@ -235,7 +209,7 @@ def test_rotate_asks_for_confirmation_then_shows_the_new_secret_once(admin_clien
 
 
 def test_edit_changes_the_endpoint_and_keeps_its_secret(admin_client, workspace):
-    endpoint = _endpoint(workspace, description="Old")
+    endpoint = make_endpoint(workspace, description="Old")
     secret = endpoint_secret(endpoint=endpoint)
 
     form = admin_client.get(f"/settings/webhooks/{endpoint.id}/edit/").content.decode()
@@ -260,7 +234,7 @@ def test_edit_changes_the_endpoint_and_keeps_its_secret(admin_client, workspace)
 
 
 def test_edit_form_errors_keep_the_input(admin_client, workspace):
-    endpoint = _endpoint(workspace)
+    endpoint = make_endpoint(workspace)
 
     response = admin_client.post(
         f"/settings/webhooks/{endpoint.id}/edit/",
@@ -277,7 +251,7 @@ def test_edit_form_errors_keep_the_input(admin_client, workspace):
 
 
 def test_delete_asks_for_confirmation_then_deletes(admin_client, workspace):
-    endpoint = _endpoint(workspace)
+    endpoint = make_endpoint(workspace)
 
     confirm = admin_client.get(f"/settings/webhooks/{endpoint.id}/delete/")
     assert WebhookEndpoint.objects.filter(id=endpoint.id).exists()
@@ -289,352 +263,3 @@ def test_delete_asks_for_confirmation_then_deletes(admin_client, workspace):
     assert admin_client.get(f"/settings/webhooks/{endpoint.id}/").status_code == 404
     assert WebhookEndpoint.objects.get(id=endpoint.id).deleted_at is not None
     assert "Deleted the endpoint" in response.content.decode()
-
-
-@pytest.mark.parametrize(
-    "method, url",
-    [
-        ("get", CREATE_URL),
-        ("post", CREATE_URL),
-        ("get", "/settings/webhooks/{pk}/edit/"),
-        ("post", "/settings/webhooks/{pk}/edit/"),
-        ("get", "/settings/webhooks/{pk}/delete/"),
-        ("post", "/settings/webhooks/{pk}/delete/"),
-        ("post", "/settings/webhooks/{pk}/secret/reveal/"),
-        ("get", "/settings/webhooks/{pk}/secret/rotate/"),
-        ("post", "/settings/webhooks/{pk}/secret/rotate/"),
-    ],
-)
-def test_support_staff_get_403_on_admin_actions(support_client, workspace, method, url):
-    endpoint = _endpoint(workspace)
-    secret = endpoint_secret(endpoint=endpoint)
-    data = {"url": "https://evil.example.com/", "event_types": ["ticket.created"]}
-
-    response = getattr(support_client, method)(url.format(pk=endpoint.id), data)
-
-    assert response.status_code == 403
-    assert secret not in response.content.decode()
-    endpoint.refresh_from_db()
-    assert endpoint.url == "https://hooks.example.com/in"
-    assert endpoint_secret(endpoint=endpoint) == secret
-    assert WebhookEndpoint.objects.count() == 1
-
-
-@pytest.mark.parametrize(
-    "method, url",
-    [
-        ("get", "/settings/webhooks/{pk}/"),
-        ("get", "/settings/webhooks/{pk}/edit/"),
-        ("post", "/settings/webhooks/{pk}/edit/"),
-        ("get", "/settings/webhooks/{pk}/delete/"),
-        ("post", "/settings/webhooks/{pk}/delete/"),
-        ("post", "/settings/webhooks/{pk}/secret/reveal/"),
-        ("post", "/settings/webhooks/{pk}/secret/rotate/"),
-    ],
-)
-def test_another_workspaces_endpoint_is_404(admin_client, other_workspace, method, url):
-    foreign = _endpoint(other_workspace, url="https://theirs.example.com/")
-    secret = endpoint_secret(endpoint=foreign)
-    data = {"url": "https://mine.example.com/", "event_types": ["ticket.created"]}
-
-    response = getattr(admin_client, method)(url.format(pk=foreign.id), data)
-
-    assert response.status_code == 404
-    foreign.refresh_from_db()
-    assert foreign.url == "https://theirs.example.com/"
-    assert endpoint_secret(endpoint=foreign) == secret
-
-
-def test_list_shows_only_the_current_workspaces_endpoints(admin_client, workspace, other_workspace):
-    _endpoint(workspace, url="https://ours.example.com/")
-    _endpoint(other_workspace, url="https://theirs.example.com/")
-
-    page = admin_client.get(LIST_URL).content.decode()
-
-    assert "https://ours.example.com/" in page
-    assert "https://theirs.example.com/" not in page
-
-
-def test_settings_nav_links_to_webhooks_and_deliveries(support_client):
-    page = support_client.get("/settings/").content.decode()
-
-    assert f'href="{LIST_URL}"' in page
-    assert f'href="{LOG_URL}"' in page
-
-
-@pytest.mark.parametrize("url", [LIST_URL, LOG_URL])
-def test_pages_require_login(client, url):
-    response = client.get(url)
-
-    assert response.status_code == 302
-    assert response["Location"].startswith("/login/")
-
-
-# --- Deliveries: the log ---------------------------------------------------------------------
-
-
-def test_log_shows_newest_first_with_status_attempts_code_and_endpoint(support_client, workspace):
-    endpoint = _endpoint(workspace)
-    older = _delivery(endpoint, status="succeeded", resource_id=7)
-    newer = _delivery(endpoint, status="retrying", resource_id=8, event_type="ticket.created")
-    WebhookDelivery.objects.filter(id=newer.id).update(last_status_code=503)
-
-    response = support_client.get(LOG_URL)
-
-    assert response.status_code == 200
-    page = response.content.decode()
-    assert page.index(f'data-delivery-id="{newer.id}"') < page.index(
-        f'data-delivery-id="{older.id}"'
-    )
-    assert '<span class="badge retrying">Retrying</span>' in page
-    assert '<span class="badge succeeded">Succeeded</span>' in page
-    assert "<td>503</td>" in page
-    assert "ticket 7" in page and "ticket 8" in page
-    assert "<code>https://hooks.example.com/in</code>" in page
-
-
-@pytest.mark.parametrize(
-    "query, expected",
-    [
-        ({"status": "failed"}, {"failed_a"}),
-        ({"endpoint": "B"}, {"succeeded_b"}),
-        ({"event_type": "ticket.status_changed"}, {"failed_a"}),
-        ({"resource_type": "ticket", "resource_id": "2"}, {"succeeded_b"}),
-        ({}, {"failed_a", "succeeded_b", "old_a"}),
-    ],
-)
-def test_log_filters(admin_client, workspace, query, expected):
-    a = _endpoint(
-        workspace,
-        url="https://a.example.com/",
-        event_types=["ticket.status_changed", "conversation.created"],
-    )
-    b = _endpoint(workspace, url="https://b.example.com/")
-    deliveries = {
-        "failed_a": _delivery(
-            a, status="failed", resource_id=1, event_type="ticket.status_changed"
-        ),
-        "succeeded_b": _delivery(b, status="succeeded", resource_id=2),
-        "old_a": _delivery(a, status="succeeded", resource_id=3, event_type="conversation.created"),
-    }
-    if "endpoint" in query:
-        query = {"endpoint": str(b.id)}
-
-    page = admin_client.get(LOG_URL, query).content.decode()
-
-    shown = {name for name, d in deliveries.items() if f'data-delivery-id="{d.id}"' in page}
-    assert shown == expected
-
-
-def test_log_filters_by_time_range(admin_client, workspace):
-    endpoint = _endpoint(workspace)
-    old = _delivery(endpoint, resource_id=1)
-    recent = _delivery(endpoint, resource_id=2)
-    WebhookDelivery.objects.filter(id=old.id).update(created_at=timezone.now() - timedelta(days=3))
-    since = (timezone.now() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
-
-    page = admin_client.get(LOG_URL, {"created_after": since}).content.decode()
-
-    assert f'data-delivery-id="{recent.id}"' in page
-    assert f'data-delivery-id="{old.id}"' not in page
-    assert f'value="{since}"' in page  # the filter stays filled in
-
-
-def test_log_shows_filter_errors_instead_of_a_wrong_list(admin_client, workspace):
-    endpoint = _endpoint(workspace)
-    delivery = _delivery(endpoint)
-
-    page = admin_client.get(LOG_URL, {"status": "lost", "created_after": "soon"}).content.decode()
-
-    assert "Select a valid choice." in page and "Enter a valid date/time." in page
-    assert f'data-delivery-id="{delivery.id}"' not in page
-
-
-def test_log_pages_are_stable_while_new_deliveries_arrive(admin_client, workspace, monkeypatch):
-    monkeypatch.setattr("webhooks.views.LOG_PAGE_SIZE", 2)
-    endpoint = _endpoint(workspace)
-    ids = [_delivery(endpoint, resource_id=n).id for n in range(5)]
-
-    first = admin_client.get(LOG_URL)
-    _delivery(endpoint, resource_id=99)  # arrives between two page views
-    second = admin_client.get(LOG_URL + first.context["older_url"])
-    third = admin_client.get(LOG_URL + second.context["older_url"])
-    back = admin_client.get(LOG_URL + third.context["newer_url"])
-
-    def shown(response):
-        return [d.id for d in response.context["page"].deliveries]
-
-    assert shown(first) == [ids[4], ids[3]]
-    assert shown(second) == [ids[2], ids[1]]
-    assert shown(third) == [ids[0]]
-    assert "older_url" not in third.context
-    assert shown(back) == [ids[2], ids[1]]
-
-
-def test_log_lists_only_the_current_workspaces_deliveries(admin_client, workspace, other_workspace):
-    ours = _delivery(_endpoint(workspace))
-    theirs = _delivery(_endpoint(other_workspace, url="https://theirs.example.com/"))
-
-    page = admin_client.get(LOG_URL).content.decode()
-
-    assert f'data-delivery-id="{ours.id}"' in page
-    assert f'data-delivery-id="{theirs.id}"' not in page
-    # Filtering by their endpoint's id is refused, not answered with their rows.
-    page = admin_client.get(LOG_URL, {"endpoint": theirs.endpoint_id}).content.decode()
-    assert "Select a valid choice." in page
-    assert f'data-delivery-id="{theirs.id}"' not in page
-
-
-def test_detail_shows_the_event_body_and_every_attempt(
-    support_client, workspace, receiver, allow_private_urls
-):
-    receiver.behaviour = lambda number, request: (500 if number == 1 else 200, {})
-    endpoint = _endpoint(workspace, url=receiver.url())
-    emit_committed(workspace=workspace, event_type="ticket.created", resource_id=5, subject="Hi")
-    engine.deliveries_dispatch()
-    WebhookDelivery.objects.update(next_attempt_at=timezone.now())
-    engine.deliveries_dispatch()
-    delivery = WebhookDelivery.objects.get(endpoint=endpoint)
-
-    response = support_client.get(f"/settings/deliveries/{delivery.id}/")
-
-    assert response.status_code == 200
-    page = response.content.decode()
-    assert '<span class="badge succeeded">Succeeded</span>' in page
-    assert delivery.event.public_id in page
-    assert "&quot;subject&quot;: &quot;Hi&quot;" in page  # pretty-printed JSON
-    assert page.count('class="attempt"') == 2
-    assert "500 from the endpoint." in page
-    assert "X-Omniflow-Signature" in page  # request headers
-    assert "{&quot;error&quot;: &quot;nope&quot;}" in page  # the response body excerpt
-    assert "ms</h3>" in page
-
-
-def test_another_workspaces_delivery_is_404(admin_client, other_workspace):
-    foreign = _delivery(_endpoint(other_workspace))
-
-    assert admin_client.get(f"/settings/deliveries/{foreign.id}/").status_code == 404
-    assert admin_client.post(f"/settings/deliveries/{foreign.id}/replay/").status_code == 404
-    assert WebhookDelivery.objects.count() == 1
-
-
-def test_replay_queues_a_new_delivery_of_the_same_event_which_is_then_sent(
-    support_client, workspace, receiver, allow_private_urls
-):
-    endpoint = _endpoint(workspace, url=receiver.url())
-    delivery = _delivery(endpoint, status="failed")
-
-    response = support_client.post(
-        f"/settings/deliveries/{delivery.id}/replay/", {"next": f"{LOG_URL}?status=failed"}
-    )
-
-    replay = WebhookDelivery.objects.get(replay_of=delivery)
-    assert response.status_code == 302
-    assert response["Location"] == f"{LOG_URL}?status=failed"
-    assert (replay.event_id, replay.status, replay.attempt_count) == (
-        delivery.event_id,
-        "pending",
-        0,
-    )
-    page = support_client.get(LOG_URL).content.decode()
-    assert f"Replay queued as delivery #{replay.id}" in page
-    engine.deliveries_dispatch()
-    replay.refresh_from_db()
-    assert (replay.status, replay.attempt_count) == ("succeeded", 1)
-    (received,) = receiver.received()
-    assert received.json["id"] == delivery.event.public_id
-
-
-def test_replay_ignores_an_offsite_next(admin_client, workspace):
-    delivery = _delivery(_endpoint(workspace))
-
-    response = admin_client.post(
-        f"/settings/deliveries/{delivery.id}/replay/", {"next": "https://evil.example.com/"}
-    )
-
-    assert response["Location"] == LOG_URL
-
-
-def test_replay_is_a_post(admin_client, workspace):
-    delivery = _delivery(_endpoint(workspace))
-
-    assert admin_client.get(f"/settings/deliveries/{delivery.id}/replay/").status_code == 405
-    assert WebhookDelivery.objects.count() == 1
-
-
-def test_bulk_replay_confirms_the_count_then_replays_only_failed_matching_deliveries(
-    support_client, workspace
-):
-    a = _endpoint(workspace, url="https://a.example.com/")
-    b = _endpoint(workspace, url="https://b.example.com/")
-    failed_a1 = _delivery(a, status="failed", resource_id=1)
-    failed_a2 = _delivery(a, status="failed", resource_id=2)
-    _delivery(a, status="succeeded", resource_id=3)
-    _delivery(b, status="failed", resource_id=4)
-    _delivery(a, status="failed", resource_id=5, event_type="ticket.created")
-    WebhookDelivery.objects.filter(resource_id="5").update(
-        created_at=timezone.now() - timedelta(days=3)
-    )
-    since = (timezone.now() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
-    filters = {"endpoint": str(a.id), "created_after": since}
-
-    listing = support_client.get(LOG_URL, filters).content.decode()
-    confirm = support_client.get(BULK_URL, filters)
-    assert WebhookDelivery.objects.filter(replay_of__isnull=False).count() == 0
-    response = support_client.post(BULK_URL, filters, follow=True)
-    _run_replay_jobs()
-
-    assert "Replay all failed matching these filters" in listing
-    assert confirm.context["count"] == 2
-    assert "Replay 2 deliveries" in confirm.content.decode()
-    replays = WebhookDelivery.objects.filter(replay_of__isnull=False)
-    assert {r.replay_of_id for r in replays} == {failed_a1.id, failed_a2.id}
-    assert all(r.status == "pending" and r.attempt_count == 0 for r in replays)
-    # The replay runs in the background: the answer is its progress page, linked to the log.
-    job = WebhookReplayJob.objects.get()
-    assert "Replaying 2 failed deliveries in the background." in response.content.decode()
-    assert response.redirect_chain[-1][0].startswith(f"{LOG_URL}replay-jobs/{job.id}/?")
-    assert f"endpoint={a.id}" in response.redirect_chain[-1][0]
-    assert f'href="{LOG_URL}?endpoint={a.id}' in response.content.decode()
-
-
-def test_bulk_replay_honours_the_resource_filter(admin_client, workspace):
-    endpoint = _endpoint(workspace)
-    wanted = _delivery(endpoint, status="failed", resource_id=1)
-    _delivery(endpoint, status="failed", resource_id=2)
-    filters = {"resource_type": "ticket", "resource_id": "1"}
-
-    assert admin_client.get(BULK_URL, filters).context["count"] == 1
-    admin_client.post(BULK_URL, filters)
-    _run_replay_jobs()
-
-    (replay,) = WebhookDelivery.objects.filter(replay_of__isnull=False)
-    assert replay.replay_of_id == wanted.id
-
-
-def test_bulk_replay_with_nothing_failed_offers_nothing_to_post(admin_client, workspace):
-    _delivery(_endpoint(workspace), status="succeeded")
-
-    page = admin_client.get(BULK_URL).content.decode()
-
-    assert '<strong id="replay-count">0</strong>' in page
-    assert '<form method="post">' not in page
-
-
-def test_bulk_replay_cannot_reach_another_workspace(admin_client, workspace, other_workspace):
-    foreign = _delivery(_endpoint(other_workspace), status="failed")
-
-    response = admin_client.post(BULK_URL, {"endpoint": foreign.endpoint_id})
-    admin_client.post(BULK_URL, {})
-    _run_replay_jobs()
-
-    assert response.status_code == 302
-    assert not WebhookDelivery.objects.filter(replay_of=foreign).exists()
-
-
-def test_log_hides_bulk_replay_when_filtering_another_status(admin_client, workspace):
-    _delivery(_endpoint(workspace), status="succeeded")
-
-    page = admin_client.get(LOG_URL, {"status": "succeeded"}).content.decode()
-
-    assert "Replay all failed" not in page

@@ -11,7 +11,7 @@ from omniflow.api.errors import Conflict
 from omniflow.api.views import WorkspaceAPIView
 from omniflow.crypto import SecretUnavailable
 
-from .. import selectors, services
+from .. import replays, selectors, services
 from ..event_schemas import event_schema
 from ..events import CATALOGUE
 from ..models import WebhookDelivery, WebhookReplayJob
@@ -268,7 +268,7 @@ class DeliveryReplayView(WebhooksView):
         responses={202: s.DeliveryRepresentation},
     )
     def post(self, request, delivery_id: int):
-        replay = services.delivery_replay(delivery=_delivery(request, delivery_id))
+        replay = replays.delivery_replay(delivery=_delivery(request, delivery_id))
         replay = selectors.delivery_get(workspace=request.auth.workspace, delivery_id=replay.id)
         context = _display_context([replay])
         return Response(
@@ -295,7 +295,7 @@ class BulkReplayView(WebhooksView):
         if data.validated_data["dry_run"]:
             count = selectors.deliveries_to_replay(workspace=workspace, **params).count()
             return Response({"count": count})
-        job = services.replay_job_create(workspace=workspace, **params)
+        job = replays.replay_job_create(workspace=workspace, **params)
         return Response(s.ReplayJobRepresentation(job).data, status=status.HTTP_202_ACCEPTED)
 
 

@@ -53,7 +53,10 @@ class ConversationListView(InboxView):
         conversation = services.conversation_ingest(
             workspace=self.workspace, actor=self.actor, **self.validated(ConversationCreateInput)
         )
-        return Response(conversation_data(conversation), status=status.HTTP_201_CREATED)
+        return Response(
+            conversation_data(selectors.conversation_with_tags(conversation=conversation)),
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class ConversationDetailView(InboxView):
@@ -71,7 +74,7 @@ class ConversationDetailView(InboxView):
         responses=ConversationRepresentation,
     )
     def get(self, request, pk):
-        return Response(ConversationRepresentation(self._conversation()).data)
+        return Response(conversation_data(self._conversation()))
 
     @extend_schema(
         tags=TAG,
@@ -90,7 +93,9 @@ class ConversationDetailView(InboxView):
             actor=self.actor,
             **self.validated(ConversationUpdateInput, partial=True),
         )
-        return Response(conversation_data(conversation))
+        return Response(
+            conversation_data(selectors.conversation_with_tags(conversation=conversation))
+        )
 
 
 class ConversationTraceView(InboxView):

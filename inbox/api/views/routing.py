@@ -4,7 +4,7 @@ from rest_framework.response import Response
 
 from ... import selectors, services
 from ...representations import RoutingRuleRepresentation, routing_rule_data
-from ..serializers import RoutingRuleInput
+from ..rule_serializers import RoutingRuleInput
 from .base import InboxView
 
 TAG = ["Routing rules"]

@@ -41,7 +41,9 @@ class TicketListView(InboxView):
         ticket = services.ticket_create(
             workspace=self.workspace, actor=self.actor, **self.validated(TicketInput)
         )
-        return Response(ticket_data(ticket), status=status.HTTP_201_CREATED)
+        return Response(
+            ticket_data(selectors.ticket_with_tags(ticket=ticket)), status=status.HTTP_201_CREATED
+        )
 
 
 class TicketDetailView(InboxView):
@@ -73,4 +75,4 @@ class TicketDetailView(InboxView):
         ticket = services.ticket_update(
             ticket=self._ticket(), actor=self.actor, **self.validated(TicketInput, partial=True)
         )
-        return Response(ticket_data(ticket))
+        return Response(ticket_data(selectors.ticket_with_tags(ticket=ticket)))

@@ -1,0 +1,186 @@
+"""Input of routing rules: conditions, the tickets an action selects, and actions."""
+
+from rest_framework import serializers
+
+from inbound.models import InboundTrigger
+
+from ..models import Priority, RoutingRule, Ticket
+from ..services.routing import (
+    ATTRIBUTE_FIELD_PREFIX,
+    CONDITION_FIELDS,
+    INBOUND_ACTION_TYPES,
+    INBOUND_OPERATORS,
+    PAYLOAD_FIELD_PREFIX,
+)
+from .fields import (
+    MAX_ID,
+    WorkspaceObjectField,
+    json_problem,
+)
+
+# --- Routing rules ----------------------------------------------------------------------------
+
+_SCALAR = (str, int, float, bool, type(None))
+
+
+class ConditionInput(serializers.Serializer):
+    field = serializers.CharField(
+        max_length=200,
+        help_text=f"One of {', '.join(CONDITION_FIELDS)}, or custom_attributes.<key>; on an "
+        "inbound rule also payload.<dotted.path>.",
+    )
+    operator = serializers.ChoiceField(
+        choices=INBOUND_OPERATORS,
+        help_text="exists, gt, gte, lt and lte are for inbound rules.",
+    )
+    value = serializers.JSONField(
+        allow_null=True, help_text="A string, number or boolean; a list of them for `in`."
+    )
+
+    def validate_field(self, field):
+        if field in CONDITION_FIELDS:
+            return field
+        if field.startswith(ATTRIBUTE_FIELD_PREFIX) and len(field) > len(ATTRIBUTE_FIELD_PREFIX):
+            return field
+        if field.startswith(PAYLOAD_FIELD_PREFIX) and all(
+            segment.strip() for segment in field[len(PAYLOAD_FIELD_PREFIX) :].split(".")
+        ):
+            return field
+        raise serializers.ValidationError(f"Unknown condition field '{field}'.")
+
+    def validate(self, attrs):
+        value = attrs.get("value")
+        if attrs["operator"] == "in":
+            valid = isinstance(value, list) and len(value) <= 100
+            valid = valid and all(isinstance(item, _SCALAR) for item in value)
+        else:
+            valid = isinstance(value, _SCALAR)
+        if not valid or json_problem(value):
+            raise serializers.ValidationError(
+                {"value": ["Use a string, number or boolean, or a list of them with `in`."]}
+            )
+        return attrs
+
+
+_PATH = {"max_length": 200, "required": False, "allow_blank": True}
+
+
+class TicketSelectorInput(serializers.Serializer):
+    """Which tickets a ticket action changes: all criteria given must hold."""
+
+    tag = serializers.CharField(required=False, max_length=64, help_text="Tickets with this tag.")
+    tag_path = serializers.CharField(
+        **_PATH, help_text="Tickets tagged with the payload's value here, e.g. incident.component."
+    )
+    attribute = serializers.RegexField(
+        r"^[A-Za-z0-9_]{1,64}$",
+        required=False,
+        help_text="Tickets whose conversation has this custom attribute …",
+    )
+    attribute_value = serializers.JSONField(required=False, help_text="… with this value …")
+    attribute_value_path = serializers.CharField(**_PATH, help_text="… or the payload's here.")
+    conversation = serializers.BooleanField(
+        required=False, help_text="Tickets of the conversation the payload names."
+    )
+    open_since_minutes = serializers.IntegerField(
+        required=False, min_value=1, max_value=525_600, help_text="Tickets opened this recently."
+    )
+    statuses = serializers.ListField(
+        child=serializers.ChoiceField(choices=Ticket.Status.choices),
+        required=False,
+        max_length=5,
+        help_text="Default: open and pending.",
+    )
+
+
+# What each action type needs, and may carry.
+ACTION_FIELDS = {
+    "assign": (("assignee",), ()),
+    "tag": (("tag",), ()),
+    "untag": (("tag",), ()),
+    "set_priority": (("priority",), ()),
+    "set_ticket_status": (("status", "selector"), ()),
+    "set_ticket_priority": (("priority", "selector"), ()),
+    "upsert_contact": ((), ("email_path", "external_id_path", "name_path", "assignee")),
+    "trace_note": (("note",), ()),
+}
+
+
+class ActionInput(serializers.Serializer):
+    type = serializers.ChoiceField(
+        choices=INBOUND_ACTION_TYPES,
+        help_text="assign, tag and set_priority act on the conversation; the others are for "
+        "inbound rules.",
+    )
+    assignee = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=MAX_ID,
+        help_text="For assign, upsert_contact.",
+    )
+    tag = serializers.CharField(required=False, max_length=64, help_text="For tag, untag.")
+    priority = serializers.ChoiceField(
+        choices=Priority.choices,
+        required=False,
+        help_text="For set_priority, set_ticket_priority.",
+    )
+    status = serializers.ChoiceField(
+        choices=Ticket.Status.choices, required=False, help_text="For set_ticket_status."
+    )
+    selector = TicketSelectorInput(required=False, help_text="For the ticket actions.")
+    email_path = serializers.CharField(**_PATH, help_text="For upsert_contact.")
+    external_id_path = serializers.CharField(**_PATH, help_text="For upsert_contact.")
+    name_path = serializers.CharField(**_PATH, help_text="For upsert_contact.")
+    note = serializers.CharField(required=False, max_length=2000, help_text="For trace_note.")
+
+    def validate(self, attrs):
+        needed, optional = ACTION_FIELDS[attrs["type"]]
+        for name in needed:
+            if name not in attrs:
+                raise serializers.ValidationError(
+                    {name: [f"Required for a {attrs['type']} action."]}
+                )
+        if attrs["type"] == "upsert_contact" and not (
+            attrs.get("email_path") or attrs.get("external_id_path")
+        ):
+            raise serializers.ValidationError(
+                {"email_path": ["Say where the contact's email or external id is."]}
+            )
+        kept = {"type": attrs["type"]}
+        for name in (*needed, *optional):
+            if name in attrs:
+                kept[name] = dict(attrs[name]) if name == "selector" else attrs[name]
+        return kept
+
+
+class RoutingRuleInput(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    trigger = serializers.ChoiceField(choices=RoutingRule.Trigger.choices, required=False)
+    is_active = serializers.BooleanField(required=False)
+    position = serializers.IntegerField(
+        required=False, min_value=0, max_value=1_000_000, help_text="Rules apply in this order."
+    )
+    conditions = ConditionInput(
+        many=True, max_length=20, help_text="All must hold; none means always."
+    )
+    actions = ActionInput(many=True, min_length=1, max_length=10)
+    inbound_trigger = WorkspaceObjectField(
+        queryset=InboundTrigger.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="trigger=inbound: the inbound trigger whose events fire the rule (null: any).",
+    )
+    event_name = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        help_text="trigger=inbound: only custom events of this name.",
+    )
+    max_tickets = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=10_000,
+        help_text="Most tickets one firing changes (default OMNIFLOW_INBOUND_RULE_MAX_TICKETS).",
+    )

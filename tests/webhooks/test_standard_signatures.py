@@ -17,7 +17,8 @@ from omniflow.crypto import body_signature as sign
 from tests.webhooks.helpers import emit_committed
 from webhooks import delivery as engine
 from webhooks.models import WebhookEvent
-from webhooks.services import delivery_replay, endpoint_create, endpoint_secret
+from webhooks.replays import delivery_replay
+from webhooks.services import endpoint_create, endpoint_secret
 
 pytestmark = pytest.mark.django_db
 

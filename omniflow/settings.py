@@ -220,6 +220,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "REDOC_DIST": "SIDECAR",
+    # 3.1: its schemas are JSON Schema 2020-12, and it has a `webhooks` section, where the
+    # payload of every event type is documented (webhooks/event_schemas.py).
+    "OAS_VERSION": "3.1.0",
+    "WEBHOOKS": "webhooks.event_schemas.OPENAPI_WEBHOOKS",
     "ENUM_NAME_OVERRIDES": {
         "ConversationStatusEnum": "inbox.models.Conversation.Status",
         "TicketStatusEnum": "inbox.models.Ticket.Status",

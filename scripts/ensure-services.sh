@@ -53,3 +53,16 @@ if [ ! -x /usr/bin/chromium ]; then
   apt_install chromium chromium-driver
 fi
 echo "Chromium: $(/usr/bin/chromium --version 2>/dev/null || echo missing)"
+
+# --- Node (tests verify real deliveries with the npm `standardwebhooks` package) ------------
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  echo "Installing Node.js and npm…"
+  apt_install nodejs npm
+fi
+node_dir="$(dirname "$0")/../tests/webhooks/node"
+if [ ! -d "$node_dir/node_modules/standardwebhooks" ] || \
+   [ "$node_dir/package-lock.json" -nt "$node_dir/node_modules/.package-lock.json" ]; then
+  echo "Installing the pinned npm packages of tests/webhooks/node…"
+  (cd "$node_dir" && npm ci --no-audit --no-fund --silent)
+fi
+echo "Node: $(node --version)"

@@ -32,6 +32,8 @@ SETTINGS_TO_API: dict[tuple[str, str], object] = {
     ("endpoint-reveal-secret", "POST"): [api("POST", "webhook-endpoint-secret")],
     ("endpoint-rotate-secret", "GET"): FORM,
     ("endpoint-rotate-secret", "POST"): [api("POST", "webhook-endpoint-rotate-secret")],
+    ("endpoint-end-secret-overlap", "POST"): [api("POST", "webhook-endpoint-end-secret-overlap")],
+    ("endpoint-send-test-event", "POST"): [api("POST", "webhook-endpoint-test-event")],
     # Webhooks: the deliveries log, replay, bulk replay jobs.
     ("delivery-list", "GET"): [api("GET", "webhook-delivery-list")],
     ("delivery-detail", "GET"): [api("GET", "webhook-delivery-detail")],

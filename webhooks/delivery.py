@@ -39,7 +39,8 @@ def deliveries_claim(*, limit: int = BATCH_SIZE) -> list[Claim]:
 
 def deliveries_send(*, deliveries: list[Claim]) -> None:
     """Send claimed deliveries concurrently and write every outcome in bulk."""
-    secrets: dict[int, str] = {}
+    secrets: dict[int, tuple[str, str]] = {}
+    signing_time = timezone.now()
     requests: list[transport.Request] = []
     sendable: list[Claim] = []
     for delivery in deliveries:
@@ -49,7 +50,7 @@ def deliveries_send(*, deliveries: list[Claim]) -> None:
             )
             continue
         try:
-            requests.append(request_build(delivery=delivery, secrets=secrets))
+            requests.append(request_build(delivery=delivery, secrets=secrets, now=signing_time))
         except SecretUnavailable as exc:
             delivery_give_up(delivery=delivery, error=str(exc), now=timezone.now())
             continue

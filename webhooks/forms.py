@@ -76,6 +76,26 @@ class EndpointCreateForm(EndpointForm):
         return None
 
 
+class RotateSecretForm(forms.Form):
+    """How long the previous secret keeps signing beside the new one."""
+
+    overlap_hours = forms.TypedChoiceField(
+        label="Keep the current secret valid for",
+        coerce=int,
+        initial=24,
+        # A form that does not send it (an older page, a script) gets the default.
+        required=False,
+        empty_value=24,
+        choices=[
+            (0, "No overlap: stop using it now"),
+            (1, "1 hour"),
+            (24, "24 hours"),
+            (72, "3 days"),
+            (168, "7 days"),
+        ],
+    )
+
+
 class DeliveryFilterForm(forms.Form):
     """The deliveries log's filters, read from the query string."""
 

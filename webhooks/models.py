@@ -23,6 +23,8 @@ class WebhookEvent(models.Model):
     # The exact JSON sent to every endpoint, serialised once so retries and replays are
     # byte-identical (and so the signature a consumer checks is over these very bytes).
     body = models.TextField(blank=True, default="")
+    # An example sent on request ("Send test event"): its body says `"test": true` too.
+    is_test = models.BooleanField(default=False)
     # Not auto_now_add: the body carries created_at and is built before the row is saved.
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
@@ -44,6 +46,13 @@ class WebhookEndpoint(models.Model):
     event_types = models.JSONField(default=list)
     # Fernet token of the shared secret; empty means requests go unsigned.
     secret_encrypted = models.TextField(blank=True, default="")
+    # When the current secret was set (null: when the endpoint was created, before this field).
+    secret_created_at = models.DateTimeField(null=True, blank=True)
+    # The secret a rotation replaced, still signing alongside the new one until it expires, so
+    # consumers can switch to the new one without refusing requests meanwhile (Fernet token).
+    previous_secret_encrypted = models.TextField(blank=True, default="")
+    previous_secret_created_at = models.DateTimeField(null=True, blank=True)
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True)
     description = models.CharField(max_length=500, blank=True, default="")
     enabled = models.BooleanField(default=True)
     # Set when the endpoint is deleted: it is gone from the pages and the API, but its
@@ -62,6 +71,18 @@ class WebhookEndpoint(models.Model):
     @property
     def has_secret(self) -> bool:
         return bool(self.secret_encrypted)
+
+    @property
+    def current_secret_since(self):
+        return self.secret_created_at or self.created_at
+
+    def previous_secret_valid_at(self, now) -> bool:
+        """Tell whether the rotated-out secret still signs requests at `now`."""
+        return bool(
+            self.previous_secret_encrypted
+            and self.previous_secret_expires_at
+            and now < self.previous_secret_expires_at
+        )
 
 
 UNFINISHED_STATUSES = ("pending", "retrying")

@@ -19,8 +19,9 @@ def event_body(
     workspace_slug: str,
     data: dict[str, Any],
     previous_attributes: dict[str, Any] | None = None,
+    test: bool = False,
 ) -> str:
-    """Return the exact JSON text sent for an event."""
+    """Return the exact JSON text sent for an event (`"test": true` for a test event)."""
     body: dict[str, Any] = {
         "id": public_id,
         "type": event_type,
@@ -30,6 +31,8 @@ def event_body(
     }
     if previous_attributes is not None:
         body["previous_attributes"] = previous_attributes
+    if test:
+        body["test"] = True
     return json.dumps(body, cls=DjangoJSONEncoder, separators=(",", ":"), ensure_ascii=False)
 
 
@@ -142,9 +145,23 @@ EXAMPLES: dict[str, tuple[dict[str, Any], dict[str, Any] | None]] = {
         },
         {"status": "in_progress"},
     ),
-    # The conversation a routing rule changed, with the attributes it changed.
+    # The rule that fired, what it did, and the conversation as it left it. Routing rules
+    # also give the changed attributes' earlier values; inbound rules have no
+    # previous_attributes (and may have no conversation, changing tickets instead).
     "automation.triggered": (
-        {**_CONVERSATION, "priority": "high", "updated_at": "2026-11-27T09:14:04Z"},
+        {
+            "rule": {"id": 7, "name": "VIP customers first"},
+            "inbound_trigger": None,
+            "conversation": {
+                **_CONVERSATION,
+                "priority": "high",
+                "updated_at": "2026-11-27T09:14:04Z",
+            },
+            "changes": [
+                {"action": "set_priority", "conversation_id": 1042, "from": "normal", "to": "high"}
+            ],
+            "capped": False,
+        },
         {"priority": "normal"},
     ),
 }

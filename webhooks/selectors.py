@@ -249,3 +249,18 @@ def _duration_percentiles(
         attempts=attempts, fractions=list(LATENCY_PERCENTILES.values())
     )
     return count, dict(zip(LATENCY_PERCENTILES, values, strict=True))
+
+
+def test_send_result(
+    *, endpoint: WebhookEndpoint, delivery_id: int
+) -> WebhookDeliveryAttempt | None:
+    """Return the attempt of the endpoint's test delivery `delivery_id` (None if not one)."""
+    return (
+        WebhookDeliveryAttempt.objects.filter(
+            delivery_id=delivery_id,
+            delivery__endpoint=endpoint,
+            delivery__event__is_test=True,
+        )
+        .select_related("delivery")
+        .first()
+    )

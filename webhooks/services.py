@@ -90,7 +90,10 @@ def endpoint_update(
     if enabled is not None:
         endpoint.enabled = enabled
     if secret is not UNSET:
+        # A secret set by hand replaces the old one at once: no overlap (that is rotation's).
         endpoint.secret_encrypted = encrypt_secret(secret=str(secret or ""))
+        endpoint.secret_created_at = timezone.now()
+        _previous_secret_forget(endpoint)
     endpoint.save()
     return endpoint
 
@@ -118,12 +121,53 @@ def endpoint_delete(*, endpoint: WebhookEndpoint) -> None:
     )
 
 
-def endpoint_rotate_secret(*, endpoint: WebhookEndpoint) -> str:
-    """Replace the endpoint's secret with a new one; return the new secret."""
+DEFAULT_SECRET_OVERLAP = timedelta(hours=24)
+MAX_SECRET_OVERLAP = timedelta(days=7)
+_SECRET_FIELDS = [
+    "secret_encrypted",
+    "secret_created_at",
+    "previous_secret_encrypted",
+    "previous_secret_created_at",
+    "previous_secret_expires_at",
+    "updated_at",
+]
+
+
+def _previous_secret_forget(endpoint: WebhookEndpoint) -> None:
+    endpoint.previous_secret_encrypted = ""
+    endpoint.previous_secret_created_at = None
+    endpoint.previous_secret_expires_at = None
+
+
+def endpoint_rotate_secret(
+    *, endpoint: WebhookEndpoint, overlap: timedelta = DEFAULT_SECRET_OVERLAP
+) -> str:
+    """Replace the endpoint's secret with a new one; return the new secret.
+
+    For `overlap` (0 to 7 days) requests are signed with both secrets, so the consumer can
+    switch to the new one at its own pace without refusing a request meanwhile.
+    """
+    if not timedelta(0) <= overlap <= MAX_SECRET_OVERLAP:
+        raise ValidationError({"overlap_hours": ["The overlap is 0 to 168 hours (7 days)."]})
+    now = timezone.now()
     secret = generate_secret()
+    if endpoint.secret_encrypted and overlap:
+        endpoint.previous_secret_encrypted = endpoint.secret_encrypted
+        endpoint.previous_secret_created_at = endpoint.current_secret_since
+        endpoint.previous_secret_expires_at = now + overlap
+    else:
+        _previous_secret_forget(endpoint)
     endpoint.secret_encrypted = encrypt_secret(secret=secret)
-    endpoint.save(update_fields=["secret_encrypted", "updated_at"])
+    endpoint.secret_created_at = now
+    endpoint.save(update_fields=_SECRET_FIELDS)
     return secret
+
+
+def endpoint_end_secret_overlap(*, endpoint: WebhookEndpoint) -> WebhookEndpoint:
+    """Stop signing with the previous secret now, before its overlap would have ended."""
+    _previous_secret_forget(endpoint)
+    endpoint.save(update_fields=_SECRET_FIELDS)
+    return endpoint
 
 
 def endpoint_secret(*, endpoint: WebhookEndpoint) -> str:

@@ -228,6 +228,22 @@ def send_all(*, requests: list[Request], start_within: float) -> list[Result]:
     return _sender.send_all(requests, start_within)
 
 
+def send_one(*, request: Request) -> Result:
+    """POST one request now, outside the workers' pool, with the same timeout and SSRF guard.
+
+    For a request a person waits on (a test event from a web process): a connection of its
+    own, on an event loop of its own, so it never shares the workers' loop across threads.
+    """
+
+    async def post() -> Result:
+        connector = aiohttp.TCPConnector(limit=1, resolver=PublicOnlyResolver())
+        async with aiohttp.ClientSession(connector=connector, auto_decompress=False) as session:
+            timeout = aiohttp.ClientTimeout(total=float(settings.OMNIFLOW_WEBHOOK_TIMEOUT_SECONDS))
+            return await _post(session, request, timeout, private_urls_allowed())
+
+    return asyncio.run(post())
+
+
 def close() -> None:
     """Close this process's connection pool."""
     global _sender

@@ -26,6 +26,16 @@ urlpatterns = [
         views.EndpointRotateSecretView.as_view(),
         name="endpoint-rotate-secret",
     ),
+    path(
+        "webhooks/<int:endpoint_id>/test/",
+        views.EndpointSendTestEventView.as_view(),
+        name="endpoint-send-test-event",
+    ),
+    path(
+        "webhooks/<int:endpoint_id>/secret/end-overlap/",
+        views.EndpointEndSecretOverlapView.as_view(),
+        name="endpoint-end-secret-overlap",
+    ),
     path("deliveries/", delivery_views.DeliveryListView.as_view(), name="delivery-list"),
     path(
         "deliveries/replay-failed/",

@@ -4,6 +4,7 @@ Every member may look at endpoints; only admins create, change or delete endpoin
 rotate their secrets.
 """
 
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -15,14 +16,17 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.views.generic import FormView, TemplateView
 
-from omniflow.crypto import SecretUnavailable
+from omniflow.crypto import SecretUnavailable, decrypt_secret
 from workspaces.access import WorkspaceAdminMixin, WorkspaceMemberMixin, WorkspaceObjectMixin
+from workspaces.templatetags.timefmt import utc
 
 from . import selectors, services
 from .events import CATALOGUE
-from .forms import EndpointCreateForm, EndpointForm
+from .forms import EndpointCreateForm, EndpointForm, RotateSecretForm
 from .models import WebhookEndpoint
 from .signing import mask_secret
+from .try_endpoint import endpoint_send_test_event
+from .verifier_snippets import verifier_snippets
 
 
 class EndpointObjectMixin(WorkspaceObjectMixin):
@@ -79,6 +83,8 @@ class EndpointCreateView(WorkspaceAdminMixin, FormView):
 # POST-redirect-GET, so Back and reload land on the page, not on a POST-only URL. The session
 # holds the endpoint's id only, never the secret.
 _REVEAL_SESSION_KEY = "webhooks.reveal_secret_of"
+# The test delivery whose outcome the next GET of the endpoint page shows (its id only).
+_TEST_SENT_SESSION_KEY = "webhooks.test_sent"
 
 
 class EndpointDetailView(WorkspaceMemberMixin, EndpointObjectMixin, TemplateView):
@@ -87,6 +93,7 @@ class EndpointDetailView(WorkspaceMemberMixin, EndpointObjectMixin, TemplateView
 
     def get(self, request, *args, **kwargs):
         endpoint = self.get_object()
+        self.test_delivery_id = request.session.pop(_TEST_SENT_SESSION_KEY, None)
         reveal = request.session.pop(_REVEAL_SESSION_KEY, None) == endpoint.id
         if reveal and self.membership.is_admin:
             self.revealed_secret = services.endpoint_secret(endpoint=endpoint)
@@ -105,7 +112,23 @@ class EndpointDetailView(WorkspaceMemberMixin, EndpointObjectMixin, TemplateView
         except SecretUnavailable:
             context["secret_unavailable"] = True
         context["revealed_secret"] = self.revealed_secret
+        if endpoint.previous_secret_valid_at(timezone.now()):
+            try:
+                context["masked_previous_secret"] = mask_secret(
+                    secret=decrypt_secret(token=endpoint.previous_secret_encrypted)
+                )
+            except SecretUnavailable:
+                context["masked_previous_secret"] = "(cannot be decrypted)"
         context["events"] = [CATALOGUE[name] for name in endpoint.event_types if name in CATALOGUE]
+        context["test_event_types"] = list(CATALOGUE)
+        context["verifiers"] = verifier_snippets(
+            endpoint_url=endpoint.url, masked_secret=context.get("masked_secret", "")
+        )
+        test_delivery_id = getattr(self, "test_delivery_id", None)
+        if test_delivery_id is not None:
+            context["test_sent"] = selectors.test_send_result(
+                endpoint=endpoint, delivery_id=test_delivery_id
+            )
         context["counts"] = selectors.endpoint_delivery_counts(workspace=self.workspace).get(
             endpoint.id, {}
         )
@@ -183,9 +206,62 @@ class EndpointRotateSecretView(EndpointDetailView):
     admin_only = True
     template_name = "webhooks/endpoint_confirm_rotate.html"
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.setdefault("form", RotateSecretForm())
+        return context
+
     def post(self, request, *args, **kwargs):
         endpoint = self.get_object()
-        services.endpoint_rotate_secret(endpoint=endpoint)
-        messages.success(request, "Rotated the secret. Requests are signed with the new one now.")
+        form = RotateSecretForm(request.POST)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form))
+        hours = form.cleaned_data["overlap_hours"]
+        services.endpoint_rotate_secret(endpoint=endpoint, overlap=timedelta(hours=hours))
+        if endpoint.previous_secret_expires_at:
+            messages.success(
+                request,
+                "Rotated the secret. Requests are signed with both secrets until "
+                f"{utc(endpoint.previous_secret_expires_at)}; switch your side to the new one "
+                "before then.",
+            )
+        else:
+            messages.success(
+                request, "Rotated the secret. Requests are signed with the new one only now."
+            )
         request.session[_REVEAL_SESSION_KEY] = endpoint.id
+        return redirect("webhooks:endpoint-detail", endpoint_id=endpoint.id)
+
+
+class EndpointEndSecretOverlapView(EndpointDetailView):
+    """Stop signing with the previous secret now (a POST from the endpoint page)."""
+
+    admin_only = True
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        endpoint = self.get_object()
+        services.endpoint_end_secret_overlap(endpoint=endpoint)
+        messages.success(request, "The previous secret no longer signs requests.")
+        return redirect("webhooks:endpoint-detail", endpoint_id=endpoint.id)
+
+
+class EndpointSendTestEventView(EndpointDetailView):
+    """Send a signed example event now; the page then shows what the endpoint answered."""
+
+    admin_only = True
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        endpoint = self.get_object()
+        event_type = request.POST.get("event_type", "")
+        if event_type not in CATALOGUE:
+            messages.error(request, "Choose an event type to send.")
+            return redirect("webhooks:endpoint-detail", endpoint_id=endpoint.id)
+        try:
+            sent = endpoint_send_test_event(endpoint=endpoint, event_type=event_type)
+        except SecretUnavailable:
+            messages.error(request, "The secret cannot be decrypted: rotate it, then try again.")
+            return redirect("webhooks:endpoint-detail", endpoint_id=endpoint.id)
+        request.session[_TEST_SENT_SESSION_KEY] = sent.delivery.id
         return redirect("webhooks:endpoint-detail", endpoint_id=endpoint.id)

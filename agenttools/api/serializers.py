@@ -195,7 +195,12 @@ class ToolTryInput(serializers.Serializer):
 
 
 @extend_schema_field(
-    {"description": "The answer's body: parsed JSON, or text (ending in a truncation marker)."}
+    {
+        # Any JSON value, spelled out: under OpenAPI 3.1 drf-spectacular cannot make a
+        # schema with no type nullable.
+        "type": ["object", "array", "string", "number", "integer", "boolean"],
+        "description": "The answer's body: parsed JSON, or text (ending in a truncation marker).",
+    }
 )
 class AnyJSONField(serializers.JSONField):
     pass

@@ -101,6 +101,31 @@ def _rule_apply(*, rule: RoutingRule, conversation: Conversation) -> dict[str, A
     return previous
 
 
+_ACTION_OF_FIELD = {"priority": "set_priority", "assignee": "assign"}
+
+
+def _changes_made(*, conversation: dict[str, Any], previous: dict[str, Any]) -> list[dict]:
+    """Return what a rule did, one entry per action, as inbound rules report it."""
+    changes: list[dict[str, Any]] = []
+    for field, old in previous.items():
+        if field == "tags":
+            changes += [
+                {"action": "tag", "conversation_id": conversation["id"], "tag": name}
+                for name in conversation["tags"]
+                if name not in old
+            ]
+        else:
+            changes.append(
+                {
+                    "action": _ACTION_OF_FIELD[field],
+                    "conversation_id": conversation["id"],
+                    "from": old,
+                    "to": conversation[field],
+                }
+            )
+    return changes
+
+
 def routing_rules_apply(*, conversation: Conversation, trigger: str) -> list[RoutingRule]:
     """Fire the workspace's active rules for a conversation event; return the rules that fired.
 
@@ -134,12 +159,20 @@ def routing_rules_apply(*, conversation: Conversation, trigger: str) -> list[Rou
                 },
             },
         )
+        # The same keys as an inbound rule's firing (inbound/rules.py): which rule, what it
+        # did, and the conversation as it is now; ordered per conversation.
         emit(
             workspace=rule.workspace,
             event_type=EventType.AUTOMATION_TRIGGERED,
             resource_type="conversation",
             resource_id=conversation.pk,
-            data=data,
+            data={
+                "rule": {"id": rule.pk, "name": rule.name},
+                "inbound_trigger": None,
+                "conversation": data,
+                "changes": _changes_made(conversation=data, previous=previous),
+                "capped": False,
+            },
             previous_attributes=previous,
         )
         fired.append(rule)

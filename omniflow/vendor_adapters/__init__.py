@@ -14,5 +14,7 @@ somewhere else.
   trip (`omniflow.cache`); a client made once per pool needs the pool.
 - drf-spectacular: the response bodies of an operation. Its public `get_response_serializers`
   replaces the default response, with its status code and media type; the API only adds the
-  problem responses (`omniflow.api.schema`), which `_get_response_bodies` allows.
+  problem responses (`omniflow.api.schema`), which `_get_response_bodies` allows. And the
+  JSON Schema of one serializer outside any operation (the webhook event catalogue,
+  `webhooks.event_schemas`), through the mocked view it builds for its own `WEBHOOKS` setting.
 """

@@ -1,6 +1,10 @@
 """drf-spectacular: an operation's response bodies (see the package docstring)."""
 
+from typing import Any
+
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import ComponentRegistry, build_mocked_view
+from drf_spectacular.utils import extend_schema
 
 
 class ResponseBodiesHook(AutoSchema):
@@ -17,3 +21,17 @@ class ResponseBodiesHook(AutoSchema):
         return self._get_response_for_code(
             serializer, code, media_types=media_types, direction=direction
         )
+
+
+def serializer_schema(serializer: Any, *, direction: str = "response") -> tuple[dict, dict]:
+    """Return (schema, component schemas it refers to) of `serializer`, outside any operation.
+
+    drf-spectacular builds schemas only for an operation of a view; `build_mocked_view` is the
+    view it builds itself for the `WEBHOOKS` setting, here used for one serializer alone.
+    """
+    registry = ComponentRegistry()
+    view = build_mocked_view(
+        method="POST", path="/", extend_schema_decorator=extend_schema(), registry=registry
+    )
+    component = view.schema.resolve_serializer(serializer, direction)
+    return component.ref, registry.build({}).get("schemas", {})

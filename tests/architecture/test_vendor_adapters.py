@@ -16,6 +16,7 @@ from django_ratelimit import core as ratelimit_core
 from django_ratelimit.core import ALL, get_usage
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import build_mocked_view
 from redis import ConnectionPool
 
 from omniflow.vendor_adapters import ratelimit, redis_cache
@@ -43,6 +44,12 @@ def test_the_private_calls_keep_the_signatures_the_adapters_pass():
         "status_code",
     ]
     assert {"media_types", "direction"} <= set(_parameters(AutoSchema._get_response_for_code))
+    assert _parameters(build_mocked_view) == [
+        "method",
+        "path",
+        "extend_schema_decorator",
+        "registry",
+    ]
 
 
 def test_ratelimit_counts_under_the_key_and_window_the_adapter_computes(time_machine):

@@ -105,7 +105,14 @@ def test_rule_fires_on_ingest_traces_and_emits_after_created(api_client, workspa
     events = list(WebhookEvent.objects.filter(resource_id=str(body["id"])))
     assert [e.event_type for e in events] == ["conversation.created", "automation.triggered"]
     assert events[1].resource_type == "conversation"
-    assert events[1].data == body
+    assert events[1].data["conversation"] == body
+    assert events[1].data["rule"] == {"id": rule.pk, "name": rule.name}
+    assert events[1].data["inbound_trigger"] is None
+    assert {change["action"] for change in events[1].data["changes"]} == {
+        "set_priority",
+        "assign",
+        "tag",
+    }
     assert events[1].previous_attributes == {
         "priority": "normal",
         "tags": ["billing"],

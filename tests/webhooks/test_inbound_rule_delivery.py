@@ -2,10 +2,13 @@
 
 import json
 
+from jsonschema import Draft202012Validator
+
 from inbound.services import trigger_create
 from inbox.services.routing import routing_rule_create
 from tests.factories import ConversationFactory
 from tests.webhooks.conftest import wait_for
+from webhooks.event_schemas import event_schema
 from webhooks.services import endpoint_create
 
 
@@ -55,3 +58,5 @@ def test_a_custom_event_fires_a_rule_whose_automation_triggered_is_delivered(
             "to": "urgent",
         }
     ]
+    # The delivered body honours the catalogue's contract too (the same schema as routing rules).
+    Draft202012Validator(event_schema(event_type="automation.triggered")).validate(request.json)

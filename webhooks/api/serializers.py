@@ -1,3 +1,6 @@
+from datetime import datetime
+
+from django.utils import timezone
 from rest_framework import serializers
 
 from omniflow.crypto import decrypt_secret
@@ -14,6 +17,17 @@ class EndpointRepresentation(serializers.ModelSerializer):
     """An endpoint as the API shows it: the secret only masked."""
 
     secret = serializers.SerializerMethodField()
+    secret_created_at = serializers.DateTimeField(
+        source="current_secret_since", read_only=True, help_text="When the secret was set."
+    )
+    previous_secret = serializers.SerializerMethodField(
+        help_text="The secret a rotation replaced, masked, while it still signs requests "
+        "beside the new one (null otherwise)."
+    )
+    previous_secret_created_at = serializers.SerializerMethodField()
+    previous_secret_expires_at = serializers.SerializerMethodField(
+        help_text="When the overlap ends and the previous secret stops signing."
+    )
 
     class Meta:
         model = WebhookEndpoint
@@ -24,12 +38,70 @@ class EndpointRepresentation(serializers.ModelSerializer):
             "description",
             "enabled",
             "secret",
+            "secret_created_at",
+            "previous_secret",
+            "previous_secret_created_at",
+            "previous_secret_expires_at",
             "created_at",
             "updated_at",
         ]
 
     def get_secret(self, endpoint: WebhookEndpoint) -> str:
         return mask_secret(secret=decrypt_secret(token=endpoint.secret_encrypted))
+
+    def _overlapping(self, endpoint: WebhookEndpoint) -> bool:
+        return endpoint.previous_secret_valid_at(timezone.now())
+
+    def get_previous_secret(self, endpoint: WebhookEndpoint) -> str | None:
+        if not self._overlapping(endpoint):
+            return None
+        return mask_secret(secret=decrypt_secret(token=endpoint.previous_secret_encrypted))
+
+    def get_previous_secret_created_at(self, endpoint: WebhookEndpoint) -> datetime | None:
+        return endpoint.previous_secret_created_at if self._overlapping(endpoint) else None
+
+    def get_previous_secret_expires_at(self, endpoint: WebhookEndpoint) -> datetime | None:
+        return endpoint.previous_secret_expires_at if self._overlapping(endpoint) else None
+
+
+class RotateSecretInput(serializers.Serializer):
+    overlap_hours = serializers.IntegerField(
+        min_value=0,
+        max_value=168,
+        default=24,
+        help_text="How long the previous secret keeps signing beside the new one "
+        "(0 ends it at once; at most 168 hours, 7 days).",
+    )
+
+
+class TestEventInput(serializers.Serializer):
+    event_type = serializers.ChoiceField(choices=list(CATALOGUE))
+
+
+class TestEventResult(serializers.Serializer):
+    """What a test event's one request got back, at once; also in the deliveries log."""
+
+    delivery_id = serializers.IntegerField(source="delivery.id")
+    event_id = serializers.CharField(source="delivery.event.public_id")
+    event_type = serializers.CharField(source="delivery.event_type")
+    test = serializers.BooleanField(source="delivery.event.is_test")
+    succeeded = serializers.SerializerMethodField()
+    status_code = serializers.IntegerField(source="attempt.response_status_code", allow_null=True)
+    response_headers = serializers.DictField(
+        source="attempt.response_headers", child=serializers.CharField()
+    )
+    response_body = serializers.CharField(
+        source="attempt.response_body", help_text="The first 4 KB of the response body."
+    )
+    duration_ms = serializers.IntegerField(source="attempt.duration_ms")
+    error = serializers.CharField(source="attempt.error")
+    request_headers = serializers.DictField(
+        source="attempt.request_headers", child=serializers.CharField()
+    )
+    request_body = serializers.CharField(source="attempt.request_body")
+
+    def get_succeeded(self, sent) -> bool:
+        return sent.delivery.status == WebhookDelivery.Status.SUCCEEDED
 
 
 class EndpointInput(serializers.Serializer):
@@ -65,6 +137,9 @@ class DeliveryRepresentation(serializers.ModelSerializer):
     """A delivery; `waiting_for` and `replayed_as` come from the context (see the views)."""
 
     event_id = serializers.CharField(source="event.public_id")
+    test = serializers.BooleanField(
+        source="event.is_test", help_text="A test event sent on request (Send test event)."
+    )
     endpoint = serializers.IntegerField(source="endpoint_id")
     replay_of = serializers.IntegerField(source="replay_of_id", allow_null=True)
     waiting_for = serializers.SerializerMethodField(
@@ -84,6 +159,7 @@ class DeliveryRepresentation(serializers.ModelSerializer):
         fields = [
             "id",
             "event_id",
+            "test",
             "event_type",
             "endpoint",
             "resource_type",
@@ -175,6 +251,10 @@ class EventTypeRepresentation(serializers.Serializer):
     description = serializers.CharField()
     resource_type = serializers.CharField()
     example = serializers.JSONField(help_text="An example request body of this event type.")
+    schema = serializers.JSONField(
+        help_text="The JSON Schema (2020-12) of this event type's request bodies, generated "
+        "from the serializers that build them."
+    )
 
 
 class EventTypeListRepresentation(serializers.Serializer):

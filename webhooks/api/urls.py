@@ -22,6 +22,16 @@ urlpatterns = [
         name="webhook-endpoint-rotate-secret",
     ),
     path(
+        "webhook-endpoints/<int:endpoint_id>/end-secret-overlap",
+        views.EndpointEndSecretOverlapView.as_view(),
+        name="webhook-endpoint-end-secret-overlap",
+    ),
+    path(
+        "webhook-endpoints/<int:endpoint_id>/test",
+        views.EndpointTestEventView.as_view(),
+        name="webhook-endpoint-test-event",
+    ),
+    path(
         "webhook-endpoints/<int:endpoint_id>/stats",
         views.EndpointStatsView.as_view(),
         name="webhook-endpoint-stats",

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
@@ -5,12 +7,16 @@ from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
+from omniflow.api.errors import Conflict
 from omniflow.api.views import WorkspaceAPIView
+from omniflow.crypto import SecretUnavailable
 
 from .. import replays, selectors, services
+from ..event_schemas import event_schema
 from ..events import CATALOGUE
 from ..models import WebhookDelivery, WebhookReplayJob
 from ..payloads import example_body
+from ..try_endpoint import endpoint_send_test_event
 from . import serializers as s
 
 ENDPOINTS_TAG = ["Webhook endpoints"]
@@ -118,14 +124,63 @@ class EndpointRotateSecretView(EndpointView):
         tags=ENDPOINTS_TAG,
         operation_id="webhook_endpoints_secret_rotate",
         summary="Rotate the signing secret",
-        request=None,
+        description="A new secret signs every request from now on. For `overlap_hours` "
+        "(default 24, at most 168) the previous one signs beside it: `webhook-signature` "
+        "carries both `v1,` values and `X-Omniflow-Signature-Previous` the previous secret's "
+        "body signature, so consumers switch secrets without refusing a request.",
+        request=s.RotateSecretInput,
         responses=s.EndpointWithSecretRepresentation,
     )
     def post(self, request, endpoint_id: int):
         endpoint = self._endpoint(request, endpoint_id)
-        secret = services.endpoint_rotate_secret(endpoint=endpoint)
+        data = s.RotateSecretInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        secret = services.endpoint_rotate_secret(
+            endpoint=endpoint, overlap=timedelta(hours=data.validated_data["overlap_hours"])
+        )
         # The one response besides a reveal that shows the secret in clear: the new one.
         return _not_stored(Response({**s.EndpointRepresentation(endpoint).data, "secret": secret}))
+
+
+class EndpointEndSecretOverlapView(EndpointView):
+    @extend_schema(
+        tags=ENDPOINTS_TAG,
+        operation_id="webhook_endpoints_secret_overlap_end",
+        summary="End the secret rotation's overlap now",
+        description="The previous secret stops signing requests at once.",
+        request=None,
+        responses=s.EndpointRepresentation,
+    )
+    def post(self, request, endpoint_id: int):
+        endpoint = services.endpoint_end_secret_overlap(
+            endpoint=self._endpoint(request, endpoint_id)
+        )
+        return Response(s.EndpointRepresentation(endpoint).data)
+
+
+class EndpointTestEventView(EndpointView):
+    @extend_schema(
+        tags=ENDPOINTS_TAG,
+        operation_id="webhook_endpoints_test_event",
+        summary="Send a test event now",
+        description="A signed example of `event_type` goes to the endpoint now, through the "
+        'normal transport and address checks, with `"test": true` in its body. It is sent '
+        "once (never retried), kept in the deliveries log as a test, and what came back "
+        "(status, headers, first 4 KB of the body, latency) is the answer.",
+        request=s.TestEventInput,
+        responses=s.TestEventResult,
+    )
+    def post(self, request, endpoint_id: int):
+        endpoint = self._endpoint(request, endpoint_id)
+        data = s.TestEventInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            sent = endpoint_send_test_event(
+                endpoint=endpoint, event_type=data.validated_data["event_type"]
+            )
+        except SecretUnavailable as exc:
+            raise Conflict(f"{exc} Rotate the endpoint's secret.") from exc
+        return Response(s.TestEventResult(sent).data)
 
 
 class EventTypeListView(WorkspaceAPIView):
@@ -150,6 +205,7 @@ class EventTypeListView(WorkspaceAPIView):
                         "description": event.description,
                         "resource_type": event.resource_type,
                         "example": example_body(event_type=event.name),
+                        "schema": event_schema(event_type=event.name),
                     }
                     for event in CATALOGUE.values()
                 ]

@@ -1,6 +1,7 @@
 """Read-only admin of webhooks: changes go through services (signing secrets, audit, leases)."""
 
 from django.contrib import admin
+from django.db import models
 
 from .models import (
     WebhookDelivery,
@@ -13,6 +14,9 @@ from .models import (
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Browse and search only: an edit here would bypass the engine's lease and the audit."""
+
+    # Endpoint URLs are https (Django 6 assumes so too; 5.2 warns until told).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def has_add_permission(self, request, obj=None):
         return False

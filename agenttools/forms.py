@@ -18,7 +18,8 @@ from .models import (
 )
 from .schemas import input_schema_errors
 
-MONOSPACE = {"spellcheck": "false", "style": "font-family: monospace"}
+# A class, not style="": the Content-Security-Policy allows no inline styles.
+MONOSPACE = {"spellcheck": "false", "class": "monospace"}
 EXAMPLE_SCHEMA = """{
   "type": "object",
   "required": ["order_id"],

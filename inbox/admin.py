@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 
+from omniflow.admin import ReadOnlyAdmin
+
 from .models import (
     Agent,
     AgentVersion,
@@ -13,19 +15,6 @@ from .models import (
     TraceEntry,
     TrainingAttempt,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Browse and search only: a change here would skip the trace and the webhook events."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Contact)

@@ -1,7 +1,8 @@
 """Read-only admin of webhooks: changes go through services (signing secrets, audit, leases)."""
 
 from django.contrib import admin
-from django.db import models
+
+from omniflow.admin import ReadOnlyAdmin
 
 from .models import (
     WebhookDelivery,
@@ -10,22 +11,6 @@ from .models import (
     WebhookEvent,
     WebhookReplayJob,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Browse and search only: an edit here would bypass the engine's lease and the audit."""
-
-    # Endpoint URLs are https (Django 6 assumes so too; 5.2 warns until told).
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(WebhookEndpoint)

@@ -45,6 +45,8 @@ def test_create_copy_list_and_revoke_a_key_in_the_browser(live_server, admin_use
     expect(page.get_by_text("It is shown only this once")).to_be_visible()
     plaintext = page.text_content("#api-key-plaintext").strip()
     assert tokens.is_well_formed(plaintext)
+    # The page's scripts (copy.js, at the end of the body) run before its "load".
+    page.wait_for_load_state("load")
     page.click("#copy-api-key")
     expect(page.locator("#copy-status")).to_have_text("Copied to the clipboard.")
     assert page.evaluate("navigator.clipboard.readText()") == plaintext

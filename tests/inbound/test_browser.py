@@ -32,6 +32,8 @@ def test_create_a_trigger_copy_its_url_post_to_it_and_see_the_receipt(live_serve
     page.get_by_role("button", name="Create trigger").click()
 
     expect(page.get_by_role("heading", name="Shop: order shipped")).to_be_visible()
+    # The page's scripts (copy.js, at the end of the body) run before its "load".
+    page.wait_for_load_state("load")
     page.click("#copy-trigger-url")
     expect(page.locator("#copy-status")).to_have_text("Copied to the clipboard.")
     url = page.evaluate("navigator.clipboard.readText()")

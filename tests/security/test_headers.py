@@ -83,6 +83,8 @@ def test_settings_pages_copy_buttons_work_under_the_csp(page, live_server):
     )
     browser_login(page, membership.user)
     page.goto(trigger.get_absolute_url())
+    # The page's scripts (copy.js, at the end of the body) run before its "load".
+    page.wait_for_load_state("load")
     page.click("#copy-trigger-url")
 
     page.get_by_text("Copied to the clipboard.").wait_for()

@@ -210,6 +210,8 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["omniflow.api.parsers.StrictJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "omniflow.api.schema.ApiAutoSchema",
+    # OPTIONS answers name, description and media types; the schema describes the inputs.
+    "DEFAULT_METADATA_CLASS": "omniflow.api.metadata.ApiMetadata",
     "EXCEPTION_HANDLER": "omniflow.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
 }

@@ -111,8 +111,15 @@ class ToolRepresentation(serializers.Serializer):
         return bool(tool.secret)
 
 
+@extend_schema_field(
+    {"oneOf": [{"type": "object", "additionalProperties": True}, {"type": "string"}]}
+)
+class OpenAPIDocumentField(serializers.JSONField):
+    pass
+
+
 class OpenAPIImportInput(serializers.Serializer):
-    document = serializers.JSONField(
+    document = OpenAPIDocumentField(
         help_text="The OpenAPI 3 document: a JSON object, or its JSON or YAML text."
     )
     operations = serializers.ListField(
@@ -196,9 +203,8 @@ class ToolTryInput(serializers.Serializer):
 
 @extend_schema_field(
     {
-        # Any JSON value, spelled out: under OpenAPI 3.1 drf-spectacular cannot make a
-        # schema with no type nullable.
-        "type": ["object", "array", "string", "number", "integer", "boolean"],
+        # No type at all: any JSON value, null included, which generators read as "Any"
+        # (openapi-python-client dropped the whole result when this was a list of types).
         "description": "The answer's body: parsed JSON, or text (ending in a truncation marker).",
     }
 )
@@ -222,14 +228,21 @@ class ToolCallResult(serializers.Serializer):
     ok = serializers.BooleanField()
     status = serializers.IntegerField(allow_null=True, help_text="The API's HTTP status.")
     content_type = serializers.CharField()
-    body = AnyJSONField(allow_null=True)
+    body = AnyJSONField()
     truncated = serializers.BooleanField()
     latency_ms = serializers.IntegerField()
     error = CallErrorRepresentation(allow_null=True)
 
 
+class ToolRequestShown(serializers.Serializer):
+    method = serializers.CharField()
+    url = serializers.CharField()
+    headers = serializers.DictField(child=serializers.CharField())
+    body = serializers.CharField(help_text="The body as text; empty without one.")
+
+
 class ToolTryResult(serializers.Serializer):
-    request = serializers.JSONField(help_text="The request as sent: method, url, headers, body.")
+    request = ToolRequestShown(help_text="The request as sent, secrets masked.")
     result = ToolCallResult()
 
 

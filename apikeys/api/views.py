@@ -155,6 +155,9 @@ class ApiKeyAuditView(ApiKeysView):
 
 
 class ApiKeyUsageView(ApiKeysView):
+    # Seven rows at most, answered as a plain array: the document says so (not a page).
+    pagination_class = None
+
     @extend_schema(
         tags=TAG,
         operation_id="api_keys_usage",

@@ -13,6 +13,7 @@ from .serializers import (
     DryRunInput,
     DryRunRepresentation,
     ReceiptRepresentation,
+    RulePresetListRepresentation,
     TriggerInput,
     TriggerRepresentation,
 )
@@ -183,7 +184,7 @@ class RulePresetListView(InboundView):
         summary="List rule presets",
         description="Each preset has a `trigger` (settings for the inbound trigger) and a `rule` "
         "(a body for `POST /routing-rules`, with `inbound_trigger` to add): edit, then save.",
-        responses={200: None},
+        responses=RulePresetListRepresentation,
     )
     def get(self, request):
         return Response({"results": rule_presets()})

@@ -3,7 +3,6 @@
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -50,7 +49,10 @@ class JSONObjectField(serializers.JSONField):
         return data
 
 
-@extend_schema_field(OpenApiTypes.INT)
+ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+
+
+@extend_schema_field(ID_SCHEMA)
 class WorkspaceObjectField(serializers.Field):
     """The integer id of an object of the request's workspace; other workspaces' ids are unknown."""
 
@@ -76,7 +78,9 @@ class WorkspaceObjectField(serializers.Field):
         return value.pk
 
 
-@extend_schema_field(OpenApiTypes.INT)
+@extend_schema_field(
+    {**ID_SCHEMA, "description": "The member's id (`id` in GET /members): their user id."}
+)
 class WorkspaceMemberField(serializers.Field):
     """The user id of a member of the request's workspace."""
 

@@ -1,11 +1,16 @@
 """OpenAPI generation shared by every API view: the API-key scheme, the problem shape on
-every operation and the `Idempotency-Key` header on every POST."""
+every operation, the `Idempotency-Key` header on every POST, and the input rules DRF enforces
+that drf-spectacular does not state (a blank string or an empty list refused)."""
 
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.extensions import (
+    OpenApiAuthenticationExtension,
+    OpenApiSerializerFieldExtension,
+)
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
-from ..vendor_adapters.spectacular import ResponseBodiesHook
+from ..idempotency import MAX_KEY_LENGTH
+from ..vendor_adapters.spectacular import ResponseBodiesHook, field_schema_default
 from .errors import PROBLEM_CONTENT_TYPE
 
 
@@ -31,7 +36,7 @@ _ERROR_DESCRIPTIONS = {
     "400": "Invalid input (see `errors` per field) or malformed JSON.",
     "401": "Missing, invalid, revoked or expired API key.",
     "403": "The API key lacks the scope this request needs.",
-    "404": "No such object in this workspace.",
+    "404": "No such object in this workspace, or an invalid `cursor`.",
     "409": "Conflict with the current state, or an Idempotency-Key reused or in use.",
     "413": "Request body over the limit (setting OMNIFLOW_API_MAX_BODY_BYTES, default 1 MiB).",
     "415": "Request body is not JSON.",
@@ -48,7 +53,13 @@ class ApiAutoSchema(ResponseBodiesHook):
             parameters.append(
                 OpenApiParameter(
                     "Idempotency-Key",
-                    str,
+                    # What omniflow.api.idempotency accepts; anything else answers 400.
+                    {
+                        "type": "string",
+                        "minLength": 1,
+                        "maxLength": MAX_KEY_LENGTH,
+                        "pattern": "^[ -~]+$",
+                    },
                     OpenApiParameter.HEADER,
                     required=False,
                     description=(
@@ -63,7 +74,8 @@ class ApiAutoSchema(ResponseBodiesHook):
 
     def _error_codes(self) -> list[str]:
         codes = ["400", "401", "403", "429"]
-        if "{" in self.path:
+        # A GET either reads one object or lists with a `cursor` that may be invalid.
+        if "{" in self.path or self.method == "GET":
             codes.append("404")
         if self.method in _WRITE_METHODS:
             codes += ["409", "413", "415"]
@@ -93,3 +105,57 @@ class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
             "scheme": "bearer",
             "description": "A workspace API key: `Authorization: Bearer omf_live_…`.",
         }
+
+
+class NonBlankStringField(OpenApiSerializerFieldExtension):
+    """A string field that refuses "" says so: `minLength: 1` (DRF's `allow_blank=False`)."""
+
+    target_class = "rest_framework.fields.CharField"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = field_schema_default(auto_schema, self.target, direction)
+        refuses_blank = not getattr(self.target, "allow_blank", True)
+        if direction == "request" and refuses_blank and "minLength" not in schema:
+            schema = {**schema, "minLength": 1}
+        return schema
+
+
+class NonEmptyListField(OpenApiSerializerFieldExtension):
+    """A list field that refuses [] says so: `minItems: 1` (DRF's `allow_empty=False`)."""
+
+    target_class = "rest_framework.fields.ListField"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = field_schema_default(auto_schema, self.target, direction)
+        if direction == "request" and not self.target.allow_empty and "minItems" not in schema:
+            schema = {**schema, "minItems": 1}
+        return schema
+
+
+# Any JSON value but null, as alternatives every generator reads (a list of types with
+# "array" and no `items` makes openapi-python-client drop the whole schema).
+NON_NULL_JSON = {
+    "oneOf": [
+        {"type": "object", "additionalProperties": True},
+        {"type": "array", "items": {}},
+        {"type": "string"},
+        {"type": "number"},
+        {"type": "boolean"},
+    ]
+}
+
+
+class NonNullJSONField(OpenApiSerializerFieldExtension):
+    """A free JSON input that refuses null says so (DRF's `allow_null=False`)."""
+
+    target_class = "rest_framework.fields.JSONField"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = field_schema_default(auto_schema, self.target, direction)
+        shaped = {"type", "oneOf", "anyOf", "$ref"} & set(schema)
+        if direction == "request" and not self.target.allow_null and not shaped:
+            schema = {**NON_NULL_JSON, **schema}
+        return schema

@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from typing import Any
 
+from django.http import QueryDict
 from django.shortcuts import get_object_or_404
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
@@ -12,6 +13,16 @@ from omniflow.actors import actor_for_api_key
 
 from .idempotency import IdempotentAPIView
 from .pagination import StableCursorPagination
+
+
+def query_values(data: Any) -> Any:
+    """Return a query string as a plain dict (the last value of each name), else `data`.
+
+    DRF reads a QueryDict as an HTML form, where an empty value of an optional field means "not
+    given"; the API documents its query values by type, so `?status=` is refused like any
+    other value outside the enum.
+    """
+    return data.dict() if isinstance(data, QueryDict) else data
 
 
 class WorkspaceAPIView(IdempotentAPIView, GenericAPIView):
@@ -38,7 +49,7 @@ class WorkspaceAPIView(IdempotentAPIView, GenericAPIView):
     ) -> dict[str, Any]:
         """Return the request body (or `data`) validated: 400 with per-field errors otherwise."""
         serializer = serializer_class(
-            data=self.request.data if data is None else data,
+            data=self.request.data if data is None else query_values(data),
             partial=partial,
             context={"workspace": self.workspace},
         )
@@ -46,12 +57,12 @@ class WorkspaceAPIView(IdempotentAPIView, GenericAPIView):
         return dict(serializer.validated_data)
 
     def filters(self, serializer_class: type[serializers.Serializer]) -> dict[str, Any]:
-        """Return the query-string filters validated, without the ones not given."""
+        """Return the query-string filters validated (`?status=` is a value, and refused)."""
         serializer = serializer_class(
-            data=self.request.query_params, context={"workspace": self.workspace}
+            data=query_values(self.request.query_params), context={"workspace": self.workspace}
         )
         serializer.is_valid(raise_exception=True)
-        return {key: value for key, value in serializer.validated_data.items() if value != ""}
+        return dict(serializer.validated_data)
 
     def found(self, queryset):
         """Return the object of the URL's id in the queryset (already workspace-scoped) or 404."""

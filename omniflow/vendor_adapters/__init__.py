@@ -17,4 +17,6 @@ somewhere else.
   problem responses (`omniflow.api.schema`), which `_get_response_bodies` allows. And the
   JSON Schema of one serializer outside any operation (the webhook event catalogue,
   `webhooks.event_schemas`), through the mocked view it builds for its own `WEBHOOKS` setting.
+  And a field's default schema, which field extensions that only add the rules DRF enforces
+  (`omniflow.api.schema`: minLength, minItems) start from, as its documentation shows.
 """

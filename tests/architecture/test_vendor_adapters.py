@@ -38,6 +38,12 @@ def test_the_private_calls_keep_the_signatures_the_adapters_pass():
     assert _parameters(RedisCacheClient._get_connection_pool_index) == ["self", "write"]
     assert _parameters(RedisCacheClient._get_connection_pool) == ["self", "write"]
     assert _parameters(AutoSchema._get_response_bodies) == ["self", "direction"]
+    assert _parameters(AutoSchema._map_serializer_field) == [
+        "self",
+        "field",
+        "direction",
+        "bypass_extensions",
+    ]
     assert _parameters(AutoSchema._get_response_for_code)[:3] == [
         "self",
         "serializer",

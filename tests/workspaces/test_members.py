@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
-from tests.factories import TEST_PASSWORD, MembershipFactory, make_api_key
+from tests.factories import TEST_PASSWORD, MembershipFactory, UserFactory, make_api_key
 from workspaces.models import Membership
 from workspaces.services import member_create, member_remove, member_update_role
 
@@ -246,7 +246,7 @@ def test_members_api_adds_a_member_with_a_one_time_set_password_link(workspace, 
     assert body["email"] == "new@example.com" and body["role"] == "support"
     assert body["set_password_url"].startswith("http://testserver/settings/set-password/")
     assert "password" not in body
-    membership = Membership.objects.get(pk=body["id"], workspace=workspace)
+    membership = Membership.objects.get(user_id=body["id"], workspace=workspace)
     assert not membership.user.has_usable_password()
 
 
@@ -288,7 +288,7 @@ def test_members_api_changes_roles_but_never_demotes_or_removes_the_last_admin(
     workspace, admin_membership, support_membership
 ):
     client = _members_client(workspace)
-    url = f"/api/v1/members/{admin_membership.pk}"
+    url = f"/api/v1/members/{admin_membership.user_id}"
 
     demote = client.patch(url, {"role": "support"}, format="json")
     remove = client.delete(url)
@@ -299,7 +299,7 @@ def test_members_api_changes_roles_but_never_demotes_or_removes_the_last_admin(
     assert admin_membership.role == "admin"
 
     promoted = client.patch(
-        f"/api/v1/members/{support_membership.pk}", {"role": "admin"}, format="json"
+        f"/api/v1/members/{support_membership.user_id}", {"role": "admin"}, format="json"
     )
     assert promoted.status_code == 200 and promoted.json()["role"] == "admin"
     assert client.delete(url).status_code == 204
@@ -316,10 +316,31 @@ def test_members_api_needs_the_write_scope_and_hides_other_workspaces(
     refused = reader.post(
         "/api/v1/members", {"email": "z@example.com", "role": "support"}, format="json"
     )
-    foreign = writer.patch(f"/api/v1/members/{stranger.pk}", {"role": "admin"}, format="json")
+    foreign = writer.patch(f"/api/v1/members/{stranger.user_id}", {"role": "admin"}, format="json")
 
     assert refused.status_code == 403 and "members:write" in refused.json()["detail"]
     assert foreign.status_code == 404
-    assert writer.get(f"/api/v1/members/{admin_membership.pk}").json()["role"] == "admin"
+    assert writer.get(f"/api/v1/members/{admin_membership.user_id}").json()["role"] == "admin"
     stranger.refresh_from_db()
     assert stranger.role == "support"
+
+
+def test_a_member_is_identified_by_the_user_id_assignee_fields_take(workspace):
+    """Bob's membership id is Ann's user id: the API lists and reads members by user id only,
+    so assigning by the id `GET /members` shows reaches Bob, not Ann."""
+    ann, bob = UserFactory(id=900_001), UserFactory(id=900_002)
+    MembershipFactory(id=900_001, workspace=workspace, user=bob, role="support")
+    MembershipFactory(id=900_002, workspace=workspace, user=ann, role="support")
+    client = _members_client(workspace, scopes=("members:write", "conversations:write"))
+
+    listed = {m["email"]: m["id"] for m in client.get("/api/v1/members").json()["results"]}
+    one = client.get(f"/api/v1/members/{bob.pk}").json()
+    assigned = client.post(
+        "/api/v1/conversations", {"assignee": listed[bob.email]}, format="json"
+    ).json()
+    unchanged = client.patch(f"/api/v1/members/{ann.pk}", {}, format="json")
+
+    assert listed == {ann.email: ann.pk, bob.email: bob.pk}
+    assert one["email"] == bob.email and one["id"] == bob.pk
+    assert assigned["assignee"] == bob.pk
+    assert unchanged.status_code == 200 and unchanged.json()["role"] == "support"

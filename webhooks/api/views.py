@@ -8,7 +8,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from omniflow.api.errors import Conflict
-from omniflow.api.views import WorkspaceAPIView
+from omniflow.api.views import WorkspaceAPIView, query_values
 from omniflow.crypto import SecretUnavailable
 
 from .. import replays, selectors, services
@@ -222,7 +222,7 @@ class DeliveryListView(WebhooksView):
         responses=s.DeliveryRepresentation(many=True),
     )
     def get(self, request):
-        filters = s.DeliveryFilters(data=request.query_params)
+        filters = s.DeliveryFilters(data=query_values(request.query_params))
         filters.is_valid(raise_exception=True)
         deliveries = selectors.deliveries_for_log(
             workspace=self.workspace, **filters.selector_filters()
@@ -323,7 +323,7 @@ class EndpointStatsView(EndpointView):
         responses=s.EndpointStatsRepresentation,
     )
     def get(self, request, endpoint_id: int):
-        query = s.EndpointStatsFilters(data=request.query_params)
+        query = s.EndpointStatsFilters(data=query_values(request.query_params))
         query.is_valid(raise_exception=True)
         window = query.validated_data["window"]
         stats = selectors.endpoint_stats(

@@ -93,6 +93,7 @@ def _emit_with_every_optional_part(workspace):
     )
     agent_tools_set(agent=agent, tools=[tool])
     services.agent_publish(agent=agent, actor="t")
+    services.agent_publish(agent=agent, actor="t")  # a republish says the version before
     services.training_attempt_complete(
         attempt=TrainingAttemptFactory(workspace=workspace), score=80
     )
@@ -120,5 +121,11 @@ def test_every_emitted_payload_is_valid_under_its_closed_schema(workspace):
         failures += [
             f"{event.event_type}: {error.json_path}: {error.message}"
             for error in validator.iter_errors(json.loads(event.body))
+        ]
+    for event_type in CATALOGUE:
+        validator = Draft202012Validator(_closed(event_schema(event_type=event_type)))
+        failures += [
+            f"{event_type} example: {error.json_path}: {error.message}"
+            for error in validator.iter_errors(example_body(event_type=event_type))
         ]
     assert not failures, "\n".join(failures)

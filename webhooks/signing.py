@@ -4,11 +4,11 @@ Encrypting them at rest and signing bodies is `omniflow.crypto`'s, shared with i
 """
 
 import base64
-import binascii
-import hashlib
-import hmac
 import re
 import secrets
+
+# Shared with agent tools' signed calls; imported here for the webhook code that uses them.
+from omniflow.crypto import standard_key, standard_signature  # noqa: F401
 
 SECRET_PREFIX = "whsec_"
 # The secrets the Standard Webhooks libraries (`standardwebhooks`, `svix`) take: `whsec_` and
@@ -44,32 +44,6 @@ def secret_rotation_advised(*, secret: str) -> bool:
     `X-Omniflow-Signature`, but `webhook-signature` under it is not one the Standard Webhooks
     libraries can check."""
     return bool(secret) and not secret_is_standard(secret=secret)
-
-
-def standard_key(*, secret: str) -> bytes:
-    """Return the HMAC key of the `webhook-signature` header: the bytes the secret encodes.
-
-    That is the base64 after `whsec_`, decoded. Secrets made before the standard form were
-    URL-safe base64 without padding; they decode the same way after swapping the alphabet.
-    A secret someone chose by hand that is not base64 signs with its UTF-8 bytes.
-    """
-    encoded = secret.removeprefix(SECRET_PREFIX)
-    try:
-        return base64.b64decode(encoded, validate=True)
-    except (binascii.Error, ValueError):
-        pass
-    try:
-        return base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
-    except (binascii.Error, ValueError):
-        return secret.encode()
-
-
-def standard_signature(*, secret: str, message_id: str, timestamp: int, body: bytes) -> str:
-    """Return `v1,<base64 HMAC-SHA256(key, "{id}.{timestamp}.{body}")>`, one signature of
-    the `webhook-signature` header (Standard Webhooks)."""
-    signed = f"{message_id}.{timestamp}.".encode() + body
-    digest = hmac.new(standard_key(secret=secret), signed, hashlib.sha256).digest()
-    return "v1," + base64.b64encode(digest).decode()
 
 
 def mask_secret(*, secret: str) -> str:

@@ -168,6 +168,11 @@ class ExportFilters(serializers.Serializer):
     format = serializers.ChoiceField(
         choices=FORMATS, default="openai", help_text="The runtime's function-calling shape."
     )
+    strict = serializers.BooleanField(
+        default=False,
+        help_text="OpenAI formats: strict mode where a tool's schema allows it (objects closed, "
+        "every property required, optional top-level ones nullable; a call drops their nulls).",
+    )
 
 
 @extend_schema_field(
@@ -185,6 +190,7 @@ class ExportResult(serializers.Serializer):
     agent = serializers.IntegerField()
     agent_version = serializers.IntegerField()
     format = serializers.ChoiceField(choices=FORMATS)
+    strict = serializers.BooleanField()
     tools = ExportedToolsField()
 
 

@@ -215,8 +215,10 @@ class AgentToolListView(AgentToolsView):
         summary="Export an agent's tools for a model runtime",
         description=(
             "The tools of the agent's published version in the function-calling shape of "
-            "OpenAI (`tools` of Chat Completions), Anthropic (`tools` of Messages) or MCP "
-            "(`tools/list`), to hand to the runtime unchanged."
+            "OpenAI Chat Completions (`openai`), the OpenAI Responses API "
+            "(`openai-responses`), Anthropic Messages (`anthropic`) or MCP `tools/list` "
+            "(`mcp`, with `annotations` from the HTTP method: GET read-only and idempotent, "
+            "PUT/DELETE idempotent, DELETE destructive), to hand to the runtime unchanged."
         ),
         parameters=[ExportFilters],
         responses={
@@ -229,7 +231,7 @@ class AgentToolListView(AgentToolsView):
     )
     def get(self, request, pk):
         agent = self.agent()
-        export_format = self.validated(ExportFilters, data=request.query_params)["format"]
+        asked = self.validated(ExportFilters, data=request.query_params)
         definitions = selectors.agent_published_definitions(agent=agent)
         if definitions is None:
             raise AgentNotPublished()
@@ -237,8 +239,11 @@ class AgentToolListView(AgentToolsView):
             {
                 "agent": agent.pk,
                 "agent_version": agent.published_version,
-                "format": export_format,
-                "tools": tools_exported(definitions=definitions, format=export_format),
+                "format": asked["format"],
+                "strict": asked["strict"],
+                "tools": tools_exported(
+                    definitions=definitions, format=asked["format"], strict=asked["strict"]
+                ),
             }
         )
 

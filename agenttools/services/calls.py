@@ -18,6 +18,7 @@ from omniflow.json_input import EXCERPT_BYTES
 
 from .. import limits
 from ..calls import ArgumentsUnusable, request_build, request_shown, response_body
+from ..exports import arguments_without_strict_nulls
 from ..models import AgentTool, ToolCall
 from ..schemas import argument_errors
 from ..snapshots import tool_definition
@@ -71,6 +72,10 @@ def _attempt(
             "Arguments must be a JSON object.",
             errors={"non_field_errors": ["Arguments must be a JSON object."]},
         )
+    # A model in OpenAI's strict mode gives null for the optional arguments it leaves out.
+    arguments = arguments_without_strict_nulls(
+        schema=definition["input_schema"], arguments=arguments
+    )
     errors = argument_errors(schema=definition["input_schema"], arguments=arguments)
     if errors:
         return _Attempt(

@@ -263,7 +263,8 @@ class DeliveryReplayView(WebhooksView):
         tags=DELIVERIES_TAG,
         operation_id="webhook_deliveries_replay",
         summary="Replay a delivery",
-        description="A new delivery of the same event, signed afresh with the current secret.",
+        description="A new delivery of the same event, signed afresh with the current secret. "
+        "A delivery of a deleted endpoint is refused: 409 `endpoint_deleted`.",
         request=None,
         responses={202: s.DeliveryRepresentation},
     )
@@ -283,7 +284,8 @@ class BulkReplayView(WebhooksView):
         summary="Replay every failed delivery matching a filter",
         description="Failed deliveries not replayed yet are replayed by a background job: "
         "the answer is the job, to poll at `/webhook-replay-jobs/{id}`. With `dry_run`, only "
-        "their count is returned and nothing is replayed.",
+        "their count is returned and nothing is replayed. Deleted endpoints' deliveries are "
+        "never replayed; naming a deleted `endpoint` answers 409 `endpoint_deleted`.",
         request=s.BulkReplayInput,
         responses={200: s.BulkReplayDryRunRepresentation, 202: s.ReplayJobRepresentation},
     )
@@ -293,6 +295,7 @@ class BulkReplayView(WebhooksView):
         params = data.selector_filters()
         workspace = self.workspace
         if data.validated_data["dry_run"]:
+            replays.endpoint_replayable_or_refuse(endpoint_id=params.get("endpoint_id"))
             count = selectors.deliveries_to_replay(workspace=workspace, **params).count()
             return Response({"count": count})
         job = replays.replay_job_create(workspace=workspace, **params)

@@ -129,7 +129,11 @@ class DryRunRepresentation(serializers.Serializer):
     http_status = serializers.IntegerField(help_text="What the sender would be answered.")
     error_type = serializers.CharField()
     error = serializers.CharField()
-    errors = serializers.JSONField(allow_null=True)
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        allow_null=True,
+        help_text="Messages per payload field when the payload does not fit its shape, or null.",
+    )
     result = serializers.JSONField(help_text="What the trigger's own action would do.")
     rules = serializers.JSONField(help_text="The rules that would match and what each would do.")
 

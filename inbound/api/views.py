@@ -141,8 +141,7 @@ class TriggerDryRunView(InboundView):
         responses=DryRunRepresentation,
     )
     def post(self, request, pk):
-        serializer = DryRunInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        serializer = self.checked(DryRunInput(data=request.data))
         handled = event_dry_run(
             trigger=self.trigger(), payload=serializer.validated_data["payload"]
         )

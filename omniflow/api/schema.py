@@ -159,3 +159,23 @@ class NonNullJSONField(OpenApiSerializerFieldExtension):
         if direction == "request" and not self.target.allow_null and not shaped:
             schema = {**NON_NULL_JSON, **schema}
         return schema
+
+
+class BoundedNestedList(OpenApiSerializerFieldExtension):
+    """A list of nested objects (`many=True`) states its bounds: minItems and maxItems."""
+
+    target_class = "rest_framework.serializers.ListSerializer"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = field_schema_default(auto_schema, self.target, direction)
+        if direction != "request" or schema.get("type") != "array":
+            return schema
+        bounds = {}
+        if self.target.min_length is not None:
+            bounds["minItems"] = self.target.min_length
+        elif not self.target.allow_empty:
+            bounds["minItems"] = 1
+        if self.target.max_length is not None:
+            bounds["maxItems"] = self.target.max_length
+        return {**schema, **bounds}

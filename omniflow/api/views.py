@@ -13,6 +13,7 @@ from omniflow.actors import actor_for_api_key
 
 from .idempotency import IdempotentAPIView
 from .pagination import StableCursorPagination
+from .strict_types import type_errors
 
 
 def query_values(data: Any) -> Any:
@@ -53,8 +54,18 @@ class WorkspaceAPIView(IdempotentAPIView, GenericAPIView):
             partial=partial,
             context={"workspace": self.workspace},
         )
+        if data is None:
+            return dict(self.checked(serializer).validated_data)
         serializer.is_valid(raise_exception=True)
         return dict(serializer.validated_data)
+
+    def checked(self, serializer: serializers.Serializer) -> serializers.Serializer:
+        """Return a serializer of the request body validated, its JSON types first (400)."""
+        mistyped = type_errors(serializer, serializer.initial_data)
+        if mistyped:
+            raise serializers.ValidationError(mistyped)
+        serializer.is_valid(raise_exception=True)
+        return serializer
 
     def filters(self, serializer_class: type[serializers.Serializer]) -> dict[str, Any]:
         """Return the query-string filters validated (`?status=` is a value, and refused)."""

@@ -35,6 +35,8 @@ class WebhooksView(WorkspaceAPIView):
 
 
 class EndpointListView(WebhooksView):
+    """List the workspace's webhook endpoints, or add one."""
+
     @extend_schema(
         tags=ENDPOINTS_TAG,
         operation_id="webhook_endpoints_list",
@@ -54,8 +56,7 @@ class EndpointListView(WebhooksView):
         responses={201: s.EndpointRepresentation},
     )
     def post(self, request):
-        data = s.EndpointInput(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = self.checked(s.EndpointInput(data=request.data))
         endpoint = services.endpoint_create(workspace=request.auth.workspace, **data.validated_data)
         return Response(s.EndpointRepresentation(endpoint).data, status=status.HTTP_201_CREATED)
 
@@ -88,8 +89,7 @@ class EndpointDetailView(EndpointView):
     )
     def patch(self, request, endpoint_id: int):
         endpoint = self._endpoint(request, endpoint_id)
-        data = s.EndpointInput(data=request.data, partial=True)
-        data.is_valid(raise_exception=True)
+        data = self.checked(s.EndpointInput(data=request.data, partial=True))
         endpoint = services.endpoint_update(endpoint=endpoint, **data.validated_data)
         return Response(s.EndpointRepresentation(endpoint).data)
 
@@ -133,8 +133,7 @@ class EndpointRotateSecretView(EndpointView):
     )
     def post(self, request, endpoint_id: int):
         endpoint = self._endpoint(request, endpoint_id)
-        data = s.RotateSecretInput(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = self.checked(s.RotateSecretInput(data=request.data))
         secret = services.endpoint_rotate_secret(
             endpoint=endpoint, overlap=timedelta(hours=data.validated_data["overlap_hours"])
         )
@@ -172,8 +171,7 @@ class EndpointTestEventView(EndpointView):
     )
     def post(self, request, endpoint_id: int):
         endpoint = self._endpoint(request, endpoint_id)
-        data = s.TestEventInput(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = self.checked(s.TestEventInput(data=request.data))
         try:
             sent = endpoint_send_test_event(
                 endpoint=endpoint, event_type=data.validated_data["event_type"]
@@ -214,6 +212,8 @@ class EventTypeListView(WorkspaceAPIView):
 
 
 class DeliveryListView(WebhooksView):
+    """The deliveries log, newest first, filtered."""
+
     @extend_schema(
         tags=DELIVERIES_TAG,
         operation_id="webhook_deliveries_list",
@@ -246,6 +246,8 @@ def _delivery(request, delivery_id: int) -> WebhookDelivery:
 
 
 class DeliveryDetailView(WebhooksView):
+    """One delivery with every attempt: request, response, duration, error."""
+
     @extend_schema(
         tags=DELIVERIES_TAG,
         operation_id="webhook_deliveries_retrieve",
@@ -290,8 +292,7 @@ class BulkReplayView(WebhooksView):
         responses={200: s.BulkReplayDryRunRepresentation, 202: s.ReplayJobRepresentation},
     )
     def post(self, request):
-        data = s.BulkReplayInput(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = self.checked(s.BulkReplayInput(data=request.data))
         params = data.selector_filters()
         workspace = self.workspace
         if data.validated_data["dry_run"]:
@@ -303,6 +304,8 @@ class BulkReplayView(WebhooksView):
 
 
 class ReplayJobDetailView(WebhooksView):
+    """A bulk replay job and its progress."""
+
     @extend_schema(
         tags=REPLAY_JOBS_TAG,
         operation_id="webhook_replay_jobs_retrieve",

@@ -62,9 +62,14 @@ class WorkspaceAPIView(IdempotentAPIView, GenericAPIView):
     def checked(self, serializer: serializers.Serializer) -> serializers.Serializer:
         """Return a serializer of the request body validated, its JSON types first (400)."""
         mistyped = type_errors(serializer, serializer.initial_data)
+        valid = serializer.is_valid()
         if mistyped:
-            raise serializers.ValidationError(mistyped)
-        serializer.is_valid(raise_exception=True)
+            # Every field's problem at once; a mistyped one says so rather than what DRF
+            # made of the coerced value.
+            errors = serializer.errors if isinstance(serializer.errors, dict) else {}
+            raise serializers.ValidationError({**errors, **mistyped})
+        if not valid:
+            raise serializers.ValidationError(serializer.errors)
         return serializer
 
     def filters(self, serializer_class: type[serializers.Serializer]) -> dict[str, Any]:

@@ -82,6 +82,18 @@ def test_the_generated_client_drives_the_seed_resources(generated, client, works
     models = generated.models
     api = "api"
 
+    endpoint = _ok(
+        _module(generated, f"{api}.webhook_endpoints.webhook_endpoints_create").sync_detailed(
+            client=client,
+            body=models.EndpointInput(
+                url="https://93.184.215.14/hooks",
+                event_types=[models.WebhookEventTypeEnum.TICKET_CREATED],
+            ),
+        ),
+        201,
+        models.EndpointRepresentation,
+    )
+
     conversation = _ok(
         _module(generated, f"{api}.conversations.conversations_ingest").sync_detailed(
             client=client,
@@ -111,18 +123,6 @@ def test_the_generated_client_drives_the_seed_resources(generated, client, works
         201,
         models.ScorecardRepresentation,
     )
-    endpoint = _ok(
-        _module(generated, f"{api}.webhook_endpoints.webhook_endpoints_create").sync_detailed(
-            client=client,
-            body=models.EndpointInput(
-                url="https://93.184.215.14/hooks",
-                event_types=[models.WebhookEventTypeEnum.TICKET_CREATED],
-            ),
-        ),
-        201,
-        models.EndpointRepresentation,
-    )
-
     listed = {
         "conversations": _module(generated, f"{api}.conversations.conversations_list"),
         "contacts": _module(generated, f"{api}.contacts.contacts_list"),

@@ -21,14 +21,28 @@ class HeadersField(serializers.DictField):
     child = serializers.CharField(max_length=2000, allow_blank=True)
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "required": ["type"],
+        "properties": {"type": {"const": "object"}},
+        "additionalProperties": True,
+    }
+)
+class ObjectSchemaField(JSONObjectField):
+    """A JSON Schema whose top level is an object (what function-calling runtimes take)."""
+
+
 class ToolInput(serializers.Serializer):
-    name = serializers.CharField(
-        max_length=64, help_text="The function name models call it by: letters, digits, _ or -."
+    name = serializers.RegexField(
+        r"^[A-Za-z0-9_-]{1,64}$",
+        max_length=64,
+        help_text="The function name models call it by: letters, digits, _ or -.",
     )
     description = serializers.CharField(
         max_length=4096, required=False, allow_blank=True, help_text="Written for the model."
     )
-    input_schema = JSONObjectField(
+    input_schema = ObjectSchemaField(
         help_text='A JSON Schema of the arguments, {"type": "object", ...}; only local $refs.'
     )
     method = serializers.ChoiceField(choices=AgentTool.Method.choices, required=False)

@@ -49,6 +49,11 @@ class JSONObjectField(serializers.JSONField):
         return data
 
 
+def _integral(value: Any) -> Any:
+    """Return 7.0 as 7: JSON Schema's "integer" is any number without a fraction."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 
 
@@ -66,6 +71,7 @@ class WorkspaceObjectField(serializers.Field):
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
+        data = _integral(data)
         if isinstance(data, bool) or not isinstance(data, int) or not 1 <= data <= MAX_ID:
             self.fail("invalid")
         workspace = self.context["workspace"]
@@ -90,6 +96,7 @@ class WorkspaceMemberField(serializers.Field):
     }
 
     def to_internal_value(self, data):
+        data = _integral(data)
         if isinstance(data, bool) or not isinstance(data, int) or not 1 <= data <= MAX_ID:
             self.fail("invalid")
         membership = Membership.objects.filter(workspace=self.context["workspace"], user_id=data)

@@ -47,6 +47,8 @@ def _item_errors(field: fields.Field, value: Any) -> Any:
     if expected is None:
         return None
     types, name = expected
+    if types == (int,) and isinstance(value, float) and value.is_integer():
+        return None  # JSON Schema's "integer" is any number without a fraction, 7.0 too
     # bool is an int in Python; JSON keeps them apart.
     if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
         return [f"Expected {name}, got {_json_type(value)}."]

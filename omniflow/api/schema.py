@@ -107,31 +107,36 @@ class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
         }
 
 
-class NonBlankStringField(OpenApiSerializerFieldExtension):
+class _InputRule(OpenApiSerializerFieldExtension):
+    """A field extension that adds to a request field's default schema what DRF enforces."""
+
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = field_schema_default(auto_schema, self.target, direction)
+        return {**schema, **self.rules(schema)} if direction == "request" else schema
+
+    def rules(self, schema: dict) -> dict:
+        raise NotImplementedError
+
+
+class NonBlankStringField(_InputRule):
     """A string field that refuses "" says so: `minLength: 1` (DRF's `allow_blank=False`)."""
 
     target_class = "rest_framework.fields.CharField"
-    match_subclasses = True
 
-    def map_serializer_field(self, auto_schema, direction):
-        schema = field_schema_default(auto_schema, self.target, direction)
+    def rules(self, schema):
         refuses_blank = not getattr(self.target, "allow_blank", True)
-        if direction == "request" and refuses_blank and "minLength" not in schema:
-            schema = {**schema, "minLength": 1}
-        return schema
+        return {"minLength": 1} if refuses_blank and "minLength" not in schema else {}
 
 
-class NonEmptyListField(OpenApiSerializerFieldExtension):
+class NonEmptyListField(_InputRule):
     """A list field that refuses [] says so: `minItems: 1` (DRF's `allow_empty=False`)."""
 
     target_class = "rest_framework.fields.ListField"
-    match_subclasses = True
 
-    def map_serializer_field(self, auto_schema, direction):
-        schema = field_schema_default(auto_schema, self.target, direction)
-        if direction == "request" and not self.target.allow_empty and "minItems" not in schema:
-            schema = {**schema, "minItems": 1}
-        return schema
+    def rules(self, schema):
+        return {"minItems": 1} if not self.target.allow_empty and "minItems" not in schema else {}
 
 
 # Any JSON value but null, as alternatives every generator reads (a list of types with
@@ -147,30 +152,24 @@ NON_NULL_JSON = {
 }
 
 
-class NonNullJSONField(OpenApiSerializerFieldExtension):
+class NonNullJSONField(_InputRule):
     """A free JSON input that refuses null says so (DRF's `allow_null=False`)."""
 
     target_class = "rest_framework.fields.JSONField"
-    match_subclasses = True
 
-    def map_serializer_field(self, auto_schema, direction):
-        schema = field_schema_default(auto_schema, self.target, direction)
+    def rules(self, schema):
         shaped = {"type", "oneOf", "anyOf", "$ref"} & set(schema)
-        if direction == "request" and not self.target.allow_null and not shaped:
-            schema = {**NON_NULL_JSON, **schema}
-        return schema
+        return NON_NULL_JSON if not self.target.allow_null and not shaped else {}
 
 
-class BoundedNestedList(OpenApiSerializerFieldExtension):
+class BoundedNestedList(_InputRule):
     """A list of nested objects (`many=True`) states its bounds: minItems and maxItems."""
 
     target_class = "rest_framework.serializers.ListSerializer"
-    match_subclasses = True
 
-    def map_serializer_field(self, auto_schema, direction):
-        schema = field_schema_default(auto_schema, self.target, direction)
-        if direction != "request" or schema.get("type") != "array":
-            return schema
+    def rules(self, schema):
+        if schema.get("type") != "array":
+            return {}
         bounds = {}
         if self.target.min_length is not None:
             bounds["minItems"] = self.target.min_length
@@ -178,4 +177,4 @@ class BoundedNestedList(OpenApiSerializerFieldExtension):
             bounds["minItems"] = 1
         if self.target.max_length is not None:
             bounds["maxItems"] = self.target.max_length
-        return {**schema, **bounds}
+        return bounds

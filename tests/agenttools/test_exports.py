@@ -76,26 +76,23 @@ def exported(api_client, workspace, customer_api, agent):
 
 
 @pytest.mark.parametrize("strict", ["false", "true"])
-def test_openai_chat_tools_are_sdk_tools(exported, strict):
-    tools = exported(f"format=openai&strict={strict}")
+@pytest.mark.parametrize(
+    "export_format, param_type, model_type",
+    [
+        ("openai", ChatCompletionFunctionToolParam, ChatCompletionFunctionTool),
+        ("openai-responses", FunctionToolParam, FunctionTool),
+    ],
+)
+def test_openai_tools_are_sdk_tools(exported, export_format, param_type, model_type, strict):
+    tools = exported(f"format={export_format}&strict={strict}")
 
     for tool in tools.values():
-        TypeAdapter(ChatCompletionFunctionToolParam).validate_python(tool)
-        model = ChatCompletionFunctionTool.model_validate(tool)
+        TypeAdapter(param_type).validate_python(tool)
+        model = model_type.model_validate(tool)
         assert not _no_extras(model)
         assert model.model_dump(exclude_unset=True) == tool
-
-
-@pytest.mark.parametrize("strict", ["false", "true"])
-def test_openai_responses_tools_are_sdk_function_tools(exported, strict):
-    tools = exported(f"format=openai-responses&strict={strict}")
-
-    for tool in tools.values():
-        TypeAdapter(FunctionToolParam).validate_python(tool)
-        model = FunctionTool.model_validate(tool)
-        assert not _no_extras(model)
-        assert model.model_dump(exclude_unset=True) == tool
-    assert tools["lookup_order"]["strict"] is (strict == "true")
+    if export_format == "openai-responses":
+        assert tools["lookup_order"]["strict"] is (strict == "true")
 
 
 def test_the_strict_variant_closes_objects_and_requires_every_property(exported):

@@ -28,7 +28,7 @@ from tests.factories import (
 )
 from webhooks.services import endpoint_create
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "4"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "3"))
 RANDOM = os.environ.get("FUZZ_RANDOM") == "1"
 
 # Refusals of schema-valid input for a rule JSON Schema cannot state: a reference to an object

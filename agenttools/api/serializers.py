@@ -37,6 +37,9 @@ class ToolInput(serializers.Serializer):
     name = serializers.RegexField(
         r"^[A-Za-z0-9_-]{1,64}$",
         max_length=64,
+        error_messages={
+            "invalid": "Use 1 to 64 letters, digits, _ or - (a function name models can call)."
+        },
         help_text="The function name models call it by: letters, digits, _ or -.",
     )
     description = serializers.CharField(

@@ -132,11 +132,13 @@ class InvitationListView(MemberView):
         return self.page(invitations, InvitationRepresentation)
 
 
-class InvitationDetailView(MemberView):
-    """Read or cancel one pending invitation."""
-
+class InvitationView(MemberView):
     def invitation(self) -> Invitation:
         return self.found(invitations_for_workspace(workspace=self.workspace))
+
+
+class InvitationDetailView(InvitationView):
+    """Read or cancel one pending invitation."""
 
     @extend_schema(
         tags=TAG,
@@ -159,7 +161,7 @@ class InvitationDetailView(MemberView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class InvitationResendView(InvitationDetailView):
+class InvitationResendView(InvitationView):
     @extend_schema(
         tags=TAG,
         operation_id="member_invitations_resend",

@@ -76,6 +76,12 @@ def _attempt(
         return _Attempt(
             Outcome.INVALID_ARGUMENTS, "The arguments do not match the schema.", errors=errors
         )
+    if definition["auth"] != AgentTool.Auth.NONE and not tool.secret:
+        # Cleared when the URL's host changed: the old secret never follows it.
+        return _Attempt(
+            Outcome.TOOL_UNAVAILABLE,
+            "The tool has no secret (cleared when its URL's host changed): set it again.",
+        )
     try:
         secret = decrypt_secret(token=tool.secret)
         request = request_build(definition=definition, arguments=arguments, secret=secret)

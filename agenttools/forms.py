@@ -210,7 +210,9 @@ class OpenAPIDocumentForm(forms.Form):
         text = cleaned.get("document") or ""
         if upload is not None:
             if upload.size > openapi.MAX_DOCUMENT_BYTES:
-                raise forms.ValidationError("The file is larger than 2 MB.")
+                raise forms.ValidationError(
+                    f"The file is larger than {openapi.MAX_DOCUMENT_BYTES:,} bytes."
+                )
             text = upload.read().decode("utf-8", errors="replace")
         if not text.strip():
             raise forms.ValidationError("Paste or upload an OpenAPI document.")

@@ -2,6 +2,7 @@
 
 import json
 import re
+import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -67,6 +68,9 @@ URL_CHARACTERS = re.compile(r"^[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%{}]*$")
 # What an HTTP header value may hold: visible ASCII and spaces (no line breaks).
 HEADER_VALUE = re.compile(r"^[\x20-\x7e]*$")
 MAX_DESCRIPTION = 4096
+# One import's bounds: operations per request, and seconds (well under gunicorn's timeout).
+MAX_IMPORT_OPERATIONS = 200
+IMPORT_SECONDS = 10
 MAX_CONCURRENCY = 100
 CONFIG_FIELDS = (
     "name",
@@ -355,8 +359,29 @@ def tools_import_openapi(
         raise ValidationError(
             {"operations": [f"Pick operations of the document; unknown: {', '.join(unknown)}."]}
         )
+    if len(operation_keys) > MAX_IMPORT_OPERATIONS:
+        raise ValidationError(
+            {
+                "operations": [
+                    f"{len(operation_keys)} operations picked; import at most "
+                    f"{MAX_IMPORT_OPERATIONS} at once."
+                ]
+            }
+        )
+    deadline = time.monotonic() + IMPORT_SECONDS
     created, notes = [], []
     for key in operation_keys:
+        if time.monotonic() > deadline:
+            # Rolled back: all or none, and never past the web worker's timeout.
+            raise ValidationError(
+                {
+                    "operations": [
+                        f"The import took longer than {IMPORT_SECONDS} s ({len(created)} of "
+                        f"{len(operation_keys)} operations); nothing was created. Import "
+                        "fewer operations at once."
+                    ]
+                }
+            )
         try:
             config, operation_notes = openapi.tool_config(
                 document=document, operation=by_key[key], base_url=base_url

@@ -5,6 +5,8 @@ from typing import Any
 
 from django import forms
 
+from omniflow.json_input import JSONInputError, json_loads
+
 from . import openapi
 from .models import (
     DEFAULT_MAX_CONCURRENCY,
@@ -31,9 +33,9 @@ EXAMPLE_SCHEMA = """{
 
 def _json_object(text: str, *, what: str) -> dict:
     try:
-        value = json.loads(text or "{}")
-    except ValueError as error:
-        raise forms.ValidationError(f"This is not valid JSON: {error}.") from error
+        value = json_loads(text or "{}")
+    except JSONInputError as error:
+        raise forms.ValidationError(f"This is not valid JSON: {error}") from error
     if not isinstance(value, dict):
         raise forms.ValidationError(f"{what} must be a JSON object.")
     return value

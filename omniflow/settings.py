@@ -319,6 +319,11 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# --- Agent tools --------------------------------------------------------------------------
+# Tool calls of one workspace in flight at once, all its tools together, across every web
+# process: more answer concurrency_limited at once, so no tenant holds every web thread.
+OMNIFLOW_TOOL_CALLS_PER_WORKSPACE = env.int("OMNIFLOW_TOOL_CALLS_PER_WORKSPACE", default=8)
+
 # --- Inbound webhooks ---------------------------------------------------------------------
 # POSTs each trigger takes (django-ratelimit syntax); more get 429 with Retry-After.
 OMNIFLOW_INBOUND_RATE = env.str("OMNIFLOW_INBOUND_RATE", default="600/m")

@@ -37,6 +37,10 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.harness import free_port  # noqa: E402 - the repository root is on the path first
+
 PYTHON = ROOT / ".venv" / "bin" / "python"
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
 
@@ -97,14 +101,6 @@ def _ensure_database(url: str) -> None:
             "SELECT 1 FROM pg_database WHERE datname = %s", [name]
         ).fetchone():
             connection.execute(f'CREATE DATABASE "{name}"')
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _slow_api(seconds: float) -> ThreadingHTTPServer:
@@ -196,7 +192,7 @@ def _callers(base_url: str, tool_id: int, key: str, count: int, stop: threading.
 
 
 def _measure(env, worker_class: str, tool_id: int, key: str) -> None:
-    port = _free_port()
+    port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     server = _gunicorn(env, port, worker_class)
     rounds = int(os.environ.get("BENCH_ROUNDS", "3"))

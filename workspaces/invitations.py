@@ -30,6 +30,16 @@ from .models import Invitation, Membership, Workspace
 INVITATION_SESSION_KEY = "workspaces.invitation_token"
 
 
+def password_set(*, user: AbstractBaseUser, password: str, field: str) -> None:
+    """Set and save the user's password once the validators pass; their errors go to `field`."""
+    try:
+        validate_password(password, user=user)
+    except ValidationError as error:
+        raise ValidationError({field: error.messages}) from error
+    user.set_password(password)
+    user.save()
+
+
 def token_hash(token: str) -> str:
     """Return what is stored of an invitation token (it is never stored itself)."""
     return hashlib.sha256(token.encode()).hexdigest()
@@ -164,10 +174,5 @@ def invitation_accept_with_password(
         raise ValidationError("This account has a password: sign in with it to accept.")
     if user is None:
         user = get_user_model()(username=invitation.email, email=invitation.email)
-    try:
-        validate_password(password, user=user)
-    except ValidationError as error:
-        raise ValidationError({"new_password1": error.messages}) from error
-    user.set_password(password)
-    user.save()
+    password_set(user=user, password=password, field="new_password1")
     return user, invitation_accept(invitation=invitation, user=user)

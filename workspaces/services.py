@@ -1,13 +1,12 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
 from apikeys.grants import Grantor, grant_check, target_check
 
-from .invitations import invitation_create
+from .invitations import invitation_create, password_set
 from .models import Invitation, Membership, Workspace
 
 
@@ -106,12 +105,7 @@ def member_create(
             base_url=base_url,
         )
     user = user_model(username=email, email=email)
-    try:
-        validate_password(password, user=user)
-    except ValidationError as error:
-        raise ValidationError({"password": error.messages}) from error
-    user.set_password(password)
-    user.save()
+    password_set(user=user, password=password, field="password")
     return Membership.objects.create(user=user, workspace=workspace, role=role)
 
 

@@ -17,11 +17,6 @@ OLD_SECRET = "old-bearer-secret-123"
 
 
 @pytest.fixture
-def private_urls_allowed(settings):
-    settings.OMNIFLOW_WEBHOOK_ALLOW_PRIVATE_URLS = True
-
-
-@pytest.fixture
 def servers():
     apis = CustomerApi(), CustomerApi()
     yield apis

@@ -22,11 +22,6 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def private_urls_allowed(settings):
-    settings.OMNIFLOW_WEBHOOK_ALLOW_PRIVATE_URLS = True
-
-
-@pytest.fixture
 def customer_api():
     api = CustomerApi(slow_seconds=3.0)
     yield api

@@ -18,11 +18,6 @@ from agenttools.services import tool_create, tool_try
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_urls_allowed")]
 
 
-@pytest.fixture
-def private_urls_allowed(settings):
-    settings.OMNIFLOW_WEBHOOK_ALLOW_PRIVATE_URLS = True
-
-
 class NormalisingNginx:
     """nginx answering which location a request reached, logging the path it normalised to."""
 

@@ -102,6 +102,7 @@ supervise() {
   start_worker
   setsid $PY manage.py runserver --noreload "$HOST:$PORT" &
   web=$!
+  echo "Web server started (pid $web)."
   $PY manage.py seed_demo --base-url "$URL" > var/seed.txt &
   local seed=$!
 

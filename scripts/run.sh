@@ -92,7 +92,13 @@ stop() {
   # The worker's main process only: a warm shutdown, which stops its pool and beat.
   kill -TERM $worker $web 2>/dev/null || true
   wait $worker $web 2>/dev/null || true
+  # Whatever outlived its main process goes too; Ctrl-C returns once all of it is gone.
   kill -KILL -- "-$worker" "-$web" 2>/dev/null || true
+  local tries=50
+  while [ $tries -gt 0 ] && kill -0 -- "-$worker" "-$web" 2>/dev/null; do
+    sleep 0.1
+    tries=$((tries - 1))
+  done
 }
 
 supervise() {

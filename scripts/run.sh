@@ -32,12 +32,17 @@ fi
 
 # Settings create no files: the embedded default's folder, broker file and dev secret are made
 # here. The broker carries only nudges and sweeps (the database is the outbox, and the sweeper
-# finds whatever a lost nudge would have started), so each run starts it empty; WAL is a
-# property of the file, set once: readers never wait for its writer.
+# finds whatever a lost nudge would have started), so each run starts it empty.
 mkdir -p var
 rm -rf var/broker var/broker.sqlite3 var/broker.sqlite3-wal var/broker.sqlite3-shm
-$PY -c 'import sqlite3, sys; sqlite3.connect(sys.argv[1]).execute("PRAGMA journal_mode=WAL")' \
-  var/broker.sqlite3
+$PY -c 'import sqlite3, sys
+from kombu import Connection
+# WAL is a property of the file, set once: readers never wait for its writer.
+sqlite3.connect(sys.argv[1]).execute("PRAGMA journal_mode=WAL")
+# Its tables and queue are made here, by one process: web, worker and beat that each make them
+# on first use race, and kombu lets the loser fail on the UNIQUE name.
+with Connection("sqla+sqlite:///" + sys.argv[1]) as connection:
+    connection.default_channel.queue_declare(queue="celery")' var/broker.sqlite3
 if [ ! -s var/dev-secret-key ]; then
   $PY -c 'import secrets; print(secrets.token_urlsafe(50))' > var/dev-secret-key
 fi
@@ -102,6 +107,9 @@ stop() {
 }
 
 supervise() {
+  # No job control in here: a foreground command would otherwise hand the terminal back to
+  # the group of `make` when it ends, and Ctrl-C would reach make instead of this.
+  set +m
   # Ctrl-C (or a TERM, or the terminal closing) is how this is meant to end: exit 0.
   trap 'stop; exit 0' INT TERM HUP
   trap stop EXIT

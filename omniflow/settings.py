@@ -65,6 +65,8 @@ MIDDLEWARE = [
     "omniflow.csp.ContentSecurityPolicyMiddleware",
     # Outside the others, so it counts the status a client really got (see /metrics).
     "omniflow.metrics.MetricsMiddleware",
+    # Our 404 page and API problem JSON with DEBUG on too (Django's debug page otherwise).
+    "omniflow.not_found.NotFoundPageMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -331,12 +333,16 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     # Credentials (trigger URL signatures, keys and tokens) never reach a log line.
-    "filters": {"redact": {"()": "omniflow.log_redaction.RedactCredentialsFilter"}},
+    "filters": {
+        "redact": {"()": "omniflow.log_redaction.RedactCredentialsFilter"},
+        "refusals": {"()": "omniflow.log_refusals.OneLineRefusalsFilter"},
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # On the loggers themselves too: they log request paths and have handlers of their own.
     "loggers": {
-        "django.request": {"filters": ["redact"]},
+        # A 403 or 404 is one line ("Forbidden (Permission denied): /path"), no traceback.
+        "django.request": {"filters": ["redact", "refusals"]},
         # runserver's request lines: to our (redacting) console instead of Django's handler.
         "django.server": {"handlers": ["console"], "propagate": False},
     },

@@ -35,14 +35,15 @@ fi
 # finds whatever a lost nudge would have started), so each run starts it empty.
 mkdir -p var
 rm -rf var/broker var/broker.sqlite3 var/broker.sqlite3-wal var/broker.sqlite3-shm
-$PY -c 'import sqlite3, sys
-from kombu import Connection
+$PY -c 'import sqlite3
 # WAL is a property of the file, set once: readers never wait for its writer.
-sqlite3.connect(sys.argv[1]).execute("PRAGMA journal_mode=WAL")
-# Its tables and queue are made here, by one process: web, worker and beat that each make them
-# on first use race, and kombu lets the loser fail on the UNIQUE name.
-with Connection("sqla+sqlite:///" + sys.argv[1]) as connection:
-    connection.default_channel.queue_declare(queue="celery")' var/broker.sqlite3
+sqlite3.connect("var/broker.sqlite3").execute("PRAGMA journal_mode=WAL")
+# Its tables and queues are made here, by one process: web, worker and beat that each make them
+# on first use race, and kombu lets the loser fail on the UNIQUE queue name.
+from omniflow.celery import app
+with app.connection_for_write() as connection:
+    for queue in app.amqp.queues.values():
+        queue(connection.default_channel).declare()'
 if [ ! -s var/dev-secret-key ]; then
   $PY -c 'import secrets; print(secrets.token_urlsafe(50))' > var/dev-secret-key
 fi

@@ -150,6 +150,7 @@ supervise() {
 }
 
 # With a terminal, the supervisor runs as a job of its own that holds the terminal: Ctrl-C
-# reaches it and not `make`, which then exits 0 too instead of dying of the signal.
-[ -t 0 ] && set -m
+# reaches it and not `make`, which then exits 0 too instead of dying of the signal. (Bash
+# hands the terminal over through stderr: with stderr redirected, everyone gets the Ctrl-C.)
+[ -t 0 ] && [ -t 2 ] && set -m
 ( supervise )

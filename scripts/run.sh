@@ -62,6 +62,15 @@ start_worker() {
   echo "Worker started (pid $worker)."
 }
 
+# Signal the process groups (sessions) led by these pids. Not bash's own `kill -- -PID`: for a
+# child it started, bash signals the group it put that child in, which is this script's own.
+killgroups() {
+  local signal=$1 pid groups=()
+  shift
+  for pid in "$@"; do groups+=("-$pid"); done
+  env kill "$signal" -- "${groups[@]}" 2>/dev/null
+}
+
 # "killed by SIGKILL", "exit status 70 (its beat died)": why a process ended, in words.
 reason() {
   if [ "$1" -gt 128 ]; then
@@ -75,7 +84,7 @@ reason() {
 
 restart_worker() {
   local status=$1 now=$SECONDS recent=() at
-  kill -KILL -- "-$worker" 2>/dev/null || true
+  killgroups -KILL "$worker" || true
   for at in "${worker_restarts[@]}"; do
     [ $((now - at)) -lt "$RESTART_WINDOW_SECONDS" ] && recent+=("$at")
   done
@@ -99,9 +108,9 @@ stop() {
   kill -TERM $worker $web 2>/dev/null || true
   wait $worker $web 2>/dev/null || true
   # Whatever outlived its main process goes too; Ctrl-C returns once all of it is gone.
-  kill -KILL -- "-$worker" "-$web" 2>/dev/null || true
+  killgroups -KILL "$worker" "$web" || true
   local tries=50
-  while [ $tries -gt 0 ] && kill -0 -- "-$worker" "-$web" 2>/dev/null; do
+  while [ $tries -gt 0 ] && { killgroups -0 "$worker" || killgroups -0 "$web"; }; do
     sleep 0.1
     tries=$((tries - 1))
   done

@@ -13,23 +13,22 @@ def _request_records(caplog) -> list[logging.LogRecord]:
 
 
 @pytest.mark.django_db
-def test_a_403_is_logged_as_one_line_without_a_traceback(support_client, caplog):
+@pytest.mark.parametrize(
+    ("member", "path", "status", "message"),
+    [
+        ("support_client", "/settings/members/new/", 403, "Forbidden (Permission denied)"),
+        ("admin_client", "/settings/webhooks/999999/", 404, "Not Found"),
+    ],
+)
+def test_a_refusal_is_logged_as_one_line_without_a_traceback(
+    request, caplog, member, path, status, message
+):
+    client = request.getfixturevalue(member)
     with caplog.at_level(logging.WARNING, logger="django.request"):
-        assert support_client.get("/settings/members/new/").status_code == 403
+        assert client.get(path).status_code == status
 
     (record,) = _request_records(caplog)
-    assert record.getMessage() == "Forbidden (Permission denied): /settings/members/new/"
-    assert record.exc_info is None
-    assert "Traceback" not in caplog.text
-
-
-@pytest.mark.django_db
-def test_a_404_raised_by_a_view_is_logged_as_one_line(admin_client, caplog):
-    with caplog.at_level(logging.WARNING, logger="django.request"):
-        assert admin_client.get("/settings/webhooks/999999/").status_code == 404
-
-    (record,) = _request_records(caplog)
-    assert record.getMessage() == "Not Found: /settings/webhooks/999999/"
+    assert record.getMessage() == f"{message}: {path}"
     assert record.exc_info is None
     assert "Traceback" not in caplog.text
 

@@ -29,7 +29,7 @@ def _check_database() -> str | None:
 
 def _check_redis() -> str | None:
     if not settings.REDIS_URL:
-        return None  # embedded default: local-memory cache, file-system broker
+        return None  # embedded default: local-memory cache, SQLite broker
     try:
         cache.set("readyz", "1", 5)
         if cache.get("readyz") != "1":

@@ -112,7 +112,7 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Web, worker and beat write the one file. WAL lets readers go on while one writes;
     # synchronous=NORMAL is WAL's safe mode (a power cut loses at most the last commits, never
-    # the file) and cuts `make run`'s migrate from ~17 s of fsyncs to a few. IMMEDIATE takes
+    # the file) and spares `make run`'s first migrate an fsync per migration. IMMEDIATE takes
     # the write lock when a transaction begins: a deferred one that reads and then writes
     # cannot wait for the lock (SQLite answers "database is locked" at once, whatever the
     # timeout), while an immediate one waits up to `timeout` seconds like any other writer.

@@ -2,13 +2,15 @@
 
 20 fresh starts (a fresh ./var each), each delivering a webhook and stopped with Ctrl-C; then
 one `make run` up for 10 minutes with an event a second and beat's periodic tasks running:
-every event delivered, no crash, no `database is locked`. SOAK_STARTS and SOAK_SECONDS change
+every event delivered, no crash, no `database is locked`; then a worker killed more often than
+`make run` restarts one, which stops everything with a message. SOAK_STARTS and SOAK_SECONDS change
 the figures; each test prints what it measured. Skipped unless OMNIFLOW_SOAK=1 (the target
 sets it): ~25 minutes is no part of `make test`.
 """
 
 import os
 import re
+import signal
 import time
 
 import pytest
@@ -125,3 +127,24 @@ def test_one_run_up_with_an_event_a_second_delivers_every_event(tmp_path, receiv
     # Beat ran its periodic sweep all along (every 5 s by default).
     assert sweeps >= SECONDS / 5 * 0.8
     assert status == 0
+
+
+def test_a_worker_that_keeps_dying_stops_everything_with_a_message(tmp_path):
+    clone = make_clone(tmp_path / "omniflow")
+    run = MakeRun(clone, tmp_path / "crashes.log", OMNIFLOW_RUN_MAX_RESTARTS="1").start()
+    try:
+        run.wait_up()
+        os.kill(run.worker_pids()[0], signal.SIGKILL)
+        wait_for(lambda: len(run.worker_pids()) == 2, timeout=60)
+        os.kill(run.worker_pids()[1], signal.SIGKILL)
+        status = run.process.wait(timeout=60)
+        left = run.alive()
+    finally:
+        run.kill()
+
+    assert status != 0
+    assert "The worker stopped (killed by SIGKILL); restarting it (restart 1 of at most 1" in (
+        run.log()
+    )
+    assert "after 1 restarts in 10 minutes; stopping Omniflow" in run.log()
+    assert left == []

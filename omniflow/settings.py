@@ -174,6 +174,18 @@ OMNIFLOW_LOGIN_ACCOUNT_RATE = env.str("OMNIFLOW_LOGIN_ACCOUNT_RATE", default="10
 OMNIFLOW_LOGIN_IP_RATE = env.str("OMNIFLOW_LOGIN_IP_RATE", default="50/15m")
 LOGIN_REDIRECT_URL = "workspaces:settings-home"
 LOGOUT_REDIRECT_URL = "login"
+# Member invitations: the emailed link to join a workspace works once, for this many days.
+OMNIFLOW_INVITATION_DAYS = env.int("OMNIFLOW_INVITATION_DAYS", default=7)
+
+# --- Email (member invitations) -----------------------------------------------------------
+# EMAIL_URL: e.g. smtp+tls://user:password@smtp.example.com:587 (django-environ); unset, mail
+# is printed to the console (the tests read Django's locmem outbox).
+if env.str("EMAIL_URL", default=""):
+    globals().update(env.email_url("EMAIL_URL"))
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Omniflow <no-reply@localhost>")
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 
 # --- i18n / static ------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -321,6 +333,11 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": OMNIFLOW_RETENTION_SWEEP_SECONDS},
     },
 }
+
+# --- Agent tools --------------------------------------------------------------------------
+# Tool calls of one workspace in flight at once, all its tools together, across every web
+# process: more answer concurrency_limited at once, so no tenant holds every web thread.
+OMNIFLOW_TOOL_CALLS_PER_WORKSPACE = env.int("OMNIFLOW_TOOL_CALLS_PER_WORKSPACE", default=8)
 
 # --- Inbound webhooks ---------------------------------------------------------------------
 # POSTs each trigger takes (django-ratelimit syntax); more get 429 with Retry-After.

@@ -13,6 +13,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from omniflow.crypto import decrypt_secret, encrypt_secret
+from omniflow.origin import url_origin
 from omniflow.retention import delete_in_batches, retention_days
 from omniflow.sentinels import UNSET
 from workspaces.models import Workspace
@@ -80,9 +81,23 @@ def endpoint_update(
     enabled: bool | None = None,
     secret: object = UNSET,
 ) -> WebhookEndpoint:
-    """Change the given fields of an endpoint."""
+    """Change the given fields of an endpoint.
+
+    A secret is bound to where it signs for: a URL on another origin (scheme, host, port) gets
+    a new secret unless one is given in the same call (`endpoint.secret_replaced` says so), so
+    requests signed for the new host never verify at the old one, nor the other way round.
+    """
+    endpoint.secret_replaced = False
     if url is not None:
-        endpoint.url = _clean_url(url)
+        url = _clean_url(url)
+        if (
+            secret is UNSET
+            and endpoint.secret_encrypted
+            and url_origin(url) != url_origin(endpoint.url)
+        ):
+            secret = generate_secret()
+            endpoint.secret_replaced = True
+        endpoint.url = url
     if event_types is not None:
         endpoint.event_types = _clean_event_types(event_types)
     if description is not None:
@@ -98,6 +113,10 @@ def endpoint_update(
     return endpoint
 
 
+SECRET_REPLACED_NOTE = (
+    "The URL's host changed, so the endpoint got a new signing secret (the old one is never "
+    "used for a new host): reveal it and give it to the new receiver."
+)
 ENDPOINT_DELETED_ERROR = "The endpoint was deleted."
 
 

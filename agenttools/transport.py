@@ -21,7 +21,7 @@ from webhooks.destinations import (
     private_urls_allowed,
     validate_url,
 )
-from webhooks.transport import PublicOnlyResolver
+from webhooks.engine.transport import PublicOnlyResolver
 
 
 @dataclass(frozen=True)

@@ -184,7 +184,7 @@ def reset_database() -> None:
     client.delete("celery", "naive")
     from django.core.cache import cache
 
-    from webhooks.tasks import NUDGE_FLAG
+    from webhooks.engine.wakeup import NUDGE_FLAG
 
     # Its wake-up was just deleted with the queue: do not let the flag hold back new ones.
     cache.delete(NUDGE_FLAG)

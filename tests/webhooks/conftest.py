@@ -13,7 +13,7 @@ from django.conf import settings as django_settings
 from django.db import connection
 
 from tests.webhooks.receiver import Receiver
-from webhooks import transport
+from webhooks.engine import transport
 
 ROOT = Path(__file__).resolve().parents[2]
 

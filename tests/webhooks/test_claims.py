@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from tests.webhooks.helpers import emit_committed
-from webhooks import delivery as engine
+from webhooks.engine import dispatch as engine
 from webhooks.models import (
     WebhookDelivery,
     WebhookDeliveryAttempt,

@@ -9,7 +9,7 @@ from django.template import Context, Template
 
 from tests.webhooks.conftest import free_port
 from tests.webhooks.helpers import emit_committed
-from webhooks import delivery as engine
+from webhooks.engine import dispatch as engine
 from webhooks.failures import failure_reason
 from webhooks.models import WebhookDelivery
 from webhooks.services import endpoint_create

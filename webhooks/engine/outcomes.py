@@ -14,9 +14,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from ..models import WebhookDelivery
 from . import storage
 from .claims import Claim
-from .models import WebhookDelivery
 
 Status = WebhookDelivery.Status
 
@@ -30,17 +30,18 @@ def outcomes_record(*, deliveries: Sequence[Claim], attempts: list[dict[str, Any
     again once the lease expires: a duplicate, which the delivery id lets the consumer drop,
     never a lost event. Claims keep the durable default.
     """
+    store = storage.backend()
     with transaction.atomic():
-        storage.commit_relaxed()
-        storage.outcomes_write(deliveries=deliveries)
-        storage.successors_defer(
+        store.commit_relaxed()
+        store.outcomes_write(deliveries=deliveries)
+        store.successors_defer(
             delivery_ids=[d.id for d in deliveries if d.status == Status.RETRYING],
             window_seconds=float(settings.OMNIFLOW_WEBHOOK_RETRY_WINDOW_SECONDS),
         )
         # Only a delivery that has been retrying deferred its successors: one that succeeded
         # at its first attempt (most of them) has nothing to release. Failures are few: all
         # released.
-        storage.successors_release(
+        store.successors_release(
             delivery_ids=[
                 d.id
                 for d in deliveries
@@ -50,4 +51,4 @@ def outcomes_record(*, deliveries: Sequence[Claim], attempts: list[dict[str, Any
             now=timezone.now(),
         )
         if attempts:
-            storage.attempts_write(attempts=attempts)
+            store.attempts_write(attempts=attempts)

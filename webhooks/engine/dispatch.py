@@ -1,8 +1,9 @@
 """The dispatch loop: claim what is due, send it, record what happened, schedule retries.
 
-Each hop has its module: `claims` (what is due, the lease), `attempts` (the signed request
-and its record), `transport` (the HTTP send), `retry` (the next state), `outcomes` (the
-writes), `storage` (their SQL, per database). This one only runs them in order.
+Each hop has its module in this package: `claims` (what is due, the lease), `attempts` (the
+signed request and its record), `transport` (the HTTP send), `retry` (the next state),
+`outcomes` (the writes), `storage/` (their SQL, one module per database). This one only runs
+them in order.
 """
 
 import logging
@@ -34,7 +35,7 @@ def deliveries_claim(*, limit: int = BATCH_SIZE) -> list[Claim]:
     """Lease up to `limit` due deliveries to this worker and return them."""
     now = timezone.now()
     with transaction.atomic():
-        return storage.claim_due(limit=limit, now=now, lease=lease_end(now=now))
+        return storage.backend().claim_due(limit=limit, now=now, lease=lease_end(now=now))
 
 
 def deliveries_send(*, deliveries: list[Claim]) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 
-from .models import UNFINISHED_STATUSES, WebhookDelivery
+from ..models import UNFINISHED_STATUSES, WebhookDelivery
 
 
 def _claimed(relation: str, column: str, *, recorded: bool = False) -> Any:

@@ -23,7 +23,7 @@ from aiohttp.resolver import ThreadedResolver
 from django.conf import settings
 from yarl import URL
 
-from .destinations import (
+from ..destinations import (
     UnsafeDestination,
     is_public_address,
     literal_address,

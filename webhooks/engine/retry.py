@@ -9,9 +9,9 @@ from email.utils import parsedate_to_datetime
 
 from django.conf import settings
 
+from ..models import WebhookDelivery
 from . import transport
 from .claims import Claim
-from .models import WebhookDelivery
 
 MAX_BACKOFF_SECONDS = 3600
 JITTER = 0.2

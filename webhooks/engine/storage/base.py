@@ -1,0 +1,45 @@
+"""What every storage backend does: the engine's steps that touch the database.
+
+Each step runs inside the caller's transaction. The SQLite backend is the plain ORM path; the
+PostgreSQL one does each step in one statement.
+"""
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from django.db.models import QuerySet
+
+from ...models import WebhookDeliveryAttempt
+from ..claims import Claim
+
+
+class Storage:
+    """The engine's database steps; a backend implements each for its database."""
+
+    def claim_due(self, *, limit: int, now: datetime, lease: datetime) -> list[Claim]:
+        """Lease up to `limit` due deliveries until `lease`; run inside a transaction."""
+        raise NotImplementedError
+
+    def commit_relaxed(self) -> None:
+        """Let this transaction's commit return before it is durable, where the database can."""
+
+    def outcomes_write(self, *, deliveries: Sequence[Claim]) -> None:
+        """Write the new state of every delivery of a batch, while its lease is still ours."""
+        raise NotImplementedError
+
+    def successors_defer(self, *, delivery_ids: list[int], window_seconds: float) -> None:
+        """Defer the deliveries behind these retrying ones to the end of their retry window."""
+
+    def successors_release(self, *, delivery_ids: list[int], now: datetime) -> None:
+        """Make the deliveries behind these finished ones due now."""
+
+    def attempts_write(self, *, attempts: list[dict[str, Any]]) -> None:
+        """Insert a batch's attempts, each with its event's body as the request body it sent."""
+        raise NotImplementedError
+
+    def duration_percentiles(
+        self, *, attempts: QuerySet[WebhookDeliveryAttempt], fractions: list[float]
+    ) -> tuple[int, list[int | None]]:
+        """Return how many `attempts` there are and their durations at each of `fractions`."""
+        raise NotImplementedError

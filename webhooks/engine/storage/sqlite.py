@@ -1,0 +1,64 @@
+"""The engine's steps on SQLite (the embedded default): the plain ORM.
+
+One embedded worker, writers serialised by SQLite anyway: no SKIP LOCKED to reach for, and its
+claims walk few rows, so deferring queued successors would gain nothing (the base's no-ops).
+"""
+
+import math
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from django.db.models import QuerySet
+
+from ...models import WebhookDelivery, WebhookDeliveryAttempt
+from ..claims import CLAIMED, RECORDED, Claim, due_deliveries
+from .base import Storage
+
+
+def _orm_value(delivery: WebhookDelivery, relation: str, column: str) -> Any:
+    owner = delivery if relation == "delivery" else getattr(delivery, relation)
+    return getattr(owner, column)
+
+
+class DatabaseStorage(Storage):
+    def claim_due(self, *, limit: int, now: datetime, lease: datetime) -> list[Claim]:
+        rows = list(due_deliveries(now).select_related("event", "endpoint")[:limit])
+        claims = [
+            Claim(*(_orm_value(row, relation, column) for _, relation, column in CLAIMED))
+            for row in rows
+        ]
+        for claim in claims:
+            claim.claimed_until = lease
+        WebhookDelivery.objects.filter(id__in=[c.id for c in claims]).update(locked_until=lease)
+        return claims
+
+    def outcomes_write(self, *, deliveries: Sequence[Claim]) -> None:
+        WebhookDelivery.objects.bulk_update(
+            [
+                WebhookDelivery(id=d.id, **{name: getattr(d, name) for name in RECORDED})
+                for d in deliveries
+            ],
+            RECORDED,
+        )
+
+    def attempts_write(self, *, attempts: list[dict[str, Any]]) -> None:
+        bodies = dict(
+            WebhookDelivery.objects.filter(
+                id__in={attempt["delivery_id"] for attempt in attempts}
+            ).values_list("id", "event__body")
+        )
+        WebhookDeliveryAttempt.objects.bulk_create(
+            WebhookDeliveryAttempt(**attempt, request_body=bodies[attempt["delivery_id"]])
+            for attempt in attempts
+        )
+
+    def duration_percentiles(
+        self, *, attempts: QuerySet[WebhookDeliveryAttempt], fractions: list[float]
+    ) -> tuple[int, list[int | None]]:
+        durations = sorted(attempts.values_list("duration_ms", flat=True))
+        if not durations:
+            return 0, [None] * len(fractions)
+        return len(durations), [
+            durations[max(0, math.ceil(fraction * len(durations)) - 1)] for fraction in fractions
+        ]

@@ -17,7 +17,7 @@ from omniflow.retention import delete_in_batches, retention_days
 from omniflow.sentinels import UNSET
 from workspaces.models import Workspace
 
-from .destinations import validate_url
+from omniflow.http.destinations import validate_url
 from .events import CATALOGUE
 from .models import (
     UNFINISHED_STATUSES,

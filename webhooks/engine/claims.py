@@ -52,6 +52,8 @@ class Claim:
     claimed_until: datetime | None = None
     # Cleared once the attempt is over (or given up): the delivery is nobody's any more.
     locked_until: datetime | None = _recorded()
+    # The endpoint slot (engine/lanes.py) this delivery holds while in flight.
+    slot: int | None = None
 
 
 # (field name, relation, column) of what a claim reads, in the dataclass's order, so a row
@@ -69,7 +71,10 @@ BATCH_SIZE = 1000
 
 
 def due_deliveries(now: Any):
-    """Deliveries that may go out at `now` (a datetime, or an SQL expression of the clock)."""
+    """Deliveries that may go out at `now` (a datetime, or an SQL expression of the clock).
+
+    Ordered oldest due first; filtered by endpoint, the order follows the lane index.
+    """
     older_unfinished = WebhookDelivery.objects.filter(
         endpoint_id=OuterRef("endpoint_id"),
         resource_type=OuterRef("resource_type"),

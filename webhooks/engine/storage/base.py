@@ -12,13 +12,21 @@ from django.db.models import QuerySet
 
 from ...models import WebhookDeliveryAttempt
 from ..claims import Claim
+from ..lanes import Lane
 
 
 class Storage:
     """The engine's database steps; a backend implements each for its database."""
 
-    def claim_due(self, *, limit: int, now: datetime, lease: datetime) -> list[Claim]:
-        """Lease up to `limit` due deliveries until `lease`; run inside a transaction."""
+    def due_lanes(self, *, now: datetime) -> list[Lane]:
+        """Return the endpoints with deliveries due at `now` and not leased, with their limits."""
+        raise NotImplementedError
+
+    def claim_due(self, *, quotas: dict[int, int], now: datetime, lease: datetime) -> list[Claim]:
+        """Lease up to `quotas[endpoint_id]` due deliveries of each endpoint until `lease`.
+
+        Each endpoint's oldest due first; run inside a transaction.
+        """
         raise NotImplementedError
 
     def commit_relaxed(self) -> None:

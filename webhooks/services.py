@@ -13,11 +13,11 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from omniflow.crypto import decrypt_secret, encrypt_secret
+from omniflow.http.destinations import validate_url
 from omniflow.retention import delete_in_batches, retention_days
 from omniflow.sentinels import UNSET
 from workspaces.models import Workspace
 
-from omniflow.http.destinations import validate_url
 from .events import CATALOGUE
 from .models import (
     UNFINISHED_STATUSES,

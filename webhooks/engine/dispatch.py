@@ -68,6 +68,9 @@ def _claim_round(*, limit: int, capacity: int) -> ClaimRound:
     quotas = {endpoint_id: len(slots) for endpoint_id, slots in grant.slots.items()}
     try:
         with transaction.atomic():
+            # Not durable either (see outcomes_record): a lease lost in a database crash
+            # only means the delivery may go out twice, which at-least-once allows.
+            store.commit_relaxed()
             claims = store.claim_due(quotas=quotas, now=now, lease=lease_end(now=now))
     except BaseException:
         lanes.slots_release(slots=grant.slots, feedback={})

@@ -4,9 +4,11 @@ Each endpoint with due work is a lane. A claim asks for slots (`slots_grant`) be
 deliveries, and the slot of each delivery is given back when its outcome is recorded
 (`slots_release`). What decides a grant is shared state, never a process's own:
 
-- **Fair share**: while `n` endpoints have due work, none holds more than `ceil(capacity / n)`
-  slots, where capacity is the sum of the slots of every worker process dispatching now (each
-  registers its own, with a lease). An endpoint alone may use them all.
+- **Fair share**: while several endpoints have due work, none holds more than its max-min fair
+  share of the capacity (the sum of the slots of every worker process dispatching now, each
+  registered with a lease): each endpoint's demand is what it holds plus what it has due, an
+  endpoint wanting less than an equal part keeps what it wants and the rest is shared by the
+  others. An endpoint alone may use them all.
 - **Round-robin**: free slots are dealt one at a time to the lanes, least recently served
   first, so a lane with a million due deliveries and one with ten both move.
 - **Window**: an endpoint's slots grow by one per answer and halve when an attempt goes
@@ -23,6 +25,7 @@ each step is one Lua script; without it (the embedded default) the same rules ru
 this process.
 """
 
+import logging
 import math
 import os
 import socket
@@ -31,6 +34,9 @@ import time
 from dataclasses import dataclass
 
 from django.core.cache import cache
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
 
 # Slots a lane starts with (and comes back to after its state expires).
 INITIAL_WINDOW = 16
@@ -47,6 +53,8 @@ class Lane:
     endpoint_id: int
     max_in_flight: int | None = None
     rate_limit_per_second: int | None = None
+    # How many deliveries it has due and not leased (counted up to a bound).
+    due: int = 1
 
 
 @dataclass
@@ -86,16 +94,29 @@ end
 redis.call('ZREMRANGEBYSCORE', p .. 'workers', '-inf', now)
 local total = 0
 for _, slots in ipairs(redis.call('HVALS', p .. 'capacity')) do total = total + tonumber(slots) end
-local share = math.ceil(total / n)
 local lanes, throttled = {}, 0
 for i = 1, n do
-  local at = 8 + 3 * (i - 1)
+  local at = 8 + 4 * (i - 1)
   local id, cap, rate = ARGV[at + 1], tonumber(ARGV[at + 2]), tonumber(ARGV[at + 3])
   local held_key = p .. 'held:' .. id
   redis.call('ZREMRANGEBYSCORE', held_key, '-inf', now)
   local held = redis.call('ZCARD', held_key)
+  lanes[i] = {id = id, cap = cap, rate = rate, held = held, demand = held + tonumber(ARGV[at + 4])}
+end
+-- Max-min fair shares of the capacity: the smallest demands are met first.
+local by_demand = {}
+for i = 1, n do by_demand[i] = lanes[i] end
+table.sort(by_demand, function(a, b) return a.demand < b.demand end)
+local left = total
+for k, lane in ipairs(by_demand) do
+  lane.share = math.min(lane.demand, math.ceil(left / (n - k + 1)))
+  left = math.max(0, left - lane.share)
+end
+for i = 1, n do
+  local lane = lanes[i]
+  local id, cap, rate, held = lane.id, lane.cap, lane.rate, lane.held
   local window = tonumber(redis.call('GET', p .. 'window:' .. id) or initial)
-  local room = math.min(share, window) - held
+  local room = math.min(lane.share, window) - held
   if cap > 0 then room = math.min(room, cap - held) end
   local tokens = -1
   if rate > 0 then
@@ -105,8 +126,8 @@ for i = 1, n do
     tokens = math.min(burst, tonumber(bucket[1] or burst) + since * rate)
     if math.floor(tokens) < room then room = math.floor(tokens); throttled = 1 end
   end
-  local served = tonumber(redis.call('ZSCORE', p .. 'served', id) or 0)
-  lanes[i] = {id = id, room = room, tokens = tokens, served = served, given = 0}
+  lane.room, lane.tokens, lane.given = room, tokens, 0
+  lane.served = tonumber(redis.call('ZSCORE', p .. 'served', id) or 0)
 end
 table.sort(lanes, function(a, b) return a.served < b.served end)
 local dealt = true
@@ -180,7 +201,12 @@ class _RedisLanes:
             len(lanes),
         ]
         for lane in lanes:
-            args += [lane.endpoint_id, lane.max_in_flight or 0, lane.rate_limit_per_second or 0]
+            args += [
+                lane.endpoint_id,
+                lane.max_in_flight or 0,
+                lane.rate_limit_per_second or 0,
+                lane.due,
+            ]
         reply = cache.run_script(GRANT_SCRIPT, keys=[STATE_KEY], args=args)
         slots = {
             int(reply[i]): list(range(int(reply[i + 1]), int(reply[i + 1]) + int(reply[i + 2])))
@@ -210,10 +236,14 @@ class _LocalLanes:
         self.next_slot = 0
         self.turn = 0
 
-    def _room(self, lane: Lane, share: int, now: float) -> tuple[int, bool]:
-        held = self.held.setdefault(lane.endpoint_id, {})
+    def _held(self, endpoint_id: int, now: float) -> dict[int, float]:
+        held = self.held.setdefault(endpoint_id, {})
         for slot in [slot for slot, until in held.items() if until <= now]:
             del held[slot]
+        return held
+
+    def _room(self, lane: Lane, share: int, now: float) -> tuple[int, bool]:
+        held = self._held(lane.endpoint_id, now)
         room = min(share, self.window.get(lane.endpoint_id, INITIAL_WINDOW)) - len(held)
         if lane.max_in_flight:
             room = min(room, lane.max_in_flight - len(held))
@@ -230,11 +260,17 @@ class _LocalLanes:
     def grant(self, *, lanes: list[Lane], free: int, capacity: int, lease_seconds: float) -> Grant:
         now = time.time()
         with self.lock:
-            share = math.ceil(capacity / len(lanes))
+            shares = fair_shares(
+                demands={
+                    lane.endpoint_id: len(self._held(lane.endpoint_id, now)) + lane.due
+                    for lane in lanes
+                },
+                capacity=capacity,
+            )
             rooms = {}
             throttled = False
             for lane in lanes:
-                rooms[lane.endpoint_id], limited = self._room(lane, share, now)
+                rooms[lane.endpoint_id], limited = self._room(lane, shares[lane.endpoint_id], now)
                 throttled = throttled or limited
             order = sorted(rooms, key=lambda endpoint_id: self.served.get(endpoint_id, 0))
             given = dict.fromkeys(order, 0)
@@ -251,8 +287,9 @@ class _LocalLanes:
             for endpoint_id, count in given.items():
                 if count <= 0:
                     continue
-                slots[endpoint_id] = list(range(self.next_slot + 1, self.next_slot + count + 1))
-                self.next_slot += count
+                # Negative, so never one of the ids Redis hands out.
+                slots[endpoint_id] = list(range(self.next_slot - 1, self.next_slot - count - 1, -1))
+                self.next_slot -= count
                 until = now + lease_seconds
                 self.held[endpoint_id].update(dict.fromkeys(slots[endpoint_id], until))
                 self.served[endpoint_id] = self.turn
@@ -277,21 +314,55 @@ class _LocalLanes:
                     self.buckets[endpoint_id] = (tokens + said.unused, at)
 
 
+def fair_shares(*, demands: dict[int, int], capacity: int) -> dict[int, int]:
+    """Return the max-min fair share of `capacity` of each demand (as the Lua script does)."""
+    shares = {}
+    left = capacity
+    ordered = sorted(demands.items(), key=lambda item: item[1])
+    for position, (endpoint_id, demand) in enumerate(ordered):
+        shares[endpoint_id] = min(demand, math.ceil(left / (len(ordered) - position)))
+        left = max(0, left - shares[endpoint_id])
+    return shares
+
+
 _local = _LocalLanes()
 
 
-def _lanes():
-    return _RedisLanes() if hasattr(cache, "run_script") else _local
+_redis = _RedisLanes()
+
+
+def _shared() -> bool:
+    return hasattr(cache, "run_script")
 
 
 def slots_grant(*, lanes: list[Lane], free: int, capacity: int, lease_seconds: float) -> Grant:
-    """Give this worker up to `free` slots among `lanes`, by the rules above."""
+    """Give this worker up to `free` slots among `lanes`, by the rules above.
+
+    While Redis is unreachable, this process's own state decides: deliveries go on (limits
+    then hold per process), as they do for everything else the engine keeps in the database.
+    """
     if not lanes or free <= 0:
         return Grant(slots={})
-    return _lanes().grant(lanes=lanes, free=free, capacity=capacity, lease_seconds=lease_seconds)
+    if _shared():
+        try:
+            return _redis.grant(
+                lanes=lanes, free=free, capacity=capacity, lease_seconds=lease_seconds
+            )
+        except (RedisError, OSError):
+            logger.warning("Webhooks: Redis unreachable; lanes decided in-process.", exc_info=True)
+    return _local.grant(lanes=lanes, free=free, capacity=capacity, lease_seconds=lease_seconds)
 
 
 def slots_release(*, slots: dict[int, list[int]], feedback: dict[int, Feedback]) -> None:
     """Give slots back, and tell each endpoint's window what its requests met."""
-    if slots or feedback:
-        _lanes().release(slots=slots, feedback=feedback)
+    if not (slots or feedback):
+        return
+    # Both: a slot granted in-process while Redis was away is given back there, and one
+    # granted by Redis there (unknown slots are ignored on each side).
+    _local.release(slots=slots, feedback=feedback)
+    if _shared():
+        try:
+            _redis.release(slots=slots, feedback=feedback)
+        except (RedisError, OSError):
+            # Its slots come back when their lease ends.
+            logger.warning("Webhooks: could not give lanes' slots back to Redis.", exc_info=True)

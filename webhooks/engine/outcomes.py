@@ -27,8 +27,8 @@ def outcomes_record(*, deliveries: Sequence[Claim], attempts: list[dict[str, Any
     The commit does not wait for the WAL flush. At-least-once still holds: the requests have
     gone out already, and an outcome lost in a database crash (the last few hundred
     milliseconds of commits at most) leaves the delivery leased and unfinished, so it is sent
-    again once the lease expires: a duplicate, which the delivery id lets the consumer drop,
-    never a lost event. Claims keep the durable default.
+    again once the lease expires: a duplicate, which the event id lets the consumer drop,
+    never a lost event. Claims commit the same way, for the same reason.
     """
     store = storage.backend()
     with transaction.atomic():

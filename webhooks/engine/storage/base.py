@@ -14,6 +14,9 @@ from ...models import WebhookDeliveryAttempt
 from ..claims import Claim
 from ..lanes import Lane
 
+# Due deliveries of an endpoint are counted up to this many: more is "a lot" to the lanes.
+DUE_COUNT_BOUND = 512
+
 
 class Storage:
     """The engine's database steps; a backend implements each for its database."""

@@ -25,7 +25,7 @@ from ...models import (
 )
 from ..claims import CLAIMED, RECORDED, Claim, due_deliveries
 from ..lanes import Lane
-from .base import Storage
+from .base import DUE_COUNT_BOUND, Storage
 
 Status = WebhookDelivery.Status
 DELIVERIES = WebhookDelivery._meta.db_table
@@ -90,9 +90,10 @@ def _claim_sql() -> str:
 
 
 # The endpoints with unfinished deliveries, one index probe each (a skip scan of the lane
-# index rather than a walk of every due row: one endpoint may have a million), kept when one
-# of its deliveries is due and not leased. Heads blocked behind a leased one of their resource
-# still count: at worst the lane is dealt a slot its claim then finds no delivery for.
+# index rather than a walk of every due row: one endpoint may have a million), with how many
+# of their deliveries are due and not leased, counted up to a bound. Heads blocked behind a
+# leased one of their resource count too: at worst a lane is dealt a slot its claim then
+# finds no delivery for.
 _DUE_LANES_SQL = (
     "WITH RECURSIVE walk(endpoint_id) AS ("
     f"(SELECT endpoint_id FROM {DELIVERIES} WHERE status IN ({_UNFINISHED}) "
@@ -101,12 +102,13 @@ _DUE_LANES_SQL = (
     f"SELECT (SELECT n.endpoint_id FROM {DELIVERIES} AS n WHERE n.status IN ({_UNFINISHED}) "
     "AND n.endpoint_id > walk.endpoint_id ORDER BY n.endpoint_id LIMIT 1) "
     "FROM walk WHERE walk.endpoint_id IS NOT NULL) "
-    f"SELECT p.id, p.max_in_flight, p.rate_limit_per_second FROM walk JOIN {ENDPOINTS} AS p "
-    "ON p.id = walk.endpoint_id "
-    f"WHERE EXISTS (SELECT 1 FROM {DELIVERIES} AS d WHERE d.endpoint_id = walk.endpoint_id "
+    "SELECT p.id, p.max_in_flight, p.rate_limit_per_second, due.count "
+    f"FROM walk JOIN {ENDPOINTS} AS p ON p.id = walk.endpoint_id "
+    "CROSS JOIN LATERAL (SELECT count(*) FROM ("
+    f"SELECT 1 FROM {DELIVERIES} AS d WHERE d.endpoint_id = walk.endpoint_id "
     f"AND d.status IN ({_UNFINISHED}) AND d.next_attempt_at <= %s "
-    "AND (d.locked_until IS NULL OR d.locked_until < %s)) "
-    "ORDER BY p.id"
+    "AND (d.locked_until IS NULL OR d.locked_until < %s) LIMIT %s) AS bounded) AS due "
+    "WHERE due.count > 0 ORDER BY p.id"
 )
 
 
@@ -148,7 +150,7 @@ def _attempts_sql(names: tuple[str, ...]) -> str:
 class DatabaseStorage(Storage):
     def due_lanes(self, *, now: datetime) -> list[Lane]:
         with connection.cursor() as cursor:
-            cursor.execute(_DUE_LANES_SQL, [now, now])
+            cursor.execute(_DUE_LANES_SQL, [now, now, DUE_COUNT_BOUND])
             return [Lane(*row) for row in cursor.fetchall()]
 
     def claim_due(self, *, quotas: dict[int, int], now: datetime, lease: datetime) -> list[Claim]:

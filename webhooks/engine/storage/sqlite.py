@@ -5,6 +5,7 @@ claims walk few rows, so deferring queued successors would gain nothing (the bas
 """
 
 import math
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -14,7 +15,7 @@ from django.db.models import QuerySet
 from ...models import WebhookDelivery, WebhookDeliveryAttempt, WebhookEndpoint
 from ..claims import CLAIMED, RECORDED, Claim, due_deliveries
 from ..lanes import Lane
-from .base import Storage
+from .base import DUE_COUNT_BOUND, Storage
 
 
 def _orm_value(delivery: WebhookDelivery, relation: str, column: str) -> Any:
@@ -24,10 +25,10 @@ def _orm_value(delivery: WebhookDelivery, relation: str, column: str) -> Any:
 
 class DatabaseStorage(Storage):
     def due_lanes(self, *, now: datetime) -> list[Lane]:
-        endpoint_ids = set(due_deliveries(now).order_by().values_list("endpoint_id", flat=True))
+        due = Counter(due_deliveries(now).order_by().values_list("endpoint_id", flat=True))
         return [
-            Lane(*row)
-            for row in WebhookEndpoint.objects.filter(id__in=endpoint_ids)
+            Lane(*row, due=min(due[row[0]], DUE_COUNT_BOUND))
+            for row in WebhookEndpoint.objects.filter(id__in=due)
             .order_by("id")
             .values_list("id", "max_in_flight", "rate_limit_per_second")
         ]

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import OuterRef, Q, Subquery
 
 from ..models import UNFINISHED_STATUSES, WebhookDelivery
 
@@ -87,7 +87,11 @@ def due_deliveries(now: Any):
         .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
         # Only the oldest unfinished delivery of each (endpoint, resource) may go out, so one
         # resource's events arrive in order while other resources go on without waiting.
-        .filter(~Exists(older_unfinished))
+        # A scalar subquery rather than NOT EXISTS: the planner may turn NOT EXISTS into an
+        # anti join probing the order index by endpoint alone (every unfinished delivery of
+        # the endpoint, for each candidate); this one it runs per candidate, by resource.
+        .alias(older=Subquery(older_unfinished.values("id")[:1]))
+        .filter(older__isnull=True)
         .order_by("next_attempt_at", "id")
     )
 

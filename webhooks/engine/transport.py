@@ -1,11 +1,12 @@
-"""HTTP send: each worker process keeps one event loop, in a thread of its own, with one pooled
-aiohttp session, and requests stream through it.
+"""HTTP send: each worker process keeps one event loop, in a thread of its own, with one pool
+of kept-alive connections, and requests stream through it.
 
 The dispatcher (on the process's main thread, which owns the database connection) hands
 requests over as slots free (`Sender.start`) and collects results as they finish
 (`Sender.finished`): no request waits for another. Connections are kept alive and reused
-across requests and dispatch runs, at most `OMNIFLOW_WEBHOOK_CONCURRENCY` of them. Where a
-request may go and how it is checked is `omniflow.http`'s.
+across requests and dispatch runs; the dispatcher never has more than
+`OMNIFLOW_WEBHOOK_CONCURRENCY` requests out, so never more connections. Where a request may go
+and how it is made is `omniflow.http`'s (the lean client of `omniflow.http.keepalive`).
 """
 
 import asyncio
@@ -15,21 +16,11 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
 
-import aiohttp
 from django.conf import settings
-from yarl import URL
 
-from omniflow.http.client import (
-    REFUSED_LITERAL,
-    REFUSED_NAME,
-    excerpt,
-    is_refusal,
-    literal_refused,
-    public_connector,
-    read_capped,
-)
+from omniflow.http.client import REFUSED_LITERAL, REFUSED_NAME, excerpt, is_refusal, literal_refused
+from omniflow.http.keepalive import Pool
 
 RESPONSE_BODY_CAP = 4096
 
@@ -56,15 +47,7 @@ class Result:
     unanswered: bool = False
 
 
-@lru_cache(maxsize=1024)
-def _parsed_url(url: str) -> URL:
-    # Parsed once per endpoint rather than once per request.
-    return URL(url)
-
-
-async def _post(
-    session: aiohttp.ClientSession, request: Request, timeout: aiohttp.ClientTimeout
-) -> Result:
+async def _post(pool: Pool, request: Request, timeout: float) -> Result:
     result = Result(delivery_id=request.delivery_id)
     started = time.monotonic()
     if literal_refused(request.url):
@@ -72,21 +55,16 @@ async def _post(
         result.unsafe_destination = True
         return result
     try:
-        async with session.post(
-            _parsed_url(request.url),
-            data=request.body,
-            headers=request.headers,
-            allow_redirects=False,
-            timeout=timeout,
-        ) as response:
-            result.status_code = response.status
-            result.headers = dict(response.headers)
-            body, _ = await read_capped(response, RESPONSE_BODY_CAP)
-            result.body = excerpt(body)
+        async with asyncio.timeout(timeout):
+            answer = await pool.post(request.url, request.headers, request.body)
+        result.status_code = answer.status
+        result.headers = answer.headers
+        result.body = excerpt(answer.body)
     except TimeoutError:
-        result.error = f"Timed out after {timeout.total:g} s."
+        result.error = f"Timed out after {timeout:g} s."
         result.unanswered = True
-    except (aiohttp.ClientError, OSError) as exc:
+    except (OSError, ValueError) as exc:
+        # ValueError: a URL the client cannot put on the wire (kept out on save).
         result.unanswered = True
         if is_refusal(exc):
             result.error = REFUSED_NAME
@@ -97,16 +75,6 @@ async def _post(
     return result
 
 
-def _session(concurrency: int) -> aiohttp.ClientSession:
-    connector = public_connector(
-        limit=concurrency, limit_per_host=0, ttl_dns_cache=10, keepalive_timeout=30
-    )
-    # No skip_auto_headers: every request sets its own User-Agent, which aiohttp then leaves
-    # alone, and skipping any header takes aiohttp off its fast path (a header dict copied
-    # and sorted per request, a sixth of the send loop's time in profiles).
-    return aiohttp.ClientSession(connector=connector, auto_decompress=False)
-
-
 class Sender:
     """A process's event loop (in its own thread) and connection pool."""
 
@@ -115,7 +83,7 @@ class Sender:
         self.concurrency = concurrency
         self.results: queue.SimpleQueue[Result] = queue.SimpleQueue()
         self.loop = asyncio.new_event_loop()
-        self.session: aiohttp.ClientSession | None = None
+        self.pool = Pool(cap=RESPONSE_BODY_CAP)
         self.thread = threading.Thread(
             target=self.loop.run_forever, name="webhooks-sender", daemon=True
         )
@@ -138,23 +106,20 @@ class Sender:
                 return results
 
     def _start_all(self, requests: list[Request]) -> None:
-        if self.session is None:
-            self.session = _session(self.concurrency)
-        timeout = aiohttp.ClientTimeout(total=float(settings.OMNIFLOW_WEBHOOK_TIMEOUT_SECONDS))
+        timeout = float(settings.OMNIFLOW_WEBHOOK_TIMEOUT_SECONDS)
         for request in requests:
             self.loop.create_task(self._send(request, timeout))
 
-    async def _send(self, request: Request, timeout: aiohttp.ClientTimeout) -> None:
+    async def _send(self, request: Request, timeout: float) -> None:
         try:
-            result = await _post(self.session, request, timeout)
+            result = await _post(self.pool, request, timeout)
         except Exception as exc:  # a result must come back, or its slot is lost
             result = Result(delivery_id=request.delivery_id, error=repr(exc), unanswered=True)
         self.results.put(result)
 
     def close(self) -> None:
-        if self.session is not None:
-            future = asyncio.run_coroutine_threadsafe(self.session.close(), self.loop)
-            future.result(timeout=5)
+        future = asyncio.run_coroutine_threadsafe(self.pool.close(), self.loop)
+        future.result(timeout=5)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(timeout=5)
         self.loop.close()
@@ -183,10 +148,11 @@ def send_one(*, request: Request) -> Result:
     """
 
     async def post() -> Result:
-        connector = public_connector(limit=1)
-        async with aiohttp.ClientSession(connector=connector, auto_decompress=False) as session:
-            timeout = aiohttp.ClientTimeout(total=float(settings.OMNIFLOW_WEBHOOK_TIMEOUT_SECONDS))
-            return await _post(session, request, timeout)
+        pool = Pool(cap=RESPONSE_BODY_CAP)
+        try:
+            return await _post(pool, request, float(settings.OMNIFLOW_WEBHOOK_TIMEOUT_SECONDS))
+        finally:
+            await pool.close()
 
     return asyncio.run(post())
 

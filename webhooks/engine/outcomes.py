@@ -31,24 +31,22 @@ def outcomes_record(*, deliveries: Sequence[Claim], attempts: list[dict[str, Any
     never a lost event. Claims commit the same way, for the same reason.
     """
     store = storage.backend()
+    retrying = [d.id for d in deliveries if d.status == Status.RETRYING]
+    # Only a delivery that has been retrying deferred its successors: one that succeeded at
+    # its first attempt (most of them) has nothing to release. Failures are few: all released.
+    finished = [
+        d.id
+        for d in deliveries
+        if d.status == Status.FAILED or (d.status == Status.SUCCEEDED and d.attempt_count > 1)
+    ]
+    if not (retrying or finished):
+        # The usual batch: one statement (one round trip) where the database can.
+        store.record(deliveries=deliveries, attempts=attempts)
+        return
     with transaction.atomic():
-        store.commit_relaxed()
-        store.outcomes_write(deliveries=deliveries)
+        store.record(deliveries=deliveries, attempts=attempts)
         store.successors_defer(
-            delivery_ids=[d.id for d in deliveries if d.status == Status.RETRYING],
+            delivery_ids=retrying,
             window_seconds=float(settings.OMNIFLOW_WEBHOOK_RETRY_WINDOW_SECONDS),
         )
-        # Only a delivery that has been retrying deferred its successors: one that succeeded
-        # at its first attempt (most of them) has nothing to release. Failures are few: all
-        # released.
-        store.successors_release(
-            delivery_ids=[
-                d.id
-                for d in deliveries
-                if d.status == Status.FAILED
-                or (d.status == Status.SUCCEEDED and d.attempt_count > 1)
-            ],
-            now=timezone.now(),
-        )
-        if attempts:
-            store.attempts_write(attempts=attempts)
+        store.successors_release(delivery_ids=finished, now=timezone.now())

@@ -1,13 +1,16 @@
 """What every storage backend does: the engine's steps that touch the database.
 
-Each step runs inside the caller's transaction. The SQLite backend is the plain ORM path; the
-PostgreSQL one does each step in one statement.
+Where the database can, a transaction that claims or writes outcomes commits without waiting
+for its WAL record to reach the disk (see `outcomes.outcomes_record` for why at-least-once
+still holds). The SQLite backend is the plain ORM path; the PostgreSQL one does each step in
+one statement.
 """
 
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from django.db import transaction
 from django.db.models import QuerySet
 
 from ...models import WebhookDeliveryAttempt
@@ -28,12 +31,16 @@ class Storage:
     def claim_due(self, *, quotas: dict[int, int], now: datetime, lease: datetime) -> list[Claim]:
         """Lease up to `quotas[endpoint_id]` due deliveries of each endpoint until `lease`.
 
-        Each endpoint's oldest due first; run inside a transaction.
+        Each endpoint's oldest due first; atomic by itself.
         """
         raise NotImplementedError
 
-    def commit_relaxed(self) -> None:
-        """Let this transaction's commit return before it is durable, where the database can."""
+    def record(self, *, deliveries: Sequence[Claim], attempts: list[dict[str, Any]]) -> None:
+        """Write a batch's outcomes and attempts; atomic by itself."""
+        with transaction.atomic():
+            self.outcomes_write(deliveries=deliveries)
+            if attempts:
+                self.attempts_write(attempts=attempts)
 
     def outcomes_write(self, *, deliveries: Sequence[Claim]) -> None:
         """Write the new state of every delivery of a batch, while its lease is still ours."""

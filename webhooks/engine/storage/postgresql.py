@@ -49,6 +49,23 @@ def _json_value(value):
     return value.isoformat() if isinstance(value, datetime) else value
 
 
+# Commit without waiting for the WAL flush (see outcomes.outcomes_record), set in the same
+# string as the statement it precedes.
+_RELAXED = "SET LOCAL synchronous_commit = off; "
+_OUTCOME_COLUMNS = ("id", "claimed_until", *RECORDED)
+
+
+def _outcomes_json(deliveries: Sequence[Claim]) -> str:
+    # JSON because the driver binds one string faster than typed arrays.
+    return json.dumps(
+        [{name: _json_value(getattr(d, name)) for name in _OUTCOME_COLUMNS} for d in deliveries]
+    )
+
+
+def _attempts_json(attempts: list[dict[str, Any]]) -> str:
+    return json.dumps([{name: _json_value(value) for name, value in a.items()} for a in attempts])
+
+
 # The claim's clock, bound once per statement in its own CTE: the due query is compiled by
 # the ORM once per process (compiling costs more than a millisecond, paid on every claim
 # otherwise) and reads the clock from there, so its own parameters never change.
@@ -155,32 +172,42 @@ class DatabaseStorage(Storage):
 
     def claim_due(self, *, quotas: dict[int, int], now: datetime, lease: datetime) -> list[Claim]:
         with connection.cursor() as cursor:
-            # Each lane's claim must walk the lane index in order and stop after its quota.
-            # Right after a burst the row estimates are stale, and the planner then prefers
-            # to fetch and sort every due row on each claim: quadratic in the backlog.
-            cursor.execute("SET LOCAL enable_sort = off; SET LOCAL enable_bitmapscan = off")
-            # SKIP LOCKED lets several workers claim side by side; the lease is set in the same
-            # statement, which also returns what sending needs (no model instances: at
-            # thousands a second, building them costs more than the query).
+            # One round trip: the settings and the claim go as one string (client-side
+            # binding), which PostgreSQL runs as one transaction when none is open.
             cursor.execute(
-                _claim_sql(),
+                _RELAXED
+                # Each lane's claim must walk the lane index in order and stop after its
+                # quota. Right after a burst the row estimates are stale, and the planner
+                # then prefers to fetch and sort every due row on each claim: quadratic.
+                + "SET LOCAL enable_sort = off; SET LOCAL enable_bitmapscan = off; "
+                # SKIP LOCKED lets several workers claim side by side; the lease is set in the
+                # same statement, which also returns what sending needs (no model instances:
+                # at thousands a second, building them costs more than the query).
+                + _claim_sql(),
                 [now, list(quotas), list(quotas.values()), *_locking_due()[1], lease],
             )
+            while cursor.description is None and cursor.nextset():
+                pass  # past the SETs' empty results to the claim's rows
             return [Claim(*row, claimed_until=lease) for row in cursor.fetchall()]
 
-    def commit_relaxed(self) -> None:
+    def record(self, *, deliveries: Sequence[Claim], attempts: list[dict[str, Any]]) -> None:
+        if not attempts:
+            self.outcomes_write(deliveries=deliveries)
+            return
         with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit = off")
+            # Outcomes and attempts in one statement, one round trip, one transaction.
+            attempts_sql = _attempts_sql(tuple(attempts[0]))
+            cursor.execute(
+                f"{_RELAXED}WITH outcome AS ({_outcomes_sql()}) {attempts_sql}",
+                [_outcomes_json(deliveries), _attempts_json(attempts)],
+            )
 
     def outcomes_write(self, *, deliveries: Sequence[Claim]) -> None:
-        # JSON because the driver binds one string faster than typed arrays.
-        columns = ["id", "claimed_until", *RECORDED]
-        rows = [{name: _json_value(getattr(d, name)) for name in columns} for d in deliveries]
         with connection.cursor() as cursor:
             # A worker that overran its lease (stalled, not crashed) must not overwrite the
             # state written by the worker that took the delivery over; its attempt is still
             # recorded.
-            cursor.execute(_outcomes_sql(), [json.dumps(rows)])
+            cursor.execute(_RELAXED + _outcomes_sql(), [_outcomes_json(deliveries)])
 
     def successors_defer(self, *, delivery_ids: list[int], window_seconds: float) -> None:
         if not delivery_ids:
@@ -210,9 +237,8 @@ class DatabaseStorage(Storage):
     def attempts_write(self, *, attempts: list[dict[str, Any]]) -> None:
         # The body is copied from the event row by the database rather than carried through
         # Python and JSON again.
-        rows = [{name: _json_value(value) for name, value in a.items()} for a in attempts]
         with connection.cursor() as cursor:
-            cursor.execute(_attempts_sql(tuple(attempts[0])), [json.dumps(rows)])
+            cursor.execute(_attempts_sql(tuple(attempts[0])), [_attempts_json(attempts)])
 
     def duration_percentiles(
         self, *, attempts: QuerySet[WebhookDeliveryAttempt], fractions: list[float]

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from django.db import transaction
 from django.db.models import QuerySet
 
 from ...models import WebhookDelivery, WebhookDeliveryAttempt, WebhookEndpoint
@@ -34,6 +35,10 @@ class DatabaseStorage(Storage):
         ]
 
     def claim_due(self, *, quotas: dict[int, int], now: datetime, lease: datetime) -> list[Claim]:
+        with transaction.atomic():
+            return self._claim_due(quotas=quotas, now=now, lease=lease)
+
+    def _claim_due(self, *, quotas: dict[int, int], now: datetime, lease: datetime) -> list[Claim]:
         rows = [
             row
             for endpoint_id, quota in quotas.items()

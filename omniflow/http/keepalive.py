@@ -90,7 +90,10 @@ class _Reader(asyncio.Protocol):
             if self.headers is not None and self.remaining is None and not self.chunked:
                 self._finish()  # a body delimited by the connection's end
             else:
-                self.answer.set_exception(ConnectionFailed(f"Connection closed: {exc or 'EOF'}"))
+                reason = exc or "end of stream"
+                self.answer.set_exception(
+                    ConnectionFailed(f"Server disconnected before the answer ended ({reason}).")
+                )
 
     def send(self, request: bytes, answer: asyncio.Future) -> None:
         self._reset()
@@ -113,7 +116,7 @@ class _Reader(asyncio.Protocol):
         end = self.buffer.find(b"\r\n\r\n")
         if end < 0:
             if len(self.buffer) > 65536:
-                raise ValueError("headers longer than 64 KB")
+                raise ValueError("headers too long (over 64 KB)")
             return False
         lines = bytes(self.buffer[:end]).decode("latin-1").split("\r\n")
         del self.buffer[: end + 4]
@@ -228,7 +231,7 @@ class Pool:
                 return reader
             except OSError as exc:
                 error = exc
-        raise ConnectionFailed(f"Cannot connect to {where.host}:{where.port}: {error}")
+        raise ConnectionFailed(f"Cannot connect to host {where.host}:{where.port}: {error}")
 
     async def post(self, url: str, headers: dict[str, str], body: bytes) -> Answer:
         """POST `body` to `url`; return the answer (its first `cap` body bytes)."""

@@ -1,6 +1,7 @@
 """The delivery engine's HTTP client against a raw server on 127.0.0.1 that answers as told."""
 
 import asyncio
+import threading
 
 import pytest
 
@@ -30,7 +31,21 @@ async def _serve(answers: list[bytes], *, close_after_each: bool = False):
 
 
 def _run(coroutine):
-    return asyncio.run(coroutine)
+    """Run on a loop of its own thread: an earlier test (a browser's) may hold this one's."""
+    outcome: dict = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = asyncio.run(coroutine)
+        except BaseException as error:
+            outcome["error"] = error
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
 
 
 @pytest.fixture

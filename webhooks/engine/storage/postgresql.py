@@ -12,7 +12,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import BigIntegerField, DateTimeField, QuerySet
 from django.db.models.expressions import RawSQL
 
@@ -81,7 +81,10 @@ _LANE_ENDPOINT = RawSQL("q.endpoint_id", (), output_field=BigIntegerField())
 def _locking_due() -> tuple[str, tuple]:
     """One lane's due deliveries, oldest due first, at most its quota, locked or skipped."""
     due = due_deliveries(_CLAIM_CLOCK).filter(endpoint_id=_LANE_ENDPOINT).values("id")
-    sql, params = due.select_for_update(skip_locked=True, of=("self",))[:1].query.sql_with_params()
+    locking = due.select_for_update(skip_locked=True, of=("self",))[:1]
+    # Django compiles FOR UPDATE only inside a transaction; compiling runs no query.
+    with transaction.atomic():
+        sql, params = locking.query.sql_with_params()
     assert sql.count(" LIMIT 1 FOR UPDATE") == 1, sql
     return sql.replace(" LIMIT 1 FOR UPDATE", " LIMIT q.quota FOR UPDATE"), params
 

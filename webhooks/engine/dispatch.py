@@ -210,11 +210,16 @@ def deliveries_send(*, deliveries: list[Claim]) -> None:
     pipeline = _Pipeline()
     pending: Iterator[Claim] = iter(deliveries)
     try:
+        exhausted = False
         while True:
-            batch = [claim for _, claim in zip(range(pipeline.free), pending, strict=False)]
+            free = pipeline.free
+            batch = [claim for _, claim in zip(range(free), pending, strict=False)]
+            exhausted = exhausted or len(batch) < free
             pipeline.start(batch)
             if not pipeline.in_flight:
-                break
+                if exhausted:
+                    break
+                continue  # all of this batch was put back or given up: take the next
             pipeline.collect(wait=pipeline.wait_for_record())
             if pipeline.record_due():
                 pipeline.record()

@@ -120,15 +120,19 @@ class _Pipeline:
     def free(self) -> int:
         return self.concurrency - len(self.in_flight)
 
-    def start(self, claims: list[Claim]) -> None:
-        """Send what `claims` need now; put back those whose lease is too short to finish in."""
+    def start(self, claims: list[Claim], *, fresh: bool = True) -> None:
+        """Send what `claims` need now; put back those whose lease is too short to finish in.
+
+        Fresh claims (just leased, one per free slot) always go, so every round progresses
+        however slow the database was to lease them.
+        """
         now = timezone.now()
         secrets: dict[int, tuple[str, str]] = {}
         requests = []
         for claim in claims:
             if not claim.endpoint_enabled:
                 delivery_give_up(delivery=claim, error="The endpoint is disabled.", now=now)
-            elif (claim.claimed_until - now).total_seconds() < self.lease_needed:
+            elif not fresh and (claim.claimed_until - now).total_seconds() < self.lease_needed:
                 # Its turn came too late to finish within the lease: back to the queue.
                 claim.locked_until = None
             else:
@@ -211,11 +215,13 @@ def deliveries_send(*, deliveries: list[Claim]) -> None:
     pending: Iterator[Claim] = iter(deliveries)
     try:
         exhausted = False
+        fresh = True
         while True:
             free = pipeline.free
             batch = [claim for _, claim in zip(range(free), pending, strict=False)]
             exhausted = exhausted or len(batch) < free
-            pipeline.start(batch)
+            pipeline.start(batch, fresh=fresh)
+            fresh = False
             if not pipeline.in_flight:
                 if exhausted:
                     break

@@ -38,6 +38,9 @@ RECORD_BATCH = 128
 RECORD_WAIT_SECONDS = 0.03
 # While nothing more is claimable (or a rate holds it back), look again this often.
 IDLE_POLL_SECONDS = 0.05
+# A free slot waits at most this long for the third of them a claim waits for: when slow
+# requests free slots one by one, another endpoint's work must not wait for a whole third.
+CLAIM_AT_LEAST_EVERY_SECONDS = 0.05
 
 
 def _lease_seconds() -> float:
@@ -249,11 +252,19 @@ def deliveries_dispatch(
     pipeline = _Pipeline()
     refill = max(1, pipeline.concurrency // 3)
     started = time.monotonic()
+    claimed_at = 0.0
     try:
         while time.monotonic() - started <= time_budget_seconds:
             free = min(pipeline.free, batch_size)
-            claimable = free >= refill or (free > 0 and not pipeline.in_flight)
+            claimable = free >= refill or (
+                free > 0
+                and (
+                    not pipeline.in_flight
+                    or time.monotonic() - claimed_at >= CLAIM_AT_LEAST_EVERY_SECONDS
+                )
+            )
             if claimable and time.monotonic() >= pipeline.idle_until:
+                claimed_at = time.monotonic()
                 over = _claim_and_start(pipeline, report, limit=free, on_full=on_full_batch)
                 if over:
                     break

@@ -15,8 +15,8 @@ from django.utils import timezone
 from apikeys.ratelimits import InvalidRate, parse_rates
 from inbox.models import Agent
 from omniflow.crypto import encrypt_secret
+from omniflow.http.destinations import validate_url
 from omniflow.origin import url_origin
-from webhooks.destinations import validate_url
 from workspaces.models import Workspace
 
 from .. import openapi

@@ -155,6 +155,13 @@ class WebhookDelivery(models.Model):
                 name="webhook_delivery_status_idx",
                 condition=~models.Q(status="succeeded"),
             ),
+            # One resource's deliveries, newest first: "what did we send about ticket 123?",
+            # the log's resource filter and search. Written once, at insert (these columns
+            # never change), so claims and outcomes stay HOT updates.
+            models.Index(
+                fields=["workspace", "resource_type", "resource_id", "-id"],
+                name="webhook_delivery_resource_idx",
+            ),
             # Retention: the deliveries created before a cutoff. Written once, at insert (the
             # column never changes), so claims and outcomes stay HOT updates.
             models.Index(fields=["created_at"], name="webhook_delivery_created_idx"),

@@ -33,11 +33,20 @@ def deliveries_for_log(
     resource_id: str | None = None,
     created_after: datetime | None = None,
     created_before: datetime | None = None,
+    event_id: str | None = None,
+    delivery_id: int | None = None,
 ) -> QuerySet[WebhookDelivery]:
-    """Return the workspace's deliveries matching the filters, newest first."""
+    """Return the workspace's deliveries matching the filters, newest first.
+
+    `event_id` is the event's public id (evt_…), the one consumers see in webhook-id.
+    """
     deliveries = (
         WebhookDelivery.objects.filter(workspace=workspace).select_related("event").order_by("-id")
     )
+    if delivery_id is not None:
+        deliveries = deliveries.filter(id=delivery_id)
+    if event_id:
+        deliveries = deliveries.filter(event__public_id=event_id)
     if status:
         deliveries = deliveries.filter(status=status)
     if endpoint_id is not None:

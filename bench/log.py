@@ -13,7 +13,7 @@ Then it times, with a real API key (`GET /api/v1/webhook-deliveries`) and a logg
 (Settings → Deliveries), every filter the log offers, the next page, and the lookups by event
 id, delivery id and resource, `--requests` sequential requests each (in process, through the
 whole middleware stack), and prints p50/p95 per case against the goal (p95 < 100 ms), then
-EXPLAIN (ANALYZE, BUFFERS) of the slowest query of each case (all of them in `--explain-file`).
+EXPLAIN (ANALYZE, BUFFERS) of the log query of each case (of every query in `--explain-file`).
 """
 
 import argparse
@@ -55,6 +55,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--only", default="", help="run only the cases whose name has this")
     parser.add_argument("--explain-file", default="bench-log-explain.txt")
     parser.add_argument(
+        "--no-migrate",
+        action="store_true",
+        help="leave the schema as it is (to time the log before a new index's migration)",
+    )
+    parser.add_argument(
         "--database-url",
         default=os.environ.get(
             "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/omniflow_bench_log"
@@ -64,6 +69,21 @@ def parse_args() -> argparse.Namespace:
         "--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
     )
     return parser.parse_args()
+
+
+def configure_without_migrating(args: argparse.Namespace) -> None:
+    """Set Django up on the bench database as `harness.configure` does, but migrate nothing."""
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="omniflow.settings",
+        DATABASE_URL=args.database_url,
+        REDIS_URL=args.redis_url,
+        SECRET_KEY=os.environ.get("SECRET_KEY", "bench-secret-key"),
+        DEBUG="false",
+        LOG_LEVEL="WARNING",
+    )
+    import django
+
+    django.setup()
 
 
 # --- The load --------------------------------------------------------------------------------
@@ -406,7 +426,11 @@ def measure(args, ids: dict) -> list[dict]:
             client.get(url, secure=True, follow=True)  # warm: the first read pays the cache
             times, status = timed(client, url, args.requests)
             plans = explained(client, url)
-            slowest = max(plans, default=(0.0, "", ""))
+            # The log's own query: the deliveries with their events (the others are per page).
+            main = next(
+                (plan for plan in plans if 'JOIN "webhooks_webhookevent"' in plan[1]),
+                max(plans, default=(0.0, "", "")),
+            )
             explain_out.write(f"## {surface} {name}: {url}\n")
             for ms, sql, plan in plans:
                 explain_out.write(f"-- {ms} ms\n{sql}\n{plan}\n\n")
@@ -418,16 +442,18 @@ def measure(args, ids: dict) -> list[dict]:
                     "p50": statistics.median(times),
                     "p95": p95(times),
                     "queries": len(plans),
-                    "slowest_ms": slowest[0],
-                    "plan": plan_summary(slowest[2]),
+                    "log_query_ms": main[0],
+                    "all_queries_ms": sum(plan[0] for plan in plans),
+                    "plan": plan_summary(main[2]),
                 }
             )
             row = results[-1]
             verdict = "ok" if row["p95"] < GOAL_P95_MS else "OVER"
             print(
                 f"  {name:32} {surface:4} {status}  p50 {row['p50']:7.1f} ms  "
-                f"p95 {row['p95']:7.1f} ms  {verdict}  (slowest log query "
-                f"{row['slowest_ms']:.1f} ms)",
+                f"p95 {row['p95']:7.1f} ms  {verdict}  (SQL: log query "
+                f"{row['log_query_ms']:.1f} ms, all {row['queries']} on deliveries "
+                f"{row['all_queries_ms']:.1f} ms)",
                 flush=True,
             )
     explain_out.close()
@@ -439,7 +465,10 @@ def main() -> None:
     os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
     # Pages render without a collected manifest (production serves the same templates).
     os.environ.setdefault("STATIC_MANIFEST", "false")
-    configure(args)
+    if args.no_migrate:
+        configure_without_migrating(args)
+    else:
+        configure(args)
     from django.db import connection
 
     ids = bench_setup()
@@ -462,7 +491,7 @@ def main() -> None:
     results = measure(args, ids)
     over = [r for r in results if r["p95"] >= GOAL_P95_MS]
     print(f"\n{len(results) - len(over)}/{len(results)} cases under p95 {GOAL_P95_MS:.0f} ms")
-    print("\nEXPLAIN (ANALYZE, BUFFERS) of the slowest log query per case:")
+    print("\nEXPLAIN (ANALYZE, BUFFERS) of the log query per case:")
     for row in results:
         print(f"  {row['case']} [{row['surface']}]: {row['plan']}")
     print(f"\nfull plans in {args.explain_file}")

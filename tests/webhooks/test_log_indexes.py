@@ -9,7 +9,7 @@ from django.db import IntegrityError, connection
 
 from tests.webhooks.pages import make_delivery, make_endpoint
 
-MIGRATION = "0009_log_delivery_resource_index"
+MIGRATION = "0009_log_delivery_lookup_indexes"
 INDEX = "webhook_delivery_resource_idx"
 
 

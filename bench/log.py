@@ -325,10 +325,10 @@ def cases(ids: dict, samples: dict) -> list[tuple[str, dict]]:
             "resource (type + id)",
             {"resource_type": delivery.resource_type, "resource_id": delivery.resource_id},
         ),
-        ("lookup: event id", {"q": delivery.event.public_id}),
-        ("lookup: delivery id", {"q": str(delivery.id)}),
-        ("lookup: resource", {"q": f"{delivery.resource_type}:{delivery.resource_id}"}),
-        ("lookup: other workspace's event", {"q": samples["other"].event.public_id}),
+        ("lookup: event id", {"search": delivery.event.public_id}),
+        ("lookup: delivery id", {"search": str(delivery.id)}),
+        ("lookup: resource", {"search": f"{delivery.resource_type}:{delivery.resource_id}"}),
+        ("lookup: other workspace's event", {"search": samples["other"].event.public_id}),
     ]
 
 

@@ -87,7 +87,7 @@ def test_api_search_never_finds_another_workspaces_deliveries(api_client, log):
         ("x" * 129, "no more than 128"),
     ],
 )
-def test_api_malformed_search_is_a_problem_with_the_field_named(api_client, log, text, message):
+def test_api_malformed_search_is_a_problem_with_the_field_named(api_client, text, message):
     response = api_client.get(DELIVERIES, {"search": text})
 
     assert response.status_code == 400
@@ -95,7 +95,7 @@ def test_api_malformed_search_is_a_problem_with_the_field_named(api_client, log,
     assert message in " ".join(response.json()["errors"]["search"])
 
 
-def test_api_search_naming_another_resource_than_the_filter_is_a_problem(api_client, log):
+def test_api_search_naming_another_resource_than_the_filter_is_a_problem(api_client):
     response = api_client.get(
         DELIVERIES, {"search": "ticket:7", "resource_type": "ticket", "resource_id": "8"}
     )
@@ -136,7 +136,7 @@ def test_page_search_never_finds_another_workspaces_deliveries(admin_client, log
         assert "No deliveries match these filters." in response.content.decode()
 
 
-def test_page_malformed_search_re_renders_the_form_with_the_reason(admin_client, log):
+def test_page_malformed_search_re_renders_the_form_with_the_reason(admin_client):
     response = admin_client.get(LOG_URL, {"search": "evt_nope"})
 
     page = response.content.decode()

@@ -9,7 +9,7 @@ from django.db import IntegrityError, connection
 
 from tests.webhooks.pages import make_delivery, make_endpoint
 
-MIGRATION = "0009_log_delivery_lookup_indexes"
+MIGRATION = "0010_log_delivery_lookup_indexes"
 INDEX = "webhook_delivery_resource_idx"
 
 
@@ -66,3 +66,22 @@ def test_migration_run_again_after_a_failed_build_replaces_the_invalid_index(wor
     valid, definition = _index_state()
     assert valid is True
     assert "(workspace_id, resource_type, resource_id, id DESC)" in definition
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migration_stopped_after_its_builds_runs_again():
+    # Given: the migration's indexes built, but the migration not recorded (a non-atomic
+    # migration is recorded only once every operation ran).
+    call_command("migrate", "webhooks", _previous_migration(), verbosity=0)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE INDEX {INDEX} ON webhooks_webhookdelivery "
+                "(workspace_id, resource_type, resource_id, id DESC)"
+            )
+
+        # When / then: running it again completes.
+        call_command("migrate", "webhooks", MIGRATION, verbosity=0)
+    finally:
+        call_command("migrate", "webhooks", verbosity=0)
+    assert _index_state()[0] is True

@@ -45,7 +45,7 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ("webhooks", "0008_event_is_test"),
+        ("webhooks", "0009_engine_lanes"),
     ]
 
     operations = [

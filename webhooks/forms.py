@@ -114,6 +114,19 @@ class RotateSecretForm(forms.Form):
 class DeliveryFilterForm(forms.Form):
     """The deliveries log's filters, read from the query string."""
 
+    search = forms.CharField(
+        max_length=filters.SEARCH_MAX_LENGTH,
+        required=False,
+        label="Find",
+        help_text=filters.SEARCH_HELP,
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "placeholder": "evt_…, 123 or ticket:123",
+                "spellcheck": "false",
+            }
+        ),
+    )
     status = forms.ChoiceField(
         choices=[("", "Any status"), *filters.STATUS_CHOICES], required=False
     )
@@ -147,8 +160,19 @@ class DeliveryFilterForm(forms.Form):
         after, before = cleaned_data.get("created_after"), cleaned_data.get("created_before")
         if after and before and after >= before:
             self.add_error("created_before", "Must be later than “From”.")
+        if "search" in cleaned_data:
+            try:
+                self.selector_filters()
+            except filters.SearchInvalid as error:
+                self.add_error("search", str(error))
         return cleaned_data
 
-    def selector_filters(self) -> dict:
-        """Return the filters as `deliveries_for_log` takes them (blank ones dropped)."""
-        return filters.selector_filters(self.cleaned_data)
+    def selector_filters(self, *, search: bool = True) -> dict:
+        """Return the filters as `deliveries_for_log` takes them (blank ones dropped).
+
+        The search narrows them (SearchInvalid when it names nothing; `clean` says so);
+        bulk replay, which takes no search, asks without it.
+        """
+        selected = filters.selector_filters(self.cleaned_data)
+        text = selected.pop("search", None)
+        return filters.with_search(selected, text) if search else selected

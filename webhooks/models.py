@@ -104,8 +104,9 @@ class WebhookDelivery(models.Model):
         FAILED = "failed", "Failed"
 
     event = models.ForeignKey(WebhookEvent, on_delete=models.CASCADE, related_name="deliveries")
+    # Not indexed alone: webhook_delivery_endpoint_idx below leads with it.
     endpoint = models.ForeignKey(
-        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries", db_index=False
     )
     # Not indexed alone: the log indexes below lead with it. Every index here is written twice
     # per delivery (claim, outcome), so each one costs throughput.
@@ -168,6 +169,17 @@ class WebhookDelivery(models.Model):
                 name="webhook_delivery_status_idx",
                 condition=~models.Q(status="succeeded"),
             ),
+            # One resource's deliveries, newest first: "what did we send about ticket 123?",
+            # the log's resource filter and search. Written once, at insert (these columns
+            # never change), so claims and outcomes stay HOT updates.
+            models.Index(
+                fields=["workspace", "resource_type", "resource_id", "-id"],
+                name="webhook_delivery_resource_idx",
+            ),
+            # One endpoint's deliveries, newest first: the log's endpoint filter, which on a
+            # rare endpoint would otherwise walk the whole log. It replaces the foreign key's
+            # own index (same leading column), so a delivery writes no more index entries.
+            models.Index(fields=["endpoint", "-id"], name="webhook_delivery_endpoint_idx"),
             # Retention: the deliveries created before a cutoff. Written once, at insert (the
             # column never changes), so claims and outcomes stay HOT updates.
             models.Index(fields=["created_at"], name="webhook_delivery_created_idx"),

@@ -247,6 +247,27 @@ class _DeliveryMatch(serializers.Serializer):
 
 class DeliveryFilters(_DeliveryMatch):
     status = serializers.ChoiceField(choices=filters.STATUS_CHOICES, required=False)
+    search = serializers.CharField(
+        max_length=filters.SEARCH_MAX_LENGTH,
+        required=False,
+        help_text=f"Find deliveries by what people quote: {filters.SEARCH_HELP[0].lower()}"
+        f"{filters.SEARCH_HELP[1:-1]}; combines with the other filters.",
+    )
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        try:
+            self._narrowed(attrs)
+        except filters.SearchInvalid as error:
+            raise serializers.ValidationError({"search": [str(error)]}) from error
+        return attrs
+
+    def _narrowed(self, attrs: dict) -> dict:
+        selected = filters.selector_filters(attrs)
+        return filters.with_search(selected, selected.pop("search", None))
+
+    def selector_filters(self) -> dict:
+        return self._narrowed(self.validated_data)
 
 
 class BulkReplayInput(_DeliveryMatch):

@@ -2,8 +2,9 @@
 
 from django import forms
 
+from omniflow.ratelimits import InvalidRate, parse_rates
+
 from .models import ApiKey
-from .ratelimits import InvalidRate, parse_rates
 from .scopes import ACCESS_LEVELS, ALL_SCOPES, READ, RESOURCES, WRITE
 from .services import ROLL_GRACE_CHOICES
 

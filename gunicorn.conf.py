@@ -23,8 +23,10 @@ class RedactingLogger(Logger):
         for name in ("r", "U", "q", "f"):
             if isinstance(atoms.get(name), str):
                 atoms[name] = redact(atoms[name])
-        # Header and environ atoms ({authorization}i, {query_string}e…) would carry them too.
-        for name in [name for name in atoms if name.startswith("{")]:
+        # Header and environ atoms ({authorization}i, {query_string}e…) would carry them too;
+        # only those the format prints are redacted (none, by default: every request has dozens).
+        used = self.cfg.access_log_format.lower()
+        for name in [name for name in atoms if name.startswith("{") and name in used]:
             if name in ("{authorization}i", "{cookie}i", "{http_authorization}e", "{http_cookie}e"):
                 atoms[name] = "[redacted]"
             elif isinstance(atoms[name], str):

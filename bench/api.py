@@ -1,28 +1,33 @@
 #!/usr/bin/env python
-"""Measure what API-key authentication plus rate limiting costs per request.
+"""Measure the keyed read path of the API against a plain-DRF service doing the same read.
 
 Run by hand from the repository root, with PostgreSQL and Redis up (`make services`):
 
     .venv/bin/python bench/api.py
 
-It migrates its own database, creates a workspace and a key with a limit too high to ever
-answer 429, starts gunicorn on 127.0.0.1 and, against that one server, alternates `wrk` runs on
-two identical views: one behind the project's API defaults (Bearer key, scope, per-key limit
-counted in Redis, RateLimit-* headers), one with authentication, permissions and throttles off.
-It prints both throughputs with the workers saturated, their ratio (target: at least 70%), and
-the time added to a lone request, from one-connection runs (target: under 2 ms).
-In the same run it then times reads with the database, on the same server: `/healthz`, a plain DRF
-view of one ticket without auth (bench/urls.py), `GET /api/v1/tickets/{id}` and
-`GET /api/v1/tickets` (a page of the bench workspace's tickets, each with tags), and prints their
-rates side by side (informative, no target).
-Needs `wrk` (Debian/Ubuntu: `apt-get install wrk`; macOS: `brew install wrk`).
+It migrates its own database and creates a workspace with 25 tagged tickets and a key with a
+limit too high to ever answer 429. It then writes the *peer* into a temporary folder: a
+throwaway Django project of DRF's `RetrieveAPIView` and `ListAPIView` over the same ticket
+table (the same fields, tags by name, cursor pages of 25), keys from
+`djangorestframework-api-key` (`HasAPIKey`) and a per-key DRF throttle (`SimpleRateThrottle`)
+in Redis through Django's `RedisCache`, with the middleware of `startproject`. The peer's
+throttle is set at 100000/s so that it never refuses and its history (one timestamp per request
+in the window) stays at about one second of requests.
+
+Both servers run at once, each under gunicorn `-w 2 --threads 4` (gthread); ours with its own
+`gunicorn.conf.py`, access log included (to /dev/null). wrk rounds alternate between them
+(the order flips each round), 64 connections each, and the run prints, for
+`GET /api/v1/tickets/{id}` and the list of 25, both rates, both p99 latencies and the ratio
+(medians of BENCH_ROUNDS rounds). Targets: ours at least 2x the peer's rate, and our p99 no worse
+than the peer's.
+
+Needs `wrk` (Debian/Ubuntu: `apt-get install wrk`; `make bench` installs it).
 
 Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/omniflow_keys_bench),
-BENCH_REDIS_URL (default redis://127.0.0.1:6379/7), BENCH_WORKERS (gunicorn workers, 3 as in the
-Dockerfile: a sync worker waiting on Redis leaves its core to another),
-BENCH_CONNECTIONS (wrk connections, 8), BENCH_SECONDS (per run, 10), BENCH_ROUNDS (2),
-BENCH_WORKER_CLASS (gunicorn's, `sync` as in the Dockerfile: one connection per request;
-`gthread` keeps wrk's connections alive), BENCH_THREADS (per gthread worker, 4).
+BENCH_REDIS_URL (default redis://127.0.0.1:6379/7), BENCH_CONNECTIONS (wrk connections, 64),
+BENCH_SECONDS (per run, 10), BENCH_ROUNDS (3), BENCH_PROFILE (a folder: sample each of our
+workers with py-spy while the rounds run, keep the stacks there and print the functions that
+took most of the samples; py-spy needs ptrace rights, e.g. root).
 """
 
 import os
@@ -30,8 +35,11 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
+import tempfile
+import textwrap
 import time
 import urllib.error
 import urllib.request
@@ -41,12 +49,15 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
-TARGET_RATIO = 0.70
-TARGET_ADDED_MS = 2.0
+PY_SPY = ROOT / ".venv" / "bin" / "py-spy"
+TARGET_RATIO = 2.0
+GUNICORN_ARGS = ["--workers=2", "--worker-class=gthread", "--threads=4", "--log-level=warning"]
 
-SETUP_KEY = """
+SETUP = """
 from apikeys.models import ApiKey
 from apikeys.services import api_key_create, api_key_revoke
+from inbox.models import Ticket
+from inbox.services import ticket_create
 from workspaces.models import Workspace
 from workspaces.services import workspace_create
 
@@ -57,23 +68,175 @@ _, plaintext = api_key_create(
     workspace=workspace, name="bench", scopes=["tickets:read"], tier="custom",
     custom_rate="1000000000/m",
 )
-from inbox.models import Ticket
-from inbox.services import ticket_create
-
 tickets = Ticket.objects.filter(workspace=workspace)
 while tickets.count() < 25:
     ticket_create(
         workspace=workspace, subject="Bench ticket", actor="bench", tags=["billing", "vip"]
     )
-print(tickets.order_by("id").first().pk)
-print(plaintext)
+print(workspace.pk, tickets.order_by("id").first().pk, plaintext)
+"""
+
+# The peer: a plain DRF service as its documentation builds one. {workspace_id}, {database}
+# and {redis} are filled in.
+PEER_FILES = {
+    "peer_settings.py": """
+        SECRET_KEY = "bench-peer-not-for-production"
+        DEBUG = False
+        ALLOWED_HOSTS = ["*"]
+        ROOT_URLCONF = "peer_urls"
+        WSGI_APPLICATION = "peer_wsgi.application"
+        USE_TZ = True
+        TIME_ZONE = "UTC"
+        DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+        INSTALLED_APPS = [
+            "django.contrib.auth",
+            "django.contrib.contenttypes",
+            "django.contrib.sessions",
+            "django.contrib.messages",
+            "rest_framework",
+            "rest_framework_api_key",
+            "peer",
+        ]
+        # What `startproject` writes.
+        MIDDLEWARE = [
+            "django.middleware.security.SecurityMiddleware",
+            "django.contrib.sessions.middleware.SessionMiddleware",
+            "django.middleware.common.CommonMiddleware",
+            "django.middleware.csrf.CsrfViewMiddleware",
+            "django.contrib.auth.middleware.AuthenticationMiddleware",
+            "django.contrib.messages.middleware.MessageMiddleware",
+            "django.middleware.clickjacking.XFrameOptionsMiddleware",
+        ]
+        DATABASES = {{"default": {database!r}}}
+        CACHES = {{
+            "default": {{
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": {redis!r},
+                "KEY_PREFIX": "bench-peer",
+            }}
+        }}
+        REST_FRAMEWORK = {{
+            "DEFAULT_AUTHENTICATION_CLASSES": [],
+            "DEFAULT_PERMISSION_CLASSES": ["rest_framework_api_key.permissions.HasAPIKey"],
+            "DEFAULT_THROTTLE_CLASSES": ["peer.throttling.PerKeyThrottle"],
+            "DEFAULT_THROTTLE_RATES": {{"key": "100000/s"}},
+            "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+            "UNAUTHENTICATED_USER": None,
+        }}
+        BENCH_WORKSPACE_ID = {workspace_id}
+    """,
+    "peer_urls.py": """
+        from django.urls import path
+
+        from peer.views import TicketDetail, TicketList
+
+        urlpatterns = [
+            path("tickets/<int:pk>", TicketDetail.as_view()),
+            path("tickets", TicketList.as_view()),
+        ]
+    """,
+    "peer_wsgi.py": """
+        import os
+
+        from django.core.wsgi import get_wsgi_application
+
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "peer_settings")
+        application = get_wsgi_application()
+    """,
+    "peer/__init__.py": "",
+    "peer/models.py": """
+        from django.db import models
+
+
+        class Tag(models.Model):
+            name = models.CharField(max_length=64)
+
+            class Meta:
+                managed = False
+                db_table = "inbox_tag"
+
+
+        class Ticket(models.Model):
+            workspace_id = models.BigIntegerField()
+            subject = models.CharField(max_length=500)
+            description = models.TextField()
+            priority = models.CharField(max_length=16)
+            status = models.CharField(max_length=16)
+            conversation_id = models.BigIntegerField(null=True)
+            tags = models.ManyToManyField(Tag, db_table="inbox_ticket_tags")
+            created_at = models.DateTimeField()
+            updated_at = models.DateTimeField()
+
+            class Meta:
+                managed = False
+                db_table = "inbox_ticket"
+    """,
+    "peer/views.py": """
+        from django.conf import settings
+        from rest_framework import generics, pagination, serializers
+
+        from .models import Ticket
+
+
+        class TicketSerializer(serializers.ModelSerializer):
+            conversation = serializers.IntegerField(source="conversation_id", allow_null=True)
+            tags = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
+
+            class Meta:
+                model = Ticket
+                fields = [
+                    "id", "subject", "description", "priority", "status", "conversation",
+                    "tags", "created_at", "updated_at",
+                ]
+
+
+        class Page(pagination.CursorPagination):
+            page_size = 25
+            ordering = "-id"
+
+
+        class TicketViewBase:
+            serializer_class = TicketSerializer
+
+            def get_queryset(self):
+                return Ticket.objects.filter(
+                    workspace_id=settings.BENCH_WORKSPACE_ID
+                ).prefetch_related("tags")
+
+
+        class TicketDetail(TicketViewBase, generics.RetrieveAPIView):
+            pass
+
+
+        class TicketList(TicketViewBase, generics.ListAPIView):
+            pagination_class = Page
+    """,
+    "peer/throttling.py": """
+        from rest_framework import throttling
+
+
+        class PerKeyThrottle(throttling.SimpleRateThrottle):
+            scope = "key"
+
+            def get_cache_key(self, request, view):
+                key = request.META["HTTP_AUTHORIZATION"].split()[-1]
+                return self.cache_format % {"scope": self.scope, "ident": key.split(".")[0]}
+    """,
+    "peer/migrations/__init__.py": "",
+}
+
+PEER_KEY = """
+from rest_framework_api_key.models import APIKey
+
+APIKey.objects.filter(name="bench").delete()
+print(APIKey.objects.create_key(name="bench")[1])
 """
 
 
 def _env() -> dict[str, str]:
     env = dict(os.environ)
     env.update(
-        DJANGO_SETTINGS_MODULE="bench.settings",
+        DJANGO_SETTINGS_MODULE="omniflow.settings",
         DATABASE_URL=os.environ.get(
             "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/omniflow_keys_bench"
         ),
@@ -84,6 +247,21 @@ def _env() -> dict[str, str]:
         LOG_LEVEL="WARNING",
     )
     return env
+
+
+def _database_settings(url: str) -> dict:
+    parts = urlsplit(url)
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": parts.path.lstrip("/"),
+        "USER": parts.username or "",
+        "PASSWORD": parts.password or "",
+        "HOST": parts.hostname or "",
+        "PORT": str(parts.port or ""),
+        # As ours (omniflow/settings.py): persistent connections, checked before reuse.
+        "CONN_MAX_AGE": 60,
+        "CONN_HEALTH_CHECKS": True,
+    }
 
 
 def _ensure_database(url: str) -> None:
@@ -106,168 +284,292 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _wait_until_up(base_url: str, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{base_url}/healthz", timeout=5) as response:
-                if response.status == 200:
-                    return
-        except OSError:  # refused while starting, or slow to answer the first request
-            time.sleep(0.2)
-    raise SystemExit("gunicorn did not come up")
-
-
-def _get(url: str, headers: dict[str, str]) -> tuple[int, dict[str, str]]:
+def _get(url: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
     request = urllib.request.Request(url, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=5) as response:
-            return response.status, dict(response.headers)
+            return response.status, dict(response.headers), response.read()
     except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers)
+        return error.code, dict(error.headers), error.read()
+
+
+def _wait_until_up(url: str, headers: dict[str, str], seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if _get(url, headers)[0] == 200:
+                return
+        except OSError:  # refused while starting, or slow to answer the first request
+            pass
+        time.sleep(0.3)
+    raise SystemExit(f"{url} did not come up")
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
 def _wrk(url: str, headers: dict[str, str], *, seconds: int, connections: int) -> dict:
-    command = ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s"]
+    # A long timeout: on a loaded machine a slow answer is a latency to count, not an error.
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout=30s"]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
     output = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout
-    if "Non-2xx or 3xx responses" in output:
+    if "Non-2xx or 3xx responses" in output or "Socket errors" in output:
         raise SystemExit(f"{url} answered errors under load:\n{output}")
-    latency = re.search(r"Latency\s+([\d.]+)(us|ms|s)", output)
-    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[latency.group(2)]
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", output)
     return {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
-        "latency_ms": float(latency.group(1)) * scale,
+        "p99_ms": float(p99.group(1)) * _UNITS[p99.group(2)],
     }
 
 
-def _reads(
-    base_url: str,
-    auth: dict[str, str],
-    ticket_id: str,
-    *,
-    rounds: int,
-    seconds: int,
-    connections: int,
-) -> dict[str, float]:
-    """Return the mean rate of each read, alternating them like the views above."""
-    reads = {
-        "GET /healthz": (f"{base_url}/healthz", {}),
-        "plain DRF ticket view (no auth)": (f"{base_url}/bench/plain-ticket/{ticket_id}", {}),
-        "GET /api/v1/tickets/{id}": (f"{base_url}/api/v1/tickets/{ticket_id}", auth),
-        "GET /api/v1/tickets (a page of 25)": (f"{base_url}/api/v1/tickets", auth),
-    }
-    for url, headers in reads.values():
-        assert _get(url, headers)[0] == 200, url
-        _wrk(url, headers, seconds=2, connections=connections)
-    rates: dict[str, list[float]] = {name: [] for name in reads}
-    for _ in range(rounds):
-        for name, (url, headers) in reads.items():
-            rates[name].append(_wrk(url, headers, seconds=seconds, connections=connections)["rps"])
-    return {name: sum(values) / len(values) for name, values in rates.items()}
+class Server:
+    """gunicorn serving `app` from `cwd` on a free port, in its own process group."""
+
+    def __init__(self, app: str, *, cwd: Path, env: dict[str, str]):
+        self.port = _free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(
+            [str(GUNICORN), app, f"--bind=127.0.0.1:{self.port}", *GUNICORN_ARGS],
+            cwd=cwd,
+            env=env,
+            stdout=subprocess.DEVNULL,  # our access log: written, as in production, unread
+            start_new_session=True,
+        )
+
+    def worker_pids(self) -> list[int]:
+        output = subprocess.run(
+            ["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True
+        ).stdout
+        return [int(pid) for pid in output.split()]
+
+    def stop(self) -> None:
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+
+
+def _write_peer(folder: Path, *, workspace_id: int, database_url: str, redis_url: str) -> None:
+    for name, text in PEER_FILES.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(
+            textwrap.dedent(text).format(
+                workspace_id=workspace_id,
+                database=_database_settings(database_url),
+                redis=redis_url,
+            )
+            if name == "peer_settings.py"
+            else textwrap.dedent(text)
+        )
+
+
+def _peer_key(folder: Path, env: dict[str, str]) -> str:
+    peer_env = {**env, "DJANGO_SETTINGS_MODULE": "peer_settings", "PYTHONPATH": str(folder)}
+    django_admin = [str(PYTHON), "-m", "django"]
+    subprocess.run(
+        [*django_admin, "migrate", "rest_framework_api_key", "--noinput", "-v0"],
+        cwd=folder,
+        env=peer_env,
+        check=True,
+    )
+    result = subprocess.run(
+        [*django_admin, "shell", "-c", PEER_KEY],
+        cwd=folder,
+        env=peer_env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return result.stdout.split()[-1]
+
+
+def _setup(env: dict[str, str]) -> tuple[int, int, str]:
+    _ensure_database(env["DATABASE_URL"])
+    manage = [str(PYTHON), "manage.py"]
+    subprocess.run([*manage, "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    output = subprocess.run(
+        [*manage, "shell", "-c", SETUP],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    workspace_id, ticket_id, plaintext = output.split()[-3:]
+    return int(workspace_id), int(ticket_id), plaintext
+
+
+def _profile(server: Server, folder: str, seconds: int) -> list[subprocess.Popen]:
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    return [
+        subprocess.Popen(
+            [
+                str(PY_SPY),
+                "record",
+                "--nonblocking",
+                "--gil",  # only samples holding the GIL: CPU spent in Python, not waits
+                f"--pid={pid}",
+                f"--duration={seconds}",
+                "--format=raw",
+                f"--output={folder}/worker-{pid}.txt",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for pid in server.worker_pids()
+    ]
+
+
+def _function(frame: str) -> str:
+    # py-spy's raw frames read "name (path/to/file.py:line)": keep name and file, not the line.
+    name, _, where = frame.partition(" (")
+    path = where.rsplit(":", 1)[0]
+    for marker in ("site-packages/", str(ROOT) + "/"):
+        path = path.split(marker)[-1]
+    return f"{name} ({path})"
+
+
+def _print_profile(folder: str, top: int = 30) -> None:
+    """Print the functions most samples were in (inclusive) and on top of (self)."""
+    inclusive: dict[str, int] = {}
+    own: dict[str, int] = {}
+    total = 0
+    for path in Path(folder).glob("worker-*.txt"):
+        for line in path.read_text().splitlines():
+            stack, _, samples = line.rpartition(" ")
+            if not stack or not samples.isdigit():
+                continue
+            functions = [_function(frame) for frame in stack.split(";")]
+            total += int(samples)
+            own[functions[-1]] = own.get(functions[-1], 0) + int(samples)
+            for function in set(functions):
+                inclusive[function] = inclusive.get(function, 0) + int(samples)
+    if not total:
+        print("profile: no samples (py-spy needs ptrace rights)")
+        return
+    for title, table in (("inclusive", inclusive), ("self", own)):
+        print(f"profile of our workers, {title} (share of {total} samples):")
+        for function, samples in sorted(table.items(), key=lambda item: -item[1])[:top]:
+            print(f"  {samples / total:6.1%}  {function}")
+
+
+def _rounds(targets: dict, *, rounds: int, seconds: int, connections: int) -> dict:
+    """Run wrk on each (read, server) pair `rounds` times, alternating; return the runs."""
+    runs = {pair: [] for pair in targets}
+    for number in range(rounds):
+        for read in ("detail", "list"):
+            servers = ("ours", "peer") if number % 2 == 0 else ("peer", "ours")
+            for side in servers:
+                url, headers = targets[(read, side)]
+                runs[(read, side)].append(
+                    _wrk(url, headers, seconds=seconds, connections=connections)
+                )
+    return runs
+
+
+def _report(runs: dict, *, rounds: int, seconds: int, connections: int, load: tuple) -> bool:
+    print(
+        f"gunicorn {' '.join(GUNICORN_ARGS[:3])} for both, side by side, on {os.cpu_count()} "
+        f"CPUs; wrk {connections} connections, {rounds} rounds of {seconds}s per read and "
+        "server, alternating; medians"
+    )
+    # wrk, both servers, PostgreSQL and Redis share this machine, and so does any other load.
+    print(f"load average (1 min): {load[0]:.2f} before, {os.getloadavg()[0]:.2f} after")
+    met = True
+    names = {"detail": "GET /api/v1/tickets/{id}", "list": "GET /api/v1/tickets (25)"}
+    for read, name in names.items():
+        ours, peer = runs[(read, "ours")], runs[(read, "peer")]
+        rps = [statistics.median(run["rps"] for run in side) for side in (ours, peer)]
+        p99 = [statistics.median(run["p99_ms"] for run in side) for side in (ours, peer)]
+        ratio = rps[0] / rps[1]
+        print(f"{name}")
+        print(f"  ours:       {rps[0]:8.1f} req/s   p99 {p99[0]:7.2f} ms")
+        print(f"  plain DRF:  {rps[1]:8.1f} req/s   p99 {p99[1]:7.2f} ms")
+        print(
+            f"  ratio:      {ratio:8.2f}x (target >= {TARGET_RATIO:.1f}x), p99 ours/peer "
+            f"{p99[0] / p99[1]:.2f} (target <= 1)"
+        )
+        print(
+            "  rounds ours "
+            + ", ".join(f"{run['rps']:.0f}" for run in ours)
+            + " | peer "
+            + ", ".join(f"{run['rps']:.0f}" for run in peer)
+        )
+        met = met and ratio >= TARGET_RATIO and p99[0] <= p99[1]
+    print("targets met" if met else "targets NOT met")
+    return met
 
 
 def main() -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: apt-get install wrk (Debian/Ubuntu), brew install wrk.")
     env = _env()
-    workers = int(os.environ.get("BENCH_WORKERS", "3"))
-    connections = int(os.environ.get("BENCH_CONNECTIONS", "8"))
+    connections = int(os.environ.get("BENCH_CONNECTIONS", "64"))
     seconds = int(os.environ.get("BENCH_SECONDS", "10"))
-    rounds = int(os.environ.get("BENCH_ROUNDS", "2"))
-    worker_class = os.environ.get("BENCH_WORKER_CLASS", "sync")
-    threads = int(os.environ.get("BENCH_THREADS", "4"))
+    rounds = int(os.environ.get("BENCH_ROUNDS", "3"))
+    profile = os.environ.get("BENCH_PROFILE")
 
-    load_before = os.getloadavg()[0]
-    _ensure_database(env["DATABASE_URL"])
-    manage = [str(PYTHON), "manage.py"]
-    subprocess.run([*manage, "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
-    ticket_id, plaintext = (
-        subprocess.run(
-            [*manage, "shell", "-c", SETUP_KEY],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
+    load = os.getloadavg()
+    workspace_id, ticket_id, plaintext = _setup(env)
+    with tempfile.TemporaryDirectory(prefix="omniflow-bench-peer-") as folder:
+        folder = Path(folder)
+        _write_peer(
+            folder,
+            workspace_id=workspace_id,
+            database_url=env["DATABASE_URL"],
+            redis_url=env["REDIS_URL"],
         )
-        .stdout.strip()
-        .splitlines()[-2:]
-    )
-
-    port = _free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [
-            str(GUNICORN),
-            "omniflow.wsgi:application",
-            f"--workers={workers}",
-            f"--worker-class={worker_class}",
-            *([f"--threads={threads}"] if worker_class == "gthread" else []),
-            f"--bind=127.0.0.1:{port}",
-            "--log-level=warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    try:
-        _wait_until_up(base_url)
-        auth = {"Authorization": f"Bearer {plaintext}"}
-        limited_url, bare_url = f"{base_url}/bench/limited", f"{base_url}/bench/bare"
-        status, headers = _get(limited_url, auth)
-        assert status == 200 and "RateLimit-Remaining" in headers, (status, headers)
-        assert _get(limited_url, {})[0] == 401, "the limited view must require a key"
-        assert _get(bare_url, {})[0] == 200
-
-        for url, url_headers in ((bare_url, {}), (limited_url, auth)):  # warm up both
-            _wrk(url, url_headers, seconds=2, connections=connections)
-        # Alternate the views, so drift on a shared machine hits both alike. Throughput runs
-        # saturate the workers; one-connection runs measure the latency of a lone request.
-        runs: dict[str, list[dict]] = {"bare": [], "limited": []}
-        lone: dict[str, list[dict]] = {"bare": [], "limited": []}
-        for _ in range(rounds):
-            for name, url, url_headers in (("bare", bare_url, {}), ("limited", limited_url, auth)):
-                runs[name].append(_wrk(url, url_headers, seconds=seconds, connections=connections))
-                lone[name].append(_wrk(url, url_headers, seconds=seconds, connections=1))
-        reads = _reads(
-            base_url, auth, ticket_id, rounds=rounds, seconds=seconds, connections=connections
+        peer_key = _peer_key(folder, env)
+        ours = Server("omniflow.wsgi:application", cwd=ROOT, env=env)
+        peer = Server(
+            "peer_wsgi:application",
+            cwd=folder,
+            env={**env, "DJANGO_SETTINGS_MODULE": "peer_settings", "PYTHONPATH": str(folder)},
         )
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
-
-    def mean(values) -> float:
-        values = list(values)
-        return sum(values) / len(values)
-
-    bare, limited = (mean(run["rps"] for run in runs[name]) for name in ("bare", "limited"))
-    lone_bare, lone_limited = (
-        mean(run["latency_ms"] for run in lone[name]) for name in ("bare", "limited")
-    )
-    ratio = limited / bare
-    added_ms = lone_limited - lone_bare
-    print(
-        f"gunicorn {workers} {worker_class} workers"
-        f"{f' of {threads} threads' if worker_class == 'gthread' else ''} on {os.cpu_count()} "
-        f"CPUs; wrk {connections} "
-        f"connections; {rounds} rounds of {seconds}s per view and run, alternating"
-    )
-    # wrk, gunicorn and Redis share this machine; other load there slows each Redis round trip.
-    print(f"load average (1 min): {load_before:.2f} before, {os.getloadavg()[0]:.2f} after")
-    print(f"bare view (no auth, no limits):    {bare:8.1f} req/s, lone request {lone_bare:.2f} ms")
-    print(
-        f"authenticated + rate-limited view: {limited:8.1f} req/s, "
-        f"lone request {lone_limited:.2f} ms"
-    )
-    print(f"ratio: {ratio:.1%} (target >= {TARGET_RATIO:.0%})")
-    print(f"added per request: {added_ms:.2f} ms (target < {TARGET_ADDED_MS} ms)")
-    print("reads with the database (req/s, saturated workers):")
-    for name, rps in reads.items():
-        print(f"  {name:36} {rps:8.1f}")
-    met = ratio >= TARGET_RATIO and added_ms < TARGET_ADDED_MS
-    print("targets met" if met else "targets NOT met")
+        try:
+            ours_auth = {"Authorization": f"Bearer {plaintext}"}
+            peer_auth = {"Authorization": f"Api-Key {peer_key}"}
+            targets = {
+                ("detail", "ours"): (f"{ours.base_url}/api/v1/tickets/{ticket_id}", ours_auth),
+                ("detail", "peer"): (f"{peer.base_url}/tickets/{ticket_id}", peer_auth),
+                ("list", "ours"): (f"{ours.base_url}/api/v1/tickets?limit=25", ours_auth),
+                ("list", "peer"): (f"{peer.base_url}/tickets", peer_auth),
+            }
+            for url, headers in targets.values():
+                _wait_until_up(url, headers)
+            _check_same_reads(targets)
+            for url, headers in targets.values():  # warm up every worker and connection
+                _wrk(url, headers, seconds=2, connections=connections)
+            spies = _profile(ours, profile, rounds * seconds * 4 + 5) if profile else []
+            runs = _rounds(targets, rounds=rounds, seconds=seconds, connections=connections)
+            for spy in spies:
+                spy.wait(timeout=120)
+        finally:
+            ours.stop()
+            peer.stop()
+    met = _report(runs, rounds=rounds, seconds=seconds, connections=connections, load=load)
+    if profile:
+        _print_profile(profile)
     sys.exit(0 if met else 1)
+
+
+def _check_same_reads(targets: dict) -> None:
+    """Fail unless both servers answer the same tickets, ours with its RateLimit fields."""
+    import json
+
+    for read in ("detail", "list"):
+        answers = {}
+        for side in ("ours", "peer"):
+            status, headers, body = _get(*targets[(read, side)])
+            assert status == 200, (read, side, status, body[:300])
+            data = json.loads(body)
+            answers[side] = data if read == "detail" else data["results"]
+            if side == "ours":
+                assert "RateLimit" in headers and "RateLimit-Policy" in headers, headers
+        assert answers["ours"] == answers["peer"], (read, answers)
 
 
 if __name__ == "__main__":

@@ -68,13 +68,21 @@ class ConversationRepresentation(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class TagNamesField(serializers.ListField):
+    """A ticket's tag names: the `tag_names` its selector read with it, or its prefetched tags."""
+
+    child = serializers.CharField()
+
+    def get_attribute(self, instance):
+        names = getattr(instance, "tag_names", None)
+        return [tag.name for tag in instance.tags.all()] if names is None else names
+
+
 class TicketRepresentation(serializers.ModelSerializer):
     conversation = serializers.IntegerField(
         source="conversation_id", allow_null=True, read_only=True
     )
-    tags = serializers.SlugRelatedField(
-        many=True, read_only=True, slug_field="name", help_text="Tag names, alphabetical."
-    )
+    tags = TagNamesField(read_only=True, help_text="Tag names, alphabetical.")
 
     class Meta:
         model = Ticket

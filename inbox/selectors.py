@@ -4,7 +4,9 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
+from django.db.models import OuterRef, QuerySet
 
 from workspaces.models import Workspace
 
@@ -14,6 +16,7 @@ from .models import (
     Conversation,
     RoutingRule,
     Scorecard,
+    Tag,
     Ticket,
     TraceEntry,
     TrainingAttempt,
@@ -21,6 +24,18 @@ from .models import (
 from .representations import SCORECARD_FIELDS
 
 EXPORT_CHUNK_SIZE = 2000
+
+
+def _with_tag_names(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """Load each ticket's tag names for `ticket_data`, in the tickets' own query if possible.
+
+    On PostgreSQL an array subquery per row (`tag_names`, alphabetical) saves the second query a
+    prefetch costs every read of the API; elsewhere (the embedded SQLite) the tags are prefetched.
+    """
+    if connection.vendor != "postgresql":
+        return tickets.prefetch_related("tags")
+    names = Tag.objects.filter(tickets=OuterRef("pk")).order_by("name").values("name")
+    return tickets.annotate(tag_names=ArraySubquery(names))
 
 
 def _time_range(queryset: QuerySet, field: str, after: datetime | None, before: datetime | None):
@@ -33,7 +48,7 @@ def _time_range(queryset: QuerySet, field: str, after: datetime | None, before: 
 
 def ticket_with_tags(*, ticket: Ticket) -> Ticket:
     """Return the ticket re-read with its tags, as `ticket_data` shows it after a write."""
-    return Ticket.objects.prefetch_related("tags").get(pk=ticket.pk)
+    return _with_tag_names(Ticket.objects.filter(pk=ticket.pk)).get()
 
 
 def conversation_with_tags(*, conversation: Conversation) -> Conversation:
@@ -111,7 +126,7 @@ def tickets_for_workspace(
     updated_before: datetime | None = None,
 ) -> QuerySet[Ticket]:
     """Return the workspace's tickets, filtered, with their tags."""
-    tickets = Ticket.objects.filter(workspace=workspace).prefetch_related("tags")
+    tickets = _with_tag_names(Ticket.objects.filter(workspace=workspace))
     if status:
         tickets = tickets.filter(status=status)
     if priority:

@@ -65,11 +65,13 @@ MIDDLEWARE = [
     # Outside the others, so it counts the status a client really got (see /metrics).
     "omniflow.metrics.MetricsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's session, CSRF, authentication and messages middleware, skipped for /api/v1/
+    # (keys, no sessions): see omniflow/page_middleware.py.
+    "omniflow.page_middleware.PageSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "omniflow.page_middleware.PageCsrfViewMiddleware",
+    "omniflow.page_middleware.PageAuthenticationMiddleware",
+    "omniflow.page_middleware.PageMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "apikeys.middleware.RateLimitHeadersMiddleware",
     "omniflow.api.limits.BodySizeLimitMiddleware",

@@ -2,6 +2,7 @@
 
 from collections.abc import Iterator
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from django.contrib.postgres.expressions import ArraySubquery
@@ -26,16 +27,23 @@ from .representations import SCORECARD_FIELDS
 EXPORT_CHUNK_SIZE = 2000
 
 
-def _with_tag_names(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
-    """Load each ticket's tag names for `ticket_data`, in the tickets' own query if possible.
+def _tickets_with_tags() -> QuerySet[Ticket]:
+    """Return all tickets, each read with its tag names for `ticket_data`; filter it further.
 
     On PostgreSQL an array subquery per row (`tag_names`, alphabetical) saves the second query a
     prefetch costs every read of the API; elsewhere (the embedded SQLite) the tags are prefetched.
     """
     if connection.vendor != "postgresql":
-        return tickets.prefetch_related("tags")
+        return Ticket.objects.prefetch_related("tags")
+    return _annotated_tickets()
+
+
+@cache
+def _annotated_tickets() -> QuerySet[Ticket]:
+    # Built once per process, never evaluated itself: each read filters a clone, which shares
+    # the resolved subquery instead of building and resolving it again on every request.
     names = Tag.objects.filter(tickets=OuterRef("pk")).order_by("name").values("name")
-    return tickets.annotate(tag_names=ArraySubquery(names))
+    return Ticket.objects.annotate(tag_names=ArraySubquery(names))
 
 
 def _time_range(queryset: QuerySet, field: str, after: datetime | None, before: datetime | None):
@@ -48,7 +56,7 @@ def _time_range(queryset: QuerySet, field: str, after: datetime | None, before: 
 
 def ticket_with_tags(*, ticket: Ticket) -> Ticket:
     """Return the ticket re-read with its tags, as `ticket_data` shows it after a write."""
-    return _with_tag_names(Ticket.objects.filter(pk=ticket.pk)).get()
+    return _tickets_with_tags().get(pk=ticket.pk)
 
 
 def conversation_with_tags(*, conversation: Conversation) -> Conversation:
@@ -126,7 +134,7 @@ def tickets_for_workspace(
     updated_before: datetime | None = None,
 ) -> QuerySet[Ticket]:
     """Return the workspace's tickets, filtered, with their tags."""
-    tickets = _with_tag_names(Ticket.objects.filter(workspace=workspace))
+    tickets = _tickets_with_tags().filter(workspace=workspace)
     if status:
         tickets = tickets.filter(status=status)
     if priority:

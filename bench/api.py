@@ -19,7 +19,9 @@ Both servers run at once, each under gunicorn `-w 2 --threads 4` (gthread); ours
 (the order flips each round), 64 connections each, and the run prints, for
 `GET /api/v1/tickets/{id}` and the list of 25, both rates, both p99 latencies and the ratio
 (medians of BENCH_ROUNDS rounds). Targets: ours at least 2x the peer's rate, and our p99 no worse
-than the peer's.
+than the peer's. Before the servers start it also times counting one request against a key's
+limits with our counter (omniflow.ratelimits, one script) and with django-ratelimit's public
+`get_usage` doing the same, the measurement behind owning the counter.
 
 Needs `wrk` (Debian/Ubuntu: `apt-get install wrk`; `make bench` installs it).
 
@@ -74,6 +76,46 @@ while tickets.count() < 25:
         workspace=workspace, subject="Bench ticket", actor="bench", tags=["billing", "vip"]
     )
 print(workspace.pk, tickets.order_by("id").first().pk, plaintext)
+"""
+
+# Our counter (omniflow.ratelimits: one script checks the key's generation, counts both windows
+# of a burstable key and the day's tally) against django-ratelimit's public `get_usage` doing
+# the same (the generation read, one call per window, the tally), in this process on the
+# bench Redis; rounds alternate. Prints µs per counted request for each, then the ratio.
+COUNTERS = """
+import statistics, time
+from django.core.cache import cache
+from django.test import RequestFactory
+from django_ratelimit.core import get_usage
+from omniflow.ratelimits import Extras, count, parse_rates
+
+rates = parse_rates("1000000000/m,1000000000/h")
+cache.set("bench:generation", 7, 3600)
+request = RequestFactory().get("/")
+extras = Extras(guard=("bench:generation", "7"), tallies=(("bench:tally", 86400),))
+
+
+def ours():
+    count(group="bench", value="1", rates=rates, extras=extras)
+
+
+def library():
+    assert cache.get("bench:generation") == 7
+    for rate in ("1000000000/m", "1000000000/h"):
+        get_usage(request, group="bench", key=lambda g, r: "1", rate=rate, increment=True)
+    if not cache.add("bench:tally", 1, 86400):
+        cache.incr("bench:tally")
+
+
+times = {"ours": [], "library": []}
+for _ in range(3):
+    for name, counted in (("ours", ours), ("library", library)):
+        started = time.perf_counter()
+        for _ in range(2000):
+            counted()
+        times[name].append((time.perf_counter() - started) / 2000 * 1e6)
+ours_us, library_us = (statistics.median(times[name]) for name in ("ours", "library"))
+print(f"{ours_us:.1f} {library_us:.1f}")
 """
 
 # The peer: a plain DRF service as its documentation builds one. {workspace_id}, {database}
@@ -402,6 +444,19 @@ def _setup(env: dict[str, str]) -> tuple[int, int, str]:
     return int(workspace_id), int(ticket_id), plaintext
 
 
+def _counters(env: dict[str, str]) -> tuple[float, float]:
+    output = subprocess.run(
+        [str(PYTHON), "manage.py", "shell", "-c", COUNTERS],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    ours_us, library_us = output.split()[-2:]
+    return float(ours_us), float(library_us)
+
+
 def _profile(server: Server, folder: str, seconds: int) -> list[subprocess.Popen]:
     Path(folder).mkdir(parents=True, exist_ok=True)
     return [
@@ -514,6 +569,7 @@ def main() -> None:
 
     load = os.getloadavg()
     workspace_id, ticket_id, plaintext = _setup(env)
+    counters = _counters(env)
     with tempfile.TemporaryDirectory(prefix="omniflow-bench-peer-") as folder:
         folder = Path(folder)
         _write_peer(
@@ -551,6 +607,12 @@ def main() -> None:
             ours.stop()
             peer.stop()
     met = _report(runs, rounds=rounds, seconds=seconds, connections=connections, load=load)
+    ours_us, library_us = counters
+    print(
+        f"counting a burstable key's request (generation check, two windows, the day's tally): "
+        f"ours {ours_us:.0f} us, django-ratelimit's get_usage {library_us:.0f} us "
+        f"({library_us / ours_us:.1f}x)"
+    )
     if profile:
         _print_profile(profile)
     sys.exit(0 if met else 1)

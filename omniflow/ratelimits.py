@@ -158,18 +158,14 @@ class Usage:
 
     def headers(self) -> dict[str, str]:
         """Return the `RateLimit` and `RateLimit-Policy` fields of this usage."""
-        names = policy_names(self.policy, tuple(window.rate for window in self.windows))
+        rates = tuple(window.rate for window in self.windows)
         return {
             "RateLimit": ", ".join(
                 f"{name};r={window.remaining};t={window.reset_seconds}"
-                for name, window in zip(names, self.windows, strict=True)
+                for name, window in zip(policy_names(self.policy, rates), self.windows, strict=True)
             ),
-            "RateLimit-Policy": policy_header(self.policy, self.rates),
+            "RateLimit-Policy": policy_header(self.policy, rates),
         }
-
-    @property
-    def rates(self) -> tuple[Rate, ...]:
-        return tuple(window.rate for window in self.windows)
 
 
 @lru_cache(maxsize=1024)

@@ -417,42 +417,27 @@ def _peer_key(folder: Path, env: dict[str, str]) -> str:
         env=peer_env,
         check=True,
     )
-    result = subprocess.run(
-        [*django_admin, "shell", "-c", PEER_KEY],
-        cwd=folder,
-        env=peer_env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return result.stdout.split()[-1]
+    return _output([*django_admin, "shell", "-c", PEER_KEY], cwd=folder, env=peer_env).split()[-1]
+
+
+def _output(command: list[str], *, cwd: Path, env: dict[str, str]) -> str:
+    """Run a command to its end and return what it printed (raise if it failed)."""
+    return subprocess.run(
+        command, cwd=cwd, env=env, check=True, capture_output=True, text=True
+    ).stdout
 
 
 def _setup(env: dict[str, str]) -> tuple[int, int, str]:
     _ensure_database(env["DATABASE_URL"])
     manage = [str(PYTHON), "manage.py"]
     subprocess.run([*manage, "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
-    output = subprocess.run(
-        [*manage, "shell", "-c", SETUP],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
+    output = _output([*manage, "shell", "-c", SETUP], cwd=ROOT, env=env)
     workspace_id, ticket_id, plaintext = output.split()[-3:]
     return int(workspace_id), int(ticket_id), plaintext
 
 
 def _counters(env: dict[str, str]) -> tuple[float, float]:
-    output = subprocess.run(
-        [str(PYTHON), "manage.py", "shell", "-c", COUNTERS],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
+    output = _output([str(PYTHON), "manage.py", "shell", "-c", COUNTERS], cwd=ROOT, env=env)
     ours_us, library_us = output.split()[-2:]
     return float(ours_us), float(library_us)
 

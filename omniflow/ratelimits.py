@@ -36,6 +36,8 @@ import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 
+from django.conf import settings
+from django.core import checks
 from django.core.cache import caches
 from django.http import HttpRequest
 
@@ -108,6 +110,21 @@ def parse_rates(text: str) -> tuple[Rate, ...]:
     if len(set(periods)) != len(periods):
         raise InvalidRate("Give each period at most once.")
     return tuple(sorted(rates, key=lambda rate: rate.period_seconds))
+
+
+def register_settings_check(*names: str) -> None:
+    """Have `manage.py check` (and every start-up) refuse rate settings that do not parse."""
+
+    def rate_settings_check(**_kwargs) -> list[checks.Error]:
+        errors = []
+        for name in names:
+            try:
+                parse_rates(getattr(settings, name))
+            except InvalidRate as error:
+                errors.append(checks.Error(f"{name}: {error}", id="omniflow.E101"))
+        return errors
+
+    checks.register(rate_settings_check)
 
 
 def describe(rates: tuple[Rate, ...]) -> str:

@@ -4,6 +4,7 @@ import datetime as dt
 
 import http_sf
 import pytest
+from django.core import checks
 from django.test import override_settings
 
 from omniflow.ratelimits import InvalidRate, Rate, count, describe, parse_rates
@@ -96,3 +97,10 @@ def test_the_headers_are_structured_fields_of_the_current_draft():
     assert all(
         1 <= params["t"] <= window for (_, params), window in zip(limits, (60, 3600), strict=True)
     )
+
+
+@override_settings(OMNIFLOW_LOGIN_IP_RATE="lots", OMNIFLOW_INBOUND_RATE="10/15m")
+def test_a_rate_setting_that_does_not_parse_fails_the_system_check():
+    errors = [error for error in checks.run_checks() if error.id == "omniflow.E101"]
+
+    assert [error.msg.split(":")[0] for error in errors] == ["OMNIFLOW_LOGIN_IP_RATE"]

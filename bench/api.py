@@ -41,17 +41,20 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench import pyspy  # noqa: E402 - importable once the repository root is on the path
+from bench.peer import peer_key, write_peer  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
-PY_SPY = ROOT / ".venv" / "bin" / "py-spy"
 TARGET_RATIO = 2.0
 GUNICORN_ARGS = ["--workers=2", "--worker-class=gthread", "--threads=4", "--log-level=warning"]
 
@@ -118,162 +121,6 @@ ours_us, library_us = (statistics.median(times[name]) for name in ("ours", "libr
 print(f"{ours_us:.1f} {library_us:.1f}")
 """
 
-# The peer: a plain DRF service as its documentation builds one. {workspace_id}, {database}
-# and {redis} are filled in.
-PEER_FILES = {
-    "peer_settings.py": """
-        SECRET_KEY = "bench-peer-not-for-production"
-        DEBUG = False
-        ALLOWED_HOSTS = ["*"]
-        ROOT_URLCONF = "peer_urls"
-        WSGI_APPLICATION = "peer_wsgi.application"
-        USE_TZ = True
-        TIME_ZONE = "UTC"
-        DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-        INSTALLED_APPS = [
-            "django.contrib.auth",
-            "django.contrib.contenttypes",
-            "django.contrib.sessions",
-            "django.contrib.messages",
-            "rest_framework",
-            "rest_framework_api_key",
-            "peer",
-        ]
-        # What `startproject` writes.
-        MIDDLEWARE = [
-            "django.middleware.security.SecurityMiddleware",
-            "django.contrib.sessions.middleware.SessionMiddleware",
-            "django.middleware.common.CommonMiddleware",
-            "django.middleware.csrf.CsrfViewMiddleware",
-            "django.contrib.auth.middleware.AuthenticationMiddleware",
-            "django.contrib.messages.middleware.MessageMiddleware",
-            "django.middleware.clickjacking.XFrameOptionsMiddleware",
-        ]
-        DATABASES = {{"default": {database!r}}}
-        CACHES = {{
-            "default": {{
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
-                "LOCATION": {redis!r},
-                "KEY_PREFIX": "bench-peer",
-            }}
-        }}
-        REST_FRAMEWORK = {{
-            "DEFAULT_AUTHENTICATION_CLASSES": [],
-            "DEFAULT_PERMISSION_CLASSES": ["rest_framework_api_key.permissions.HasAPIKey"],
-            "DEFAULT_THROTTLE_CLASSES": ["peer.throttling.PerKeyThrottle"],
-            "DEFAULT_THROTTLE_RATES": {{"key": "100000/s"}},
-            "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-            "UNAUTHENTICATED_USER": None,
-        }}
-        BENCH_WORKSPACE_ID = {workspace_id}
-    """,
-    "peer_urls.py": """
-        from django.urls import path
-
-        from peer.views import TicketDetail, TicketList
-
-        urlpatterns = [
-            path("tickets/<int:pk>", TicketDetail.as_view()),
-            path("tickets", TicketList.as_view()),
-        ]
-    """,
-    "peer_wsgi.py": """
-        import os
-
-        from django.core.wsgi import get_wsgi_application
-
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "peer_settings")
-        application = get_wsgi_application()
-    """,
-    "peer/__init__.py": "",
-    "peer/models.py": """
-        from django.db import models
-
-
-        class Tag(models.Model):
-            name = models.CharField(max_length=64)
-
-            class Meta:
-                managed = False
-                db_table = "inbox_tag"
-
-
-        class Ticket(models.Model):
-            workspace_id = models.BigIntegerField()
-            subject = models.CharField(max_length=500)
-            description = models.TextField()
-            priority = models.CharField(max_length=16)
-            status = models.CharField(max_length=16)
-            conversation_id = models.BigIntegerField(null=True)
-            tags = models.ManyToManyField(Tag, db_table="inbox_ticket_tags")
-            created_at = models.DateTimeField()
-            updated_at = models.DateTimeField()
-
-            class Meta:
-                managed = False
-                db_table = "inbox_ticket"
-    """,
-    "peer/views.py": """
-        from django.conf import settings
-        from rest_framework import generics, pagination, serializers
-
-        from .models import Ticket
-
-
-        class TicketSerializer(serializers.ModelSerializer):
-            conversation = serializers.IntegerField(source="conversation_id", allow_null=True)
-            tags = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
-
-            class Meta:
-                model = Ticket
-                fields = [
-                    "id", "subject", "description", "priority", "status", "conversation",
-                    "tags", "created_at", "updated_at",
-                ]
-
-
-        class Page(pagination.CursorPagination):
-            page_size = 25
-            ordering = "-id"
-
-
-        class TicketViewBase:
-            serializer_class = TicketSerializer
-
-            def get_queryset(self):
-                return Ticket.objects.filter(
-                    workspace_id=settings.BENCH_WORKSPACE_ID
-                ).prefetch_related("tags")
-
-
-        class TicketDetail(TicketViewBase, generics.RetrieveAPIView):
-            pass
-
-
-        class TicketList(TicketViewBase, generics.ListAPIView):
-            pagination_class = Page
-    """,
-    "peer/throttling.py": """
-        from rest_framework import throttling
-
-
-        class PerKeyThrottle(throttling.SimpleRateThrottle):
-            scope = "key"
-
-            def get_cache_key(self, request, view):
-                key = request.META["HTTP_AUTHORIZATION"].split()[-1]
-                return self.cache_format % {"scope": self.scope, "ident": key.split(".")[0]}
-    """,
-    "peer/migrations/__init__.py": "",
-}
-
-PEER_KEY = """
-from rest_framework_api_key.models import APIKey
-
-APIKey.objects.filter(name="bench").delete()
-print(APIKey.objects.create_key(name="bench")[1])
-"""
-
 
 def _env() -> dict[str, str]:
     env = dict(os.environ)
@@ -289,21 +136,6 @@ def _env() -> dict[str, str]:
         LOG_LEVEL="WARNING",
     )
     return env
-
-
-def _database_settings(url: str) -> dict:
-    parts = urlsplit(url)
-    return {
-        "ENGINE": "django.db.backends.postgresql",
-        "NAME": parts.path.lstrip("/"),
-        "USER": parts.username or "",
-        "PASSWORD": parts.password or "",
-        "HOST": parts.hostname or "",
-        "PORT": str(parts.port or ""),
-        # As ours (omniflow/settings.py): persistent connections, checked before reuse.
-        "CONN_MAX_AGE": 60,
-        "CONN_HEALTH_CHECKS": True,
-    }
 
 
 def _ensure_database(url: str) -> None:
@@ -393,33 +225,6 @@ class Server:
             os.killpg(self.process.pid, signal.SIGKILL)
 
 
-def _write_peer(folder: Path, *, workspace_id: int, database_url: str, redis_url: str) -> None:
-    for name, text in PEER_FILES.items():
-        path = folder / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(
-            textwrap.dedent(text).format(
-                workspace_id=workspace_id,
-                database=_database_settings(database_url),
-                redis=redis_url,
-            )
-            if name == "peer_settings.py"
-            else textwrap.dedent(text)
-        )
-
-
-def _peer_key(folder: Path, env: dict[str, str]) -> str:
-    peer_env = {**env, "DJANGO_SETTINGS_MODULE": "peer_settings", "PYTHONPATH": str(folder)}
-    django_admin = [str(PYTHON), "-m", "django"]
-    subprocess.run(
-        [*django_admin, "migrate", "rest_framework_api_key", "--noinput", "-v0"],
-        cwd=folder,
-        env=peer_env,
-        check=True,
-    )
-    return _output([*django_admin, "shell", "-c", PEER_KEY], cwd=folder, env=peer_env).split()[-1]
-
-
 def _output(command: list[str], *, cwd: Path, env: dict[str, str]) -> str:
     """Run a command to its end and return what it printed (raise if it failed)."""
     return subprocess.run(
@@ -440,60 +245,6 @@ def _counters(env: dict[str, str]) -> tuple[float, float]:
     output = _output([str(PYTHON), "manage.py", "shell", "-c", COUNTERS], cwd=ROOT, env=env)
     ours_us, library_us = output.split()[-2:]
     return float(ours_us), float(library_us)
-
-
-def _profile(server: Server, folder: str, seconds: int) -> list[subprocess.Popen]:
-    Path(folder).mkdir(parents=True, exist_ok=True)
-    return [
-        subprocess.Popen(
-            [
-                str(PY_SPY),
-                "record",
-                "--nonblocking",
-                "--gil",  # only samples holding the GIL: CPU spent in Python, not waits
-                f"--pid={pid}",
-                f"--duration={seconds}",
-                "--format=raw",
-                f"--output={folder}/worker-{pid}.txt",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for pid in server.worker_pids()
-    ]
-
-
-def _function(frame: str) -> str:
-    # py-spy's raw frames read "name (path/to/file.py:line)": keep name and file, not the line.
-    name, _, where = frame.partition(" (")
-    path = where.rsplit(":", 1)[0]
-    for marker in ("site-packages/", str(ROOT) + "/"):
-        path = path.split(marker)[-1]
-    return f"{name} ({path})"
-
-
-def _print_profile(folder: str, top: int = 30) -> None:
-    """Print the functions most samples were in (inclusive) and on top of (self)."""
-    inclusive: dict[str, int] = {}
-    own: dict[str, int] = {}
-    total = 0
-    for path in Path(folder).glob("worker-*.txt"):
-        for line in path.read_text().splitlines():
-            stack, _, samples = line.rpartition(" ")
-            if not stack or not samples.isdigit():
-                continue
-            functions = [_function(frame) for frame in stack.split(";")]
-            total += int(samples)
-            own[functions[-1]] = own.get(functions[-1], 0) + int(samples)
-            for function in set(functions):
-                inclusive[function] = inclusive.get(function, 0) + int(samples)
-    if not total:
-        print("profile: no samples (py-spy needs ptrace rights)")
-        return
-    for title, table in (("inclusive", inclusive), ("self", own)):
-        print(f"profile of our workers, {title} (share of {total} samples):")
-        for function, samples in sorted(table.items(), key=lambda item: -item[1])[:top]:
-            print(f"  {samples / total:6.1%}  {function}")
 
 
 def _rounds(targets: dict, *, rounds: int, seconds: int, connections: int) -> dict:
@@ -557,13 +308,13 @@ def main() -> None:
     counters = _counters(env)
     with tempfile.TemporaryDirectory(prefix="omniflow-bench-peer-") as folder:
         folder = Path(folder)
-        _write_peer(
+        write_peer(
             folder,
             workspace_id=workspace_id,
             database_url=env["DATABASE_URL"],
             redis_url=env["REDIS_URL"],
         )
-        peer_key = _peer_key(folder, env)
+        peer_plaintext = peer_key(folder, env, python=str(PYTHON), output=_output)
         ours = Server("omniflow.wsgi:application", cwd=ROOT, env=env)
         peer = Server(
             "peer_wsgi:application",
@@ -572,7 +323,7 @@ def main() -> None:
         )
         try:
             ours_auth = {"Authorization": f"Bearer {plaintext}"}
-            peer_auth = {"Authorization": f"Api-Key {peer_key}"}
+            peer_auth = {"Authorization": f"Api-Key {peer_plaintext}"}
             targets = {
                 ("detail", "ours"): (f"{ours.base_url}/api/v1/tickets/{ticket_id}", ours_auth),
                 ("detail", "peer"): (f"{peer.base_url}/tickets/{ticket_id}", peer_auth),
@@ -584,7 +335,11 @@ def main() -> None:
             _check_same_reads(targets)
             for url, headers in targets.values():  # warm up every worker and connection
                 _wrk(url, headers, seconds=2, connections=connections)
-            spies = _profile(ours, profile, rounds * seconds * 4 + 5) if profile else []
+            spies = (
+                pyspy.record(ours.worker_pids(), profile, rounds * seconds * 4 + 5)
+                if profile
+                else []
+            )
             runs = _rounds(targets, rounds=rounds, seconds=seconds, connections=connections)
             for spy in spies:
                 spy.wait(timeout=120)
@@ -599,7 +354,7 @@ def main() -> None:
         f"({library_us / ours_us:.1f}x)"
     )
     if profile:
-        _print_profile(profile)
+        pyspy.print_summary(profile)
     sys.exit(0 if met else 1)
 
 

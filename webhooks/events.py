@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from workspaces.models import Workspace
 
+from .engine.wakeup import request_dispatch
 from .models import WebhookDelivery, WebhookEndpoint, WebhookEvent, _event_public_id
 from .payloads import event_body
 
@@ -148,10 +149,4 @@ def nudge_after_commit() -> None:
     if getattr(connection, "_webhooks_nudge_hooks", None) is hooks and hooks:
         return
     connection._webhooks_nudge_hooks = hooks
-    transaction.on_commit(_nudge)
-
-
-def _nudge() -> None:
-    from .tasks import request_dispatch
-
-    request_dispatch()
+    transaction.on_commit(request_dispatch)

@@ -8,7 +8,7 @@ from django.db.models import Count, Max, OuterRef, QuerySet, Subquery
 
 from workspaces.models import Workspace
 
-from . import storage
+from .engine import storage
 from .models import (
     UNFINISHED_STATUSES,
     WebhookDelivery,
@@ -245,7 +245,7 @@ def endpoint_stats(*, endpoint: WebhookEndpoint, since: datetime) -> EndpointSta
 def _duration_percentiles(
     attempts: QuerySet[WebhookDeliveryAttempt],
 ) -> tuple[int, dict[str, int | None]]:
-    count, values = storage.duration_percentiles(
+    count, values = storage.backend().duration_percentiles(
         attempts=attempts, fractions=list(LATENCY_PERCENTILES.values())
     )
     return count, dict(zip(LATENCY_PERCENTILES, values, strict=True))

@@ -95,13 +95,13 @@ def _attempt(
     shown = request_shown(request=request, definition=definition)
     # Limits are read from the live tool: they protect the API now, whatever the version.
     rate = limits.rate_count(tool_id=tool.pk, rate=tool.rate_limit)
-    if rate.limited:
+    if rate.blocked:
         return _Attempt(
             Outcome.RATE_LIMITED,
             f"The tool's limit of {tool.rate_limit} calls is used up; retry in "
-            f"{rate.retry_after_seconds} s.",
+            f"{rate.retry_after} s.",
             request=shown,
-            retry_after_seconds=rate.retry_after_seconds,
+            retry_after_seconds=rate.retry_after,
         )
     # Bounded well under the web worker's timeout, whatever an older version was saved with.
     timeout = min(float(definition["timeout_seconds"]), MAX_TIMEOUT_SECONDS)

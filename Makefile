@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test services lint format fuzz bench clean
+.PHONY: run test services lint format fuzz soak-run bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required"'
@@ -13,7 +13,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-## Set everything up and run web + worker + beat on the embedded default (SQLite, file broker).
+## Set everything up and run web + worker + beat on the embedded default (SQLite, SQLite broker).
 run: $(STAMP)
 	scripts/run.sh
 
@@ -32,13 +32,20 @@ fuzz: $(STAMP)
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-300} FUZZ_RANDOM=1 scripts/test.sh -q -p no:cacheprovider \
 		tests/api/test_schema_fuzz.py tests/security/test_api_fuzz.py tests/security/test_bad_input.py
 
-## Run both benchmarks by hand (wrk and nginx come from apt-get when missing; takes ~15 min).
+## `make run` for real, long (~25 min): 20 fresh starts each delivering a webhook and stopped
+## with Ctrl-C, then one left up 10 minutes with an event a second (SOAK_STARTS, SOAK_SECONDS).
+soak-run: $(STAMP)
+	scripts/ensure-services.sh
+	OMNIFLOW_SOAK=1 scripts/test.sh -q -s -p no:cacheprovider tests/production/test_run_soak.py
+
+## Run the benchmarks by hand (wrk and nginx come from apt-get when missing; takes ~25 min).
 bench: $(STAMP)
 	scripts/ensure-services.sh
 	command -v wrk >/dev/null && test -x /usr/sbin/nginx || \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx)
 	$(BIN)/python bench/api.py; \
-		$(BIN)/python bench/deliveries.py --repeat 3
+		$(BIN)/python bench/deliveries.py --repeat 3; \
+		$(BIN)/python bench/isolation.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

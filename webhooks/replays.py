@@ -9,6 +9,7 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from omniflow.exceptions import Conflict
+from omniflow.queueing import enqueue
 from workspaces.models import Workspace
 
 from .events import nudge_after_commit
@@ -144,11 +145,9 @@ def replay_job_create(
 
 
 def _queue_replay_job(job_id: int) -> None:
-    # Imported here: the tasks module imports this one.
-    from .tasks import replay_job
-
     try:
-        replay_job.apply_async(args=[job_id], retry=False)
+        # By name: the tasks module imports this one.
+        enqueue("webhooks.replay_job", args=(job_id,), retry=False)
     except Exception:
         logger.warning("Webhooks: could not queue replay job %s.", job_id, exc_info=True)
 

@@ -66,6 +66,8 @@ class EndpointCreateView(WorkspaceAdminMixin, FormView):
                 event_types=form.cleaned_data["event_types"],
                 description=form.cleaned_data["description"],
                 enabled=form.cleaned_data["enabled"],
+                max_in_flight=form.cleaned_data["max_in_flight"],
+                rate_limit_per_second=form.cleaned_data["rate_limit_per_second"],
                 secret=form.secret_for_service(),
             )
         except ValidationError as error:
@@ -156,6 +158,8 @@ class EndpointUpdateView(WorkspaceAdminMixin, EndpointObjectMixin, FormView):
             "event_types": endpoint.event_types,
             "description": endpoint.description,
             "enabled": endpoint.enabled,
+            "max_in_flight": endpoint.max_in_flight,
+            "rate_limit_per_second": endpoint.rate_limit_per_second,
         }
 
     def form_valid(self, form):
@@ -165,6 +169,8 @@ class EndpointUpdateView(WorkspaceAdminMixin, EndpointObjectMixin, FormView):
             form.add_error(None, error)
             return self.form_invalid(form)
         messages.success(self.request, f"Saved the endpoint for {endpoint.url}.")
+        if endpoint.secret_replaced:
+            messages.warning(self.request, services.SECRET_REPLACED_NOTE)
         return redirect("webhooks:endpoint-detail", endpoint_id=endpoint.id)
 
 

@@ -135,6 +135,14 @@ class OpenAPIDocumentField(serializers.JSONField):
     pass
 
 
+class ToolUpdatedRepresentation(ToolRepresentation):
+    notes = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="What the change did besides what was asked, e.g. a secret cleared because "
+        "the URL's host changed.",
+    )
+
+
 class OpenAPIImportInput(serializers.Serializer):
     document = OpenAPIDocumentField(
         help_text="The OpenAPI 3 document: a JSON object, or its JSON or YAML text."

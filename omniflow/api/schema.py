@@ -43,6 +43,30 @@ _ERROR_DESCRIPTIONS = {
     "429": "Rate limit reached; Retry-After says when to try again.",
 }
 
+# Structured fields of draft-ietf-httpapi-ratelimit-headers, on every response of the API.
+_RATE_LIMIT_HEADERS = {
+    "RateLimit": {
+        "description": (
+            "Where each limit stands after this request: a list of policy names, each with "
+            "`r` (requests remaining) and `t` (seconds until its window resets)."
+        ),
+        "schema": {"type": "string"},
+        "example": '"default";r=42;t=18',
+    },
+    "RateLimit-Policy": {
+        "description": (
+            "Every limit that applies: a list of policy names, each with `q` (requests per "
+            "window) and `w` (the window, in seconds)."
+        ),
+        "schema": {"type": "string"},
+        "example": '"burstable-minute";q=120;w=60, "burstable-hour";q=1000;w=3600',
+    },
+}
+_RETRY_AFTER_HEADER = {
+    "description": "Whole seconds after which a retry is admitted (never early).",
+    "schema": {"type": "integer", "minimum": 1},
+}
+
 
 class ApiAutoSchema(ResponseBodiesHook):
     """AutoSchema that documents the API's shared behaviour on each operation."""
@@ -92,6 +116,11 @@ class ApiAutoSchema(ResponseBodiesHook):
                 )
                 body["description"] = _ERROR_DESCRIPTIONS[code]
                 responses[code] = body
+        for code, body in responses.items():
+            headers = body.setdefault("headers", {})
+            headers.update(_RATE_LIMIT_HEADERS)
+            if code == "429":
+                headers["Retry-After"] = _RETRY_AFTER_HEADER
         return responses
 
 

@@ -1,6 +1,7 @@
 """The one base of every API view: workspace scoping, the actor, input, lookup and pages."""
 
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 from django.http import QueryDict
@@ -95,6 +96,17 @@ class WorkspaceAPIView(IdempotentAPIView, GenericAPIView):
         rows = self.paginate_queryset(queryset)
         if callable(context):
             context = context(rows)
-        return self.get_paginated_response(
-            representation(rows, many=True, context=context or {}).data
-        )
+        if context:
+            data = representation(rows, many=True, context=context).data
+        else:
+            shared = _shared_representation(representation)
+            data = [shared.to_representation(row) for row in rows]
+        return self.get_paginated_response(data)
+
+
+@cache
+def _shared_representation(representation: type[serializers.Serializer]):
+    # A serializer builds its fields (a ModelSerializer from the model) when first used: once per
+    # process, not per page. Safe to share without a context: the representations of the API are
+    # read-only and keep no state between `to_representation` calls.
+    return representation()

@@ -84,14 +84,17 @@ class EndpointDetailView(EndpointView):
         tags=ENDPOINTS_TAG,
         operation_id="webhook_endpoints_update",
         summary="Update a webhook endpoint",
+        description="A URL on another host gets a new signing secret unless `secret` is given "
+        "too (`notes` says so).",
         request=s.EndpointInput,
-        responses=s.EndpointRepresentation,
+        responses=s.EndpointUpdatedRepresentation,
     )
     def patch(self, request, endpoint_id: int):
         endpoint = self._endpoint(request, endpoint_id)
         data = self.checked(s.EndpointInput(data=request.data, partial=True))
         endpoint = services.endpoint_update(endpoint=endpoint, **data.validated_data)
-        return Response(s.EndpointRepresentation(endpoint).data)
+        endpoint.notes = [services.SECRET_REPLACED_NOTE] if endpoint.secret_replaced else []
+        return Response(s.EndpointUpdatedRepresentation(endpoint).data)
 
     @extend_schema(
         tags=ENDPOINTS_TAG,

@@ -14,9 +14,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from ..models import WebhookDelivery
 from . import storage
 from .claims import Claim
-from .models import WebhookDelivery
 
 Status = WebhookDelivery.Status
 
@@ -27,27 +27,26 @@ def outcomes_record(*, deliveries: Sequence[Claim], attempts: list[dict[str, Any
     The commit does not wait for the WAL flush. At-least-once still holds: the requests have
     gone out already, and an outcome lost in a database crash (the last few hundred
     milliseconds of commits at most) leaves the delivery leased and unfinished, so it is sent
-    again once the lease expires: a duplicate, which the delivery id lets the consumer drop,
-    never a lost event. Claims keep the durable default.
+    again once the lease expires: a duplicate, which the event id lets the consumer drop,
+    never a lost event. Claims commit the same way, for the same reason.
     """
+    store = storage.backend()
+    retrying = [d.id for d in deliveries if d.status == Status.RETRYING]
+    # Only a delivery that has been retrying deferred its successors: one that succeeded at
+    # its first attempt (most of them) has nothing to release. Failures are few: all released.
+    finished = [
+        d.id
+        for d in deliveries
+        if d.status == Status.FAILED or (d.status == Status.SUCCEEDED and d.attempt_count > 1)
+    ]
+    if not (retrying or finished):
+        # The usual batch: one statement (one round trip) where the database can.
+        store.record(deliveries=deliveries, attempts=attempts)
+        return
     with transaction.atomic():
-        storage.commit_relaxed()
-        storage.outcomes_write(deliveries=deliveries)
-        storage.successors_defer(
-            delivery_ids=[d.id for d in deliveries if d.status == Status.RETRYING],
+        store.record(deliveries=deliveries, attempts=attempts)
+        store.successors_defer(
+            delivery_ids=retrying,
             window_seconds=float(settings.OMNIFLOW_WEBHOOK_RETRY_WINDOW_SECONDS),
         )
-        # Only a delivery that has been retrying deferred its successors: one that succeeded
-        # at its first attempt (most of them) has nothing to release. Failures are few: all
-        # released.
-        storage.successors_release(
-            delivery_ids=[
-                d.id
-                for d in deliveries
-                if d.status == Status.FAILED
-                or (d.status == Status.SUCCEEDED and d.attempt_count > 1)
-            ],
-            now=timezone.now(),
-        )
-        if attempts:
-            storage.attempts_write(attempts=attempts)
+        store.successors_release(delivery_ids=finished, now=timezone.now())

@@ -7,9 +7,9 @@ from typing import Any
 from omniflow.crypto import body_signature as sign
 from omniflow.crypto import decrypt_secret
 
+from ..signing import standard_signature
 from . import transport
 from .claims import Claim
-from .signing import standard_signature
 
 USER_AGENT = "Omniflow-Webhooks/1.0"
 

@@ -3,6 +3,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Processes the suite runs on (pytest-xdist; tests/parallel.py keeps their Redis apart).
+TEST_PROCESSES ?= 2
 
 .PHONY: run test services lint format fuzz soak-run bench clean
 
@@ -20,13 +22,13 @@ run: $(STAMP)
 ## Make sure PostgreSQL, Redis and Chromium are here and running, then run the whole suite.
 test: $(STAMP)
 	scripts/ensure-services.sh
-	scripts/test.sh $(ARGS)
+	scripts/test.sh -n $(TEST_PROCESSES) --dist loadfile $(ARGS)
 
 services:
 	scripts/ensure-services.sh
 
 ## Fuzz with many random examples: schemathesis over the API (each operation, and stateful
-## sequences) and hypothesis at the inbound receiver and Settings forms; any 5xx fails.
+## sequences, every check) and hypothesis at the inbound receiver and Settings forms.
 fuzz: $(STAMP)
 	scripts/ensure-services.sh
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-300} FUZZ_RANDOM=1 scripts/test.sh -q -p no:cacheprovider \

@@ -3,7 +3,8 @@ per workspace calls in flight (our web tier: one tenant's slow tools cannot hold
 thread, so other tenants and `/healthz` stay served).
 
 All live in the shared cache (Redis), so they hold across every web process and machine.
-- The rate is django-ratelimit's fixed-window counter (the one API keys are counted in).
+- The rate is `omniflow.ratelimits`' fixed-window counter (the one API keys are counted in):
+  a refused call is not counted, and its `retry_after` is never early.
 - Concurrency is a Redis semaphore: a sorted set of holders scored by when their hold lapses,
   taken and released by one Lua script each. A holder that dies mid-call (a killed worker)
   lapses after the call's timeout plus a margin instead of keeping a slot for ever.
@@ -15,10 +16,10 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 from django.core.cache import caches
-from django_ratelimit.core import get_usage
+
+from omniflow.ratelimits import Usage, count, parse_rates
 
 HOLD_MARGIN_SECONDS = 10
 RATE_GROUP = "agenttools.tool"
@@ -38,22 +39,9 @@ _local_lock = threading.Lock()
 _local_in_flight: dict[str, int] = {}
 
 
-@dataclass(frozen=True)
-class RateUsage:
-    limited: bool
-    retry_after_seconds: int
-
-
-def rate_count(*, tool_id: int, rate: str) -> RateUsage:
-    """Count one call of the tool against its rate; say whether it is over."""
-    usage = get_usage(
-        None, group=RATE_GROUP, key=lambda group, request: str(tool_id), rate=rate, increment=True
-    )
-    if usage is None:  # RATELIMIT_ENABLE is off
-        return RateUsage(limited=False, retry_after_seconds=0)
-    return RateUsage(
-        limited=usage["should_limit"], retry_after_seconds=max(1, int(usage["time_left"]))
-    )
+def rate_count(*, tool_id: int, rate: str) -> Usage:
+    """Count one call of the tool against its rate, if it has room; return where it stands."""
+    return count(group=RATE_GROUP, value=str(tool_id), rates=parse_rates(rate))
 
 
 def _semaphore_key(tool_id: int) -> str:

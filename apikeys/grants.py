@@ -18,8 +18,10 @@ from datetime import UTC, datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from .ratelimits import Rate, rates_for
+from omniflow.ratelimits import Rate
+
 from .scopes import ALL_SCOPES, scopes_within
+from .tiers import rates_for
 
 ROLE_SCOPES: dict[str, tuple[str, ...]] = {
     "admin": ALL_SCOPES,

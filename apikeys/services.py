@@ -8,15 +8,16 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from omniflow.ratelimits import InvalidRate
 from workspaces.models import Workspace
 from workspaces.services import user_label
 
 from . import tokens
 from .grants import Grantor, grant_check, target_check
 from .models import UPDATABLE_FIELDS, ApiKey, ApiKeyAuditEntry
-from .ratelimits import InvalidRate, rates_for
 from .scopes import InvalidScope, normalize_scopes
 from .selectors import api_key_cache_forget
+from .tiers import rates_for
 
 
 def _validated_limits(*, tier: str, custom_rate: str) -> str:

@@ -68,11 +68,13 @@ MIDDLEWARE = [
     # Our 404 page and API problem JSON with DEBUG on too (Django's debug page otherwise).
     "omniflow.not_found.NotFoundPageMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's session, CSRF, authentication and messages middleware, skipped for /api/v1/
+    # (keys, no sessions): see omniflow/page_middleware.py.
+    "omniflow.page_middleware.PageSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "omniflow.page_middleware.PageCsrfViewMiddleware",
+    "omniflow.page_middleware.PageAuthenticationMiddleware",
+    "omniflow.page_middleware.PageMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "apikeys.middleware.RateLimitHeadersMiddleware",
     "omniflow.api.limits.BodySizeLimitMiddleware",
@@ -168,7 +170,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "login"
-# Failed log-ins allowed per account and per client IP (django-ratelimit syntax, e.g. 10/15m);
+# Failed log-ins allowed per account and per client IP (omniflow.ratelimits syntax, e.g. 10/15m);
 # past either the login page answers 429 until the window resets.
 OMNIFLOW_LOGIN_ACCOUNT_RATE = env.str("OMNIFLOW_LOGIN_ACCOUNT_RATE", default="10/15m")
 OMNIFLOW_LOGIN_IP_RATE = env.str("OMNIFLOW_LOGIN_IP_RATE", default="50/15m")
@@ -237,6 +239,8 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["omniflow.api.parsers.StrictJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "omniflow.api.schema.ApiAutoSchema",
+    # OPTIONS answers name, description and media types; the schema describes the inputs.
+    "DEFAULT_METADATA_CLASS": "omniflow.api.metadata.ApiMetadata",
     "EXCEPTION_HANDLER": "omniflow.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
 }
@@ -271,14 +275,6 @@ OMNIFLOW_API_MAX_BODY_BYTES = env.int("OMNIFLOW_API_MAX_BODY_BYTES", default=102
 OMNIFLOW_API_KEY_PEPPER = env.str("OMNIFLOW_API_KEY_PEPPER", default="") or SECRET_KEY
 # Requests without a valid key, per client IP (REMOTE_ADDR), so keys cannot be guessed at speed.
 OMNIFLOW_API_UNAUTHENTICATED_RATE = env.str("OMNIFLOW_API_UNAUTHENTICATED_RATE", default="30/m")
-# django-ratelimit's settings at their defaults, spelled out because it reads them on every
-# counted request and a setting that is absent costs a failed lookup each time.
-RATELIMIT_ENABLE = True
-# The default: a key's counters are counted in one script with its cached row's generation.
-RATELIMIT_USE_CACHE = "default"
-RATELIMIT_FAIL_OPEN = False
-RATELIMIT_CACHE_PREFIX = "rl:"
-RATELIMIT_HASH_ALGORITHM = hashlib.sha256
 
 # --- Webhooks -----------------------------------------------------------------------------
 OMNIFLOW_SECRETS_KEY = env.str("OMNIFLOW_SECRETS_KEY", default="")
@@ -340,7 +336,7 @@ CELERY_BEAT_SCHEDULE = {
 OMNIFLOW_TOOL_CALLS_PER_WORKSPACE = env.int("OMNIFLOW_TOOL_CALLS_PER_WORKSPACE", default=8)
 
 # --- Inbound webhooks ---------------------------------------------------------------------
-# POSTs each trigger takes (django-ratelimit syntax); more get 429 with Retry-After.
+# POSTs each trigger takes (omniflow.ratelimits syntax, e.g. 600/m); more get 429 with Retry-After.
 OMNIFLOW_INBOUND_RATE = env.str("OMNIFLOW_INBOUND_RATE", default="600/m")
 # Most tickets one firing of an inbound rule may change (a rule's own max_tickets overrides it);
 # the receipt says when the cap cut a selection short.

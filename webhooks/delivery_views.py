@@ -170,7 +170,11 @@ class DeliveryReplayView(WorkspaceMemberMixin, DeliveryObjectMixin, View):
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
-        replay = replays.delivery_replay(delivery=self.get_object())
+        try:
+            replay = replays.delivery_replay(delivery=self.get_object())
+        except replays.EndpointDeleted as refused:
+            messages.error(request, f"Not replayed. {refused.detail}")
+            return HttpResponseRedirect(_safe_next(request, reverse("webhooks:delivery-list")))
         messages.success(
             request,
             f"Replay queued as delivery #{replay.id}: the same event, signed afresh with the "
@@ -212,7 +216,11 @@ class DeliveryBulkReplayView(WorkspaceMemberMixin, TemplateView):
         if not form.is_valid():
             messages.error(request, "The filters are not valid; nothing was replayed.")
             return redirect("webhooks:delivery-list")
-        job = replays.replay_job_create(workspace=self.workspace, **self._filters(form))
+        try:
+            job = replays.replay_job_create(workspace=self.workspace, **self._filters(form))
+        except replays.EndpointDeleted as refused:
+            messages.error(request, f"Nothing was replayed. {refused.detail}")
+            return redirect("webhooks:delivery-list")
         messages.success(
             request,
             f"Replaying {job.total} failed deliver{'y' if job.total == 1 else 'ies'} "

@@ -7,6 +7,7 @@ from . import filters
 from .events import CATALOGUE
 from .models import WebhookEndpoint
 from .services import MAX_ENDPOINT_LIMIT
+from .signing import secret_is_standard
 
 EVENT_CHOICES = [(event.name, event.name) for event in CATALOGUE.values()]
 
@@ -73,15 +74,20 @@ class EndpointCreateForm(EndpointForm):
         strip=False,
         label="Your secret",
         widget=forms.PasswordInput(render_value=True),
-        help_text="At least 16 characters. Omniflow keeps it encrypted.",
+        help_text="whsec_ followed by the base64 of 24 to 64 random bytes, e.g. from "
+        "`openssl rand -base64 32`. Omniflow keeps it encrypted.",
     )
 
     def clean(self):
         cleaned_data = super().clean()
         if cleaned_data.get("secret_mode") == self.OWN:
             secret = cleaned_data.get("secret", "")
-            if len(secret.strip()) < 16:
-                self.add_error("secret", "Paste a secret of at least 16 characters.")
+            if not secret_is_standard(secret=secret):
+                self.add_error(
+                    "secret",
+                    "Paste a secret in the Standard Webhooks form: whsec_ followed by the "
+                    "base64 of 24 to 64 random bytes (or choose “Generate a secret for me”).",
+                )
         return cleaned_data
 
     def secret_for_service(self) -> str | None:

@@ -24,7 +24,7 @@ from . import selectors, services
 from .events import CATALOGUE
 from .forms import EndpointCreateForm, EndpointForm, RotateSecretForm
 from .models import WebhookEndpoint
-from .signing import mask_secret
+from .signing import mask_secret, secret_rotation_advised
 from .try_endpoint import endpoint_send_test_event
 from .verifier_snippets import verifier_snippets
 
@@ -108,9 +108,9 @@ class EndpointDetailView(WorkspaceMemberMixin, EndpointObjectMixin, TemplateView
         context = super().get_context_data(**kwargs)
         endpoint = self.get_object()
         try:
-            context["masked_secret"] = mask_secret(
-                secret=services.endpoint_secret(endpoint=endpoint)
-            )
+            secret = services.endpoint_secret(endpoint=endpoint)
+            context["masked_secret"] = mask_secret(secret=secret)
+            context["secret_rotation_advised"] = secret_rotation_advised(secret=secret)
         except SecretUnavailable:
             context["secret_unavailable"] = True
         context["revealed_secret"] = self.revealed_secret

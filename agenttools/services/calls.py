@@ -19,6 +19,7 @@ from omniflow.json_input import EXCERPT_BYTES
 
 from .. import limits
 from ..calls import ArgumentsUnusable, request_build, request_shown, response_body
+from ..exports import arguments_without_strict_nulls
 from ..models import MAX_TIMEOUT_SECONDS, AgentTool, ToolCall
 from ..schemas import argument_errors
 from ..snapshots import tool_definition
@@ -72,6 +73,10 @@ def _attempt(
             "Arguments must be a JSON object.",
             errors={"non_field_errors": ["Arguments must be a JSON object."]},
         )
+    # A model in OpenAI's strict mode gives null for the optional arguments it leaves out.
+    arguments = arguments_without_strict_nulls(
+        schema=definition["input_schema"], arguments=arguments
+    )
     errors = argument_errors(schema=definition["input_schema"], arguments=arguments)
     if errors:
         return _Attempt(
@@ -95,13 +100,13 @@ def _attempt(
     shown = request_shown(request=request, definition=definition)
     # Limits are read from the live tool: they protect the API now, whatever the version.
     rate = limits.rate_count(tool_id=tool.pk, rate=tool.rate_limit)
-    if rate.limited:
+    if rate.blocked:
         return _Attempt(
             Outcome.RATE_LIMITED,
             f"The tool's limit of {tool.rate_limit} calls is used up; retry in "
-            f"{rate.retry_after_seconds} s.",
+            f"{rate.retry_after} s.",
             request=shown,
-            retry_after_seconds=rate.retry_after_seconds,
+            retry_after_seconds=rate.retry_after,
         )
     # Bounded well under the web worker's timeout, whatever an older version was saved with.
     timeout = min(float(definition["timeout_seconds"]), MAX_TIMEOUT_SECONDS)

@@ -12,11 +12,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from apikeys.ratelimits import InvalidRate, parse_rates
 from inbox.models import Agent
 from omniflow.crypto import encrypt_secret
 from omniflow.http.destinations import validate_url
 from omniflow.origin import url_origin
+from omniflow.ratelimits import InvalidRate, parse_rates
 from workspaces.models import Workspace
 
 from .. import openapi
@@ -231,7 +231,7 @@ def _limits_check(tool: AgentTool, refuse: Refuse) -> None:
     else:
         if len(rates) != 1:
             refuse("rate_limit", "Give one rate, e.g. 60/m.")
-        # Stored as N/unit, the form django-ratelimit counts in ("60 / minute" -> "60/m").
+        # Stored in its canonical form ("60 / minute" -> "60/m").
         tool.rate_limit = str(rates[0])
     if not _within(tool.max_concurrency, 1, MAX_CONCURRENCY):
         refuse("max_concurrency", f"Between 1 and {MAX_CONCURRENCY} calls in flight.")

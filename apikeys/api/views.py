@@ -149,6 +149,8 @@ class ApiKeyRollView(ApiKeysView):
 
 
 class ApiKeyAuditView(ApiKeysView):
+    """Who did what to an API key, newest first."""
+
     @extend_schema(
         tags=TAG,
         operation_id="api_keys_audit",
@@ -161,6 +163,11 @@ class ApiKeyAuditView(ApiKeysView):
 
 
 class ApiKeyUsageView(ApiKeysView):
+    """An API key's requests and refusals per UTC day, the last 7 days, as an array."""
+
+    # Seven rows at most, answered as a plain array: the document says so (not a page).
+    pagination_class = None
+
     @extend_schema(
         tags=TAG,
         operation_id="api_keys_usage",

@@ -252,6 +252,7 @@ def test_export_needs_a_published_version_and_a_known_format(api_client, agent):
         "agent": agent.pk,
         "agent_version": 1,
         "format": "openai",
+        "strict": False,
         "tools": [],
     }
 
@@ -306,4 +307,4 @@ def test_the_schema_documents_the_agent_tool_endpoints(client, db):
     }
     export = paths["/api/v1/agents/{id}/tools"]["get"]
     [format_parameter] = [p for p in export["parameters"] if p["name"] == "format"]
-    assert format_parameter["schema"]["enum"] == ["openai", "anthropic", "mcp"]
+    assert format_parameter["schema"]["enum"] == ["openai", "openai-responses", "anthropic", "mcp"]

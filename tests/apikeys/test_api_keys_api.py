@@ -148,3 +148,16 @@ def test_another_workspaces_key_is_404(manager, other_workspace):
         assert response.status_code == 404
     foreign.refresh_from_db()
     assert foreign.is_active
+
+
+def test_a_key_limited_to_10_per_15_minutes_can_be_created(manager):
+    # The log-in settings' form of rate, refused for keys until the grammars were one.
+    created = manager.post(
+        LIST,
+        {"name": "Slow", "scopes": ["tickets:read"], "tier": "custom", "custom_rate": "10/15m"},
+        format="json",
+    )
+
+    assert created.status_code == 201, created.json()
+    assert created.json()["custom_rate"] == "10/15m"
+    assert created.json()["limits"] == "10/15 minutes"

@@ -182,15 +182,18 @@ class MakeRun:
         return [int(pid) for pid in re.findall(r"Web server started \(pid (\d+)\)", self.log())]
 
     def alive(self) -> list[int]:
-        """Return the worker and web sessions still running."""
-        running = []
-        for pid in self.worker_pids() + self.web_pids():
+        """Return the worker and web sessions that still have a running (non-zombie) process."""
+        groups = set(self.worker_pids() + self.web_pids())
+        running = set()
+        for stat in Path("/proc").glob("[0-9]*/stat"):
             try:
-                os.killpg(pid, 0)
-            except ProcessLookupError:
-                continue
-            running.append(pid)
-        return running
+                # pid (comm) state ppid pgrp …; comm may hold spaces, so split after its ")".
+                state, _ppid, group = stat.read_text().rsplit(")", 1)[1].split()[:3]
+            except OSError:
+                continue  # it ended while we looked
+            if int(group) in groups and state != "Z":
+                running.add(int(group))
+        return sorted(running)
 
 
 def troubles(log: str) -> list[str]:

@@ -182,8 +182,10 @@ def test_a_members_write_key_cannot_make_an_admin(workspace, admin_membership, s
         {"email": "boss@example.com", "role": "admin", "password": "a-long-password-42"},
         format="json",
     )
-    raised = key.patch(f"/api/v1/members/{support_membership.pk}", {"role": "admin"}, format="json")
-    removed = key.delete(f"/api/v1/members/{admin_membership.pk}")
+    raised = key.patch(
+        f"/api/v1/members/{support_membership.user_id}", {"role": "admin"}, format="json"
+    )
+    removed = key.delete(f"/api/v1/members/{admin_membership.user_id}")
 
     assert created.status_code == 400 and "role" in created.json()["errors"]
     assert not get_user_model().objects.filter(username="boss@example.com").exists()

@@ -128,3 +128,19 @@ def test_a_new_host_gives_a_webhook_endpoint_a_new_secret_unless_one_is_given(
     assert "new signing secret" in moved.json()["notes"][0]
     assert given.json()["notes"] == []
     assert decrypt_secret(token=WebhookEndpoint.objects.get().secret_encrypted).endswith("A=")
+
+
+def test_the_endpoint_form_says_a_new_secret_was_made(admin_client, workspace):
+    endpoint = endpoint_create(
+        workspace=workspace, url="https://hooks.example.com/in", event_types=["ticket.created"]
+    )
+    old = decrypt_secret(token=endpoint.secret_encrypted)
+
+    page = admin_client.post(
+        f"/settings/webhooks/{endpoint.pk}/edit/",
+        {"url": "https://elsewhere.example.net/in", "event_types": ["ticket.created"]},
+        follow=True,
+    ).content.decode()
+
+    assert "new signing secret" in page
+    assert decrypt_secret(token=WebhookEndpoint.objects.get().secret_encrypted) != old

@@ -132,3 +132,38 @@ def test_a_hanging_endpoint_keeps_only_a_few_slots(workspace, allow_private_urls
     # of the hanging endpoint's are still waiting
     assert WebhookDelivery.objects.filter(endpoint=fine, status="succeeded").count() == 40
     assert WebhookDelivery.objects.filter(endpoint=stuck, attempt_count=0).count() > 20
+
+
+def test_the_api_sets_and_lifts_an_endpoints_limits_and_refuses_bad_ones(
+    api_client, workspace, allow_private_urls
+):
+    endpoint = _endpoint(workspace, "http://127.0.0.1:9/api")
+    url = f"/api/v1/webhook-endpoints/{endpoint.id}"
+
+    set_ = api_client.patch(url, {"max_in_flight": 5, "rate_limit_per_second": 50}, format="json")
+    lifted = api_client.patch(url, {"max_in_flight": None}, format="json")
+    refused = api_client.patch(url, {"rate_limit_per_second": 0}, format="json")
+
+    assert (set_.json()["max_in_flight"], set_.json()["rate_limit_per_second"]) == (5, 50)
+    assert (lifted.json()["max_in_flight"], lifted.json()["rate_limit_per_second"]) == (None, 50)
+    assert refused.status_code == 400
+    assert "rate_limit_per_second" in str(refused.json())
+    endpoint.refresh_from_db()
+    assert (endpoint.max_in_flight, endpoint.rate_limit_per_second) == (None, 50)
+
+
+def test_the_settings_form_sets_an_endpoints_limits_and_shows_bad_ones(
+    admin_client, workspace, allow_private_urls
+):
+    endpoint = _endpoint(workspace, "http://127.0.0.1:9/form")
+    page = f"/settings/webhooks/{endpoint.id}/edit/"
+    fields = {"url": endpoint.url, "event_types": endpoint.event_types, "enabled": "on"}
+
+    saved = admin_client.post(page, {**fields, "max_in_flight": "3"}, follow=True)
+    refused = admin_client.post(page, {**fields, "rate_limit_per_second": "-1"})
+
+    assert "at most 3 in flight" in saved.content.decode()
+    assert refused.status_code == 200
+    assert "greater than or equal to 1" in refused.content.decode()
+    endpoint.refresh_from_db()
+    assert (endpoint.max_in_flight, endpoint.rate_limit_per_second) == (3, None)

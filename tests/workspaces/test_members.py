@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
 from apikeys.scopes import ALL_SCOPES
-from tests.factories import TEST_PASSWORD, MembershipFactory, make_api_key
+from tests.factories import TEST_PASSWORD, MembershipFactory, UserFactory, make_api_key
 from workspaces.models import Invitation, Membership
 from workspaces.services import member_create, member_remove, member_update_role
 
@@ -273,7 +273,7 @@ def test_members_api_changes_roles_but_never_demotes_or_removes_the_last_admin(
     workspace, admin_membership, support_membership
 ):
     client = _members_client(workspace)
-    url = f"/api/v1/members/{admin_membership.pk}"
+    url = f"/api/v1/members/{admin_membership.user_id}"
 
     demote = client.patch(url, {"role": "support"}, format="json")
     remove = client.delete(url)
@@ -284,7 +284,7 @@ def test_members_api_changes_roles_but_never_demotes_or_removes_the_last_admin(
     assert admin_membership.role == "admin"
 
     promoted = client.patch(
-        f"/api/v1/members/{support_membership.pk}", {"role": "admin"}, format="json"
+        f"/api/v1/members/{support_membership.user_id}", {"role": "admin"}, format="json"
     )
     assert promoted.status_code == 200 and promoted.json()["role"] == "admin"
     assert client.delete(url).status_code == 204
@@ -301,10 +301,31 @@ def test_members_api_needs_the_write_scope_and_hides_other_workspaces(
     refused = reader.post(
         "/api/v1/members", {"email": "z@example.com", "role": "support"}, format="json"
     )
-    foreign = writer.patch(f"/api/v1/members/{stranger.pk}", {"role": "admin"}, format="json")
+    foreign = writer.patch(f"/api/v1/members/{stranger.user_id}", {"role": "admin"}, format="json")
 
     assert refused.status_code == 403 and "members:write" in refused.json()["detail"]
     assert foreign.status_code == 404
-    assert writer.get(f"/api/v1/members/{admin_membership.pk}").json()["role"] == "admin"
+    assert writer.get(f"/api/v1/members/{admin_membership.user_id}").json()["role"] == "admin"
     stranger.refresh_from_db()
     assert stranger.role == "support"
+
+
+def test_a_member_is_identified_by_the_user_id_assignee_fields_take(workspace):
+    """Bob's membership id is Ann's user id: the API lists and reads members by user id only,
+    so assigning by the id `GET /members` shows reaches Bob, not Ann."""
+    ann, bob = UserFactory(id=900_001), UserFactory(id=900_002)
+    MembershipFactory(id=900_001, workspace=workspace, user=bob, role="support")
+    MembershipFactory(id=900_002, workspace=workspace, user=ann, role="support")
+    client = _members_client(workspace, scopes=("members:write", "conversations:write"))
+
+    listed = {m["email"]: m["id"] for m in client.get("/api/v1/members").json()["results"]}
+    one = client.get(f"/api/v1/members/{bob.pk}").json()
+    assigned = client.post(
+        "/api/v1/conversations", {"assignee": listed[bob.email]}, format="json"
+    ).json()
+    unchanged = client.patch(f"/api/v1/members/{ann.pk}", {}, format="json")
+
+    assert listed == {ann.email: ann.pk, bob.email: bob.pk}
+    assert one["email"] == bob.email and one["id"] == bob.pk
+    assert assigned["assignee"] == bob.pk
+    assert unchanged.status_code == 200 and unchanged.json()["role"] == "support"

@@ -3,7 +3,7 @@ from datetime import datetime
 from django.utils import timezone
 from rest_framework import serializers
 
-from omniflow.crypto import decrypt_secret
+from omniflow.crypto import SecretUnavailable, decrypt_secret
 
 from .. import filters
 from ..events import CATALOGUE
@@ -11,7 +11,12 @@ from ..failures import failure_reason
 from ..models import WebhookDelivery, WebhookDeliveryAttempt, WebhookEndpoint, WebhookReplayJob
 from ..selectors import DEFAULT_STATS_WINDOW, STATS_WINDOWS
 from ..services import MAX_ENDPOINT_LIMIT
-from ..signing import mask_secret
+from ..signing import (
+    STANDARD_SECRET_PATTERN,
+    STANDARD_SECRET_RULE,
+    mask_secret,
+    secret_rotation_advised,
+)
 
 
 class EndpointRepresentation(serializers.ModelSerializer):
@@ -29,6 +34,11 @@ class EndpointRepresentation(serializers.ModelSerializer):
     previous_secret_expires_at = serializers.SerializerMethodField(
         help_text="When the overlap ends and the previous secret stops signing."
     )
+    secret_rotation_advised = serializers.SerializerMethodField(
+        help_text="True for a secret not in the `whsec_` + base64 (24-64 bytes) form: it signs "
+        "`X-Omniflow-Signature`, but Standard Webhooks libraries cannot check "
+        "`webhook-signature` under it. Rotate it (POST …/rotate-secret)."
+    )
 
     class Meta:
         model = WebhookEndpoint
@@ -45,12 +55,20 @@ class EndpointRepresentation(serializers.ModelSerializer):
             "previous_secret",
             "previous_secret_created_at",
             "previous_secret_expires_at",
+            "secret_rotation_advised",
             "created_at",
             "updated_at",
         ]
 
     def get_secret(self, endpoint: WebhookEndpoint) -> str:
         return mask_secret(secret=decrypt_secret(token=endpoint.secret_encrypted))
+
+    def get_secret_rotation_advised(self, endpoint: WebhookEndpoint) -> bool:
+        try:
+            secret = decrypt_secret(token=endpoint.secret_encrypted)
+        except SecretUnavailable:
+            return True  # it cannot sign at all: a rotation sets a new one
+        return secret_rotation_advised(secret=secret)
 
     def _overlapping(self, endpoint: WebhookEndpoint) -> bool:
         return endpoint.previous_secret_valid_at(timezone.now())
@@ -141,8 +159,16 @@ class EndpointInput(serializers.Serializer):
         help_text="At most this many deliveries a second to this endpoint (null: no limit).",
     )
     # Omitted: generate one. Empty string: no secret (requests go unsigned).
-    secret = serializers.CharField(
-        max_length=200, required=False, allow_blank=True, write_only=True, trim_whitespace=False
+    secret = serializers.RegexField(
+        regex=f"^$|{STANDARD_SECRET_PATTERN}",
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        trim_whitespace=False,
+        error_messages={"invalid": STANDARD_SECRET_RULE},
+        help_text="Left out: one is generated. Empty: requests go unsigned. "
+        + STANDARD_SECRET_RULE,
     )
 
 

@@ -54,8 +54,6 @@ class ClaimRound:
     claims: list[Claim]
     # Work was due but a rate limit held some back: worth asking again soon.
     throttled: bool = False
-    # Some endpoint had due work.
-    due: bool = False
 
 
 def _claim_round(*, limit: int, capacity: int) -> ClaimRound:
@@ -66,7 +64,7 @@ def _claim_round(*, limit: int, capacity: int) -> ClaimRound:
         lanes=due, free=limit, capacity=capacity, lease_seconds=_lease_seconds()
     )
     if not grant.slots:
-        return ClaimRound(claims=[], throttled=grant.throttled, due=bool(due))
+        return ClaimRound(claims=[], throttled=grant.throttled)
     quotas = {endpoint_id: len(slots) for endpoint_id, slots in grant.slots.items()}
     try:
         # Committed relaxed by the backend: a lease lost in a database crash only means the
@@ -83,7 +81,7 @@ def _claim_round(*, limit: int, capacity: int) -> ClaimRound:
             slots=unused,
             feedback={e: lanes.Feedback(unused=len(slots)) for e, slots in unused.items()},
         )
-    return ClaimRound(claims=claims, throttled=grant.throttled, due=True)
+    return ClaimRound(claims=claims, throttled=grant.throttled)
 
 
 def deliveries_claim(*, limit: int = BATCH_SIZE) -> list[Claim]:

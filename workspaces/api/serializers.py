@@ -4,6 +4,12 @@ from ..models import Invitation, Membership
 
 
 class MemberRepresentation(serializers.ModelSerializer):
+    # One id for a person everywhere in the API: the user id every `assignee` field takes
+    # (a membership's own id would coincide with other people's user ids across workspaces).
+    id = serializers.IntegerField(
+        source="user_id",
+        help_text="The member's user id: what `assignee` fields take and `/members/{id}` reads.",
+    )
     email = serializers.SerializerMethodField()
 
     class Meta:
@@ -45,4 +51,6 @@ class MemberCreateInput(serializers.Serializer):
 
 
 class MemberUpdateInput(serializers.Serializer):
-    role = serializers.ChoiceField(choices=Membership.Role.choices)
+    role = serializers.ChoiceField(
+        choices=Membership.Role.choices, required=False, help_text="Left out: unchanged."
+    )

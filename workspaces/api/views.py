@@ -1,5 +1,6 @@
 """API of the workspace's members (scope `members`): what Settings → Members does."""
 
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
@@ -76,10 +77,13 @@ class MemberListView(MemberView):
 
 
 class MemberDetailView(MemberView):
-    """Read, change the role of, or remove one member (never the last admin)."""
+    """Read, change the role of, or remove one member (never the last admin), by user id."""
 
     def member(self):
-        return self.found(members_for_workspace(workspace=self.workspace))
+        # `{id}` is the user id, as in `id` of the representation and every `assignee`.
+        return get_object_or_404(
+            members_for_workspace(workspace=self.workspace), user_id=self.kwargs["pk"]
+        )
 
     @extend_schema(
         tags=TAG,
@@ -100,10 +104,11 @@ class MemberDetailView(MemberView):
     )
     def patch(self, request, pk: int):
         membership = self.member()
-        data = self.validated(MemberUpdateInput)
-        membership = member_update_role(
-            membership=membership, role=data["role"], grantor=self.grantor
-        )
+        data = self.validated(MemberUpdateInput, partial=True)
+        if "role" in data:
+            membership = member_update_role(
+                membership=membership, role=data["role"], grantor=self.grantor
+            )
         return Response(MemberRepresentation(membership).data)
 
     @extend_schema(

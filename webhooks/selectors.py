@@ -35,10 +35,12 @@ def deliveries_for_log(
     created_before: datetime | None = None,
     event_id: str | None = None,
     delivery_id: int | None = None,
+    exact_times: bool = False,
 ) -> QuerySet[WebhookDelivery]:
     """Return the workspace's deliveries matching the filters, newest first.
 
-    `event_id` is the event's public id (evt_…), the one consumers see in webhook-id.
+    `event_id` is the event's public id (evt_…), the one consumers see in webhook-id. Time
+    filters walk the id range of the times (see CREATION_ORDER_MARGIN) unless `exact_times`.
     """
     deliveries = (
         WebhookDelivery.objects.filter(workspace=workspace).select_related("event").order_by("-id")
@@ -57,20 +59,32 @@ def deliveries_for_log(
         deliveries = deliveries.filter(resource_type=resource_type)
     if resource_id:
         deliveries = deliveries.filter(resource_id=resource_id)
-    return _created_between(deliveries, after=created_after, before=created_before)
+    return _created_between(
+        deliveries, after=created_after, before=created_before, exact=exact_times
+    )
 
 
 def _created_between(
-    deliveries: QuerySet[WebhookDelivery], *, after: datetime | None, before: datetime | None
+    deliveries: QuerySet[WebhookDelivery],
+    *,
+    after: datetime | None,
+    before: datetime | None,
+    exact: bool,
 ) -> QuerySet[WebhookDelivery]:
     if after is not None:
         deliveries = deliveries.filter(created_at__gte=after)
-        if (after_id := _id_created_before(after - CREATION_ORDER_MARGIN)) is not None:
-            deliveries = deliveries.filter(id__gt=after_id)
     if before is not None:
         deliveries = deliveries.filter(created_at__lt=before)
-        if (before_id := _id_created_from(before + CREATION_ORDER_MARGIN)) is not None:
-            deliveries = deliveries.filter(id__lt=before_id)
+    return deliveries if exact else _within_id_range(deliveries, after=after, before=before)
+
+
+def _within_id_range(
+    deliveries: QuerySet[WebhookDelivery], *, after: datetime | None, before: datetime | None
+) -> QuerySet[WebhookDelivery]:
+    if after is not None and (after_id := _id_created_before(after - CREATION_ORDER_MARGIN)):
+        deliveries = deliveries.filter(id__gt=after_id)
+    if before is not None and (before_id := _id_created_from(before + CREATION_ORDER_MARGIN)):
+        deliveries = deliveries.filter(id__lt=before_id)
     return deliveries
 
 
@@ -79,8 +93,9 @@ def _created_between(
 # which its indexes walk newest first, instead of reading every delivery newer than the range
 # (seconds at ten million rows). The created_at conditions stay, so nothing outside the range
 # is shown; the margin covers the moments between taking the time and inserting, and clock
-# adjustments up to it: a delivery inserted longer than this after its created_at could be
-# left out of a time-filtered page.
+# adjustments up to it: a delivery inserted longer than this after its created_at (or whose
+# created_at was rewritten) could be left out of a time-filtered page. Bulk replay matches
+# times exactly.
 CREATION_ORDER_MARGIN = timedelta(minutes=5)
 
 
@@ -107,10 +122,12 @@ def _id_created_from(moment: datetime) -> int | None:
 def deliveries_to_replay(*, workspace: Workspace, **filters) -> QuerySet[WebhookDelivery]:
     """Return the failed deliveries matching the log's filters that were not replayed yet.
 
-    Not those of deleted endpoints: nothing would be sent.
+    Not those of deleted endpoints: nothing would be sent. Times are matched exactly: a
+    replay must not leave out a delivery whose id came late (the log may, see
+    CREATION_ORDER_MARGIN).
     """
     return deliveries_for_log(
-        workspace=workspace, status=WebhookDelivery.Status.FAILED, **filters
+        workspace=workspace, status=WebhookDelivery.Status.FAILED, exact_times=True, **filters
     ).filter(replays__isnull=True, endpoint__deleted_at__isnull=True)
 
 

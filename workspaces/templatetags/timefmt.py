@@ -53,3 +53,27 @@ def reltime(value: datetime | None, missing: str = "—") -> str:
         utc(value),
         relative_text(value),
     )
+
+
+def countdown_text(value: datetime, *, now: datetime | None = None) -> str:
+    """Return "in 28 s" under a minute, else what `relative_text` says; "due now" once due."""
+    now = now or timezone.now()
+    seconds = (value - now).total_seconds()
+    if seconds < 1:
+        return "due now"
+    if seconds < 60:
+        return f"in {int(seconds)} s"
+    return relative_text(value, now=now)
+
+
+@register.simple_tag
+def countdown(value: datetime | None, missing: str = "—") -> str:
+    """Render when something happens next, to the second; js/countdown.js ticks it down."""
+    if value is None:
+        return format_html('<span class="muted">{}</span>', missing)
+    return format_html(
+        '<time class="reltime countdown" datetime="{}" title="{}">{}</time>',
+        value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        utc(value),
+        countdown_text(value),
+    )

@@ -57,7 +57,7 @@ class DeliveryListView(WorkspaceMemberMixin, TemplateView):
             size=LOG_PAGE_SIZE,
         )
         filter_data = {name: form.data.get(name, "") for name in form.fields}
-        _annotate_for_display(page.deliveries)
+        annotate_for_display(page.deliveries)
         context["page"] = page
         context["replay_jobs"] = list(selectors.replay_jobs_active(workspace=self.workspace))
         context["filter_query"] = _query(filter_data)
@@ -75,7 +75,7 @@ class DeliveryListView(WorkspaceMemberMixin, TemplateView):
         return context
 
 
-def _annotate_for_display(deliveries: list[WebhookDelivery]) -> None:
+def annotate_for_display(deliveries: list[WebhookDelivery]) -> None:
     """Attach what a page shows beside each delivery's own fields, in two queries per page."""
     waiting_for = selectors.deliveries_waiting_for(deliveries=deliveries)
     replayed_as = selectors.latest_replays(deliveries=deliveries)
@@ -115,7 +115,7 @@ class DeliveryDetailView(WorkspaceMemberMixin, DeliveryObjectMixin, TemplateView
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         delivery = self.get_object()
-        _annotate_for_display([delivery])
+        annotate_for_display([delivery])
         context["delivery"] = delivery
         context["event_json"] = _pretty_json(delivery.event.body)
         context["attempts"] = [

@@ -265,3 +265,46 @@ def duration_percentiles(
         )
         count, values = cursor.fetchone()
     return count, values or [None] * len(fractions)
+
+
+def attempt_buckets(
+    *,
+    attempts: QuerySet[WebhookDeliveryAttempt],
+    since: datetime,
+    bucket_seconds: int,
+    fractions: list[float],
+) -> dict[int, tuple[int, int, list[int | None]]]:
+    """Return, per bucket index since `since`, the attempts, how many got a 2xx, and their
+    durations at each of `fractions`; buckets without attempts are left out."""
+    if not _postgresql():
+        grouped: dict[int, list[tuple[int, bool]]] = {}
+        for created_at, duration, status in attempts.values_list(
+            "created_at", "duration_ms", "response_status_code"
+        ):
+            index = int((created_at - since).total_seconds() // bucket_seconds)
+            grouped.setdefault(index, []).append(
+                (duration, status is not None and 200 <= status < 300)
+            )
+        buckets = {}
+        for index, rows in grouped.items():
+            durations = sorted(duration for duration, _ in rows)
+            buckets[index] = (
+                len(rows),
+                sum(ok for _, ok in rows),
+                [durations[max(0, math.ceil(f * len(durations)) - 1)] for f in fractions],
+            )
+        return buckets
+    sql, params = (
+        attempts.values("created_at", "duration_ms", "response_status_code")
+        .order_by()
+        .query.sql_with_params()
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT floor(extract(epoch FROM t.created_at - %s) / %s)::int AS bucket, count(*), "
+            "count(*) FILTER (WHERE t.response_status_code BETWEEN 200 AND 299), "
+            "percentile_disc(%s::float8[]) WITHIN GROUP (ORDER BY t.duration_ms) "
+            f"FROM ({sql}) AS t GROUP BY bucket",
+            [since, bucket_seconds, fractions, *params],
+        )
+        return {bucket: (count, ok, values) for bucket, count, ok, values in cursor.fetchall()}

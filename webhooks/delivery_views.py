@@ -20,6 +20,7 @@ from workspaces.access import WorkspaceMemberMixin, WorkspaceObjectMixin
 
 from . import replays, selectors
 from .failures import failure_reason
+from .filters import filters_text
 from .forms import DeliveryFilterForm
 from .models import WebhookDelivery, WebhookReplayJob
 
@@ -180,8 +181,10 @@ class DeliveryBulkReplayView(WorkspaceMemberMixin, TemplateView):
             context["count"] = selectors.deliveries_to_replay(
                 workspace=self.workspace, **filters
             ).count()
-            context["endpoint_urls"] = dict(form.fields["endpoint"].choices)
             context["filters"] = filters
+            context["filters_text"] = filters_text(
+                filters, endpoint_urls=dict(form.fields["endpoint"].choices)
+            )
             context["log_url"] = (
                 reverse("webhooks:delivery-list")
                 + "?"
@@ -224,6 +227,11 @@ class ReplayJobDetailView(WorkspaceMemberMixin, ReplayJobObjectMixin, TemplateVi
         context = super().get_context_data(**kwargs)
         job = self.get_object()
         context["job"] = job
+        endpoints = selectors.endpoints_for_workspace(workspace=self.workspace)
+        context["filters_text"] = filters_text(
+            job.filters, endpoint_urls={endpoint.id: endpoint.url for endpoint in endpoints}
+        )
+        context["outcomes"] = selectors.replay_job_outcomes(job=job)
         form = _log_filter_form(self, self.request.GET)
         query = _query(
             {name: form.data.get(name, "") for name in form.fields if form.data.get(name)}

@@ -251,6 +251,29 @@ def _duration_percentiles(
     return count, dict(zip(LATENCY_PERCENTILES, values, strict=True))
 
 
+def replay_job_outcomes(*, job: WebhookReplayJob) -> dict[str, int]:
+    """Return {status: count} of the deliveries a bulk replay made, as they stand now.
+
+    A job's replays are the replays of deliveries up to its last id, made while it ran (a
+    hand replay of one of them in those seconds is counted too: close enough for a page).
+    """
+    if job.started_at is None:
+        return {}
+    made = WebhookDelivery.objects.filter(
+        workspace=job.workspace_id,
+        replay_of__isnull=False,
+        replay_of_id__lte=job.up_to_delivery_id,
+        created_at__gte=job.started_at,
+    )
+    if job.finished_at is not None:
+        made = made.filter(created_at__lte=job.finished_at)
+    endpoint_id = (job.filters or {}).get("endpoint_id")
+    if endpoint_id is not None:
+        made = made.filter(endpoint_id=endpoint_id)
+    rows = made.order_by().values("status").annotate(count=Count("id"))
+    return {row["status"]: row["count"] for row in rows}
+
+
 # Each window's chart buckets: a bar per 5 minutes of the last hour, per hour of the last day...
 BUCKET_SECONDS = {"1h": 300, "24h": 3600, "7d": 6 * 3600, "30d": 86400}
 SERIES_PERCENTILES = {"p50": 0.5, "p95": 0.95}

@@ -167,7 +167,8 @@ def test_a_bulk_replay_says_how_many_of_its_replays_then_succeeded(support_clien
     job = WebhookReplayJob.objects.get()
     replays = list(WebhookDelivery.objects.filter(replay_of__endpoint=endpoint).order_by("id"))
     # The worker then delivers three of them and one fails for good.
-    for replay, status in zip(replays[1:], ["succeeded", "succeeded", "succeeded", "failed"]):
+    outcomes = ["succeeded", "succeeded", "succeeded", "failed"]
+    for replay, status in zip(replays[1:], outcomes, strict=True):
         WebhookDelivery.objects.filter(id=replay.id).update(status=status)
 
     page = support_client.get(f"/settings/deliveries/replay-jobs/{job.id}/").content.decode()

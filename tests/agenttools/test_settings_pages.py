@@ -76,6 +76,29 @@ def test_a_service_refusal_lands_on_the_form(admin_client, customer_api):
     assert "must be a required property of the schema" in response.content.decode()
 
 
+def test_every_error_of_the_tool_form_shows_at_the_first_submit(admin_client, customer_api):
+    response = admin_client.post(
+        f"{LIST_URL}new/",
+        _form(
+            customer_api,
+            input_schema="{not json",
+            url_template="ftp://example.com/orders",
+            rate_limit="fast",
+            auth="bearer",
+            secret="",
+        ),
+    )
+
+    assert response.status_code == 200
+    form = response.context["form"]
+    # The schema did not parse; the URL, the rate and the missing secret are refused with it.
+    assert {"input_schema", "url_template", "rate_limit", "secret"} <= form.errors.keys()
+    page = response.content.decode()
+    assert 'id="error-summary"' in page and "things to fix" in page
+    assert page.count('aria-invalid="true"') >= 4
+    assert not AgentTool.objects.exists()
+
+
 def test_support_staff_and_strangers_get_no_access(support_client, customer_api, workspace):
     tool = make_tool(workspace, customer_api)
 

@@ -18,6 +18,7 @@ from .access import (
 )
 from .forms import MemberCreateForm, MemberRoleForm
 from .models import Membership
+from .overview import overview_panels
 from .selectors import member_get, members_for_workspace, memberships_for_user
 from .services import member_create, member_remove, member_update_role, user_label
 
@@ -31,6 +32,7 @@ class SettingsHomeView(WorkspaceMemberMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["members"] = members_for_workspace(workspace=self.workspace)
+        context["panels"] = overview_panels(workspace=self.workspace, membership=self.membership)
         return context
 
 

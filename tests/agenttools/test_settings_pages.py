@@ -228,3 +228,11 @@ def test_the_agents_page_lists_and_sets_its_tools(admin_client, customer_api, wo
         "other",
     }
     assert "lookup_order, other" in admin_client.get(f"{LIST_URL}agents/").content.decode()
+
+
+def test_no_agents_yet_says_how_to_get_one_and_links_the_way(admin_client):
+    page = admin_client.get(f"{LIST_URL}agents/").content.decode()
+
+    assert 'id="no-agents"' in page
+    assert "POST /api/v1/agents" in page and 'href="/api/docs' in page
+    assert f'href="{LIST_URL}new/"' in page and f'href="{LIST_URL}import/"' in page

@@ -9,9 +9,8 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from apikeys.usage import refused_counter_key
-from inbound.services import trigger_create
 from tests.factories import make_api_key
-from tests.inbound.conftest import ORDER_SCHEMA, post_json
+from tests.inbound.conftest import make_tag_trigger, post_json
 from tests.webhooks.helpers import emit_committed
 from webhooks.models import WebhookDelivery
 from webhooks.services import endpoint_create
@@ -37,15 +36,7 @@ def busy_workspace(workspace, client):
     WebhookDelivery.objects.filter(id=deliveries[2].id).update(
         status="failed", created_at=timezone.now() - timedelta(days=3)
     )
-    trigger = trigger_create(
-        workspace=workspace,
-        created_by=None,
-        name="Shop: order shipped",
-        resource="conversation",
-        payload_schema=ORDER_SCHEMA,
-        conversation_path="order.conversation_id",
-        tags=["shipped"],
-    )
+    trigger = make_tag_trigger(workspace)
     post_json(client, trigger, {"order": {"conversation_id": "nope"}})
     limited, _ = make_api_key(workspace, name="Busy CRM sync")
     cache.set(refused_counter_key(key_id=limited.pk), 12)

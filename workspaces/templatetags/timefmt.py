@@ -42,17 +42,22 @@ def relative_text(value: datetime, *, now: datetime | None = None) -> str:
     return f"in {timeuntil(value, now, depth=1)}"
 
 
-@register.simple_tag
-def reltime(value: datetime | None, missing: str = "—") -> str:
-    """Render a <time> with the relative text and the absolute UTC time as its tooltip."""
+def _time_tag(value: datetime | None, *, missing: str, classes: str, text) -> str:
     if value is None:
         return format_html('<span class="muted">{}</span>', missing)
     return format_html(
-        '<time class="reltime" datetime="{}" title="{}">{}</time>',
+        '<time class="{}" datetime="{}" title="{}">{}</time>',
+        classes,
         value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         utc(value),
-        relative_text(value),
+        text(value),
     )
+
+
+@register.simple_tag
+def reltime(value: datetime | None, missing: str = "—") -> str:
+    """Render a <time> with the relative text and the absolute UTC time as its tooltip."""
+    return _time_tag(value, missing=missing, classes="reltime", text=relative_text)
 
 
 def countdown_text(value: datetime, *, now: datetime | None = None) -> str:
@@ -69,11 +74,4 @@ def countdown_text(value: datetime, *, now: datetime | None = None) -> str:
 @register.simple_tag
 def countdown(value: datetime | None, missing: str = "—") -> str:
     """Render when something happens next, to the second; js/countdown.js ticks it down."""
-    if value is None:
-        return format_html('<span class="muted">{}</span>', missing)
-    return format_html(
-        '<time class="reltime countdown" datetime="{}" title="{}">{}</time>',
-        value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        utc(value),
-        countdown_text(value),
-    )
+    return _time_tag(value, missing=missing, classes="reltime countdown", text=countdown_text)

@@ -2,9 +2,8 @@
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django_ratelimit.core import get_usage
 
-from apikeys.throttling import client_ip
+from omniflow.ratelimits import Usage, client_ip, count, parse_rates
 
 from .models import LoginEvent
 from .services import login_event_record
@@ -13,24 +12,16 @@ ACCOUNT_GROUP = "accounts.login.account"
 IP_GROUP = "accounts.login.ip"
 
 
-def _failures(request, *, username: str, increment: bool) -> list[dict]:
-    """Return the usage of the failure counters of this account and this client IP."""
+def _failures(request, *, username: str, increment: bool) -> list[Usage]:
+    """Return where the failure counters of this account and this client IP stand."""
     counters = [
         (ACCOUNT_GROUP, username.strip().lower(), settings.OMNIFLOW_LOGIN_ACCOUNT_RATE),
         (IP_GROUP, client_ip(request), settings.OMNIFLOW_LOGIN_IP_RATE),
     ]
-    usages = []
-    for group, value, rate in counters:
-        usage = get_usage(
-            request,
-            group=group,
-            key=lambda _group, _request, value=value: value,
-            rate=rate,
-            increment=increment,
-        )
-        if usage is not None:
-            usages.append(usage)
-    return usages
+    return [
+        count(group=group, value=value, rates=parse_rates(rate), increment=increment)
+        for group, value, rate in counters
+    ]
 
 
 class LoginView(auth_views.LoginView):
@@ -46,11 +37,11 @@ class LoginView(auth_views.LoginView):
         blocked = [
             usage
             for usage in _failures(request, username=self.username, increment=False)
-            if usage["count"] >= usage["limit"]
+            if usage.blocked
         ]
         if blocked:
             self._audit(LoginEvent.Outcome.THROTTLED)
-            retry_after = max(usage["time_left"] for usage in blocked) + 1
+            retry_after = max(usage.retry_after for usage in blocked)
             # Unbound: a bound form would check the password, which is what is refused here.
             form = self.form_class(request=request, initial={"username": self.username})
             message = (

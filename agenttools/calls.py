@@ -7,11 +7,12 @@ or the live tool's for "Try it". Secrets are not in it; the caller passes the de
 
 import json
 import re
-from datetime import UTC, datetime
+import secrets
+import time
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
-from omniflow.crypto import body_signature
+from omniflow.crypto import body_signature, request_signature, standard_signature
 
 from .transport import ToolRequest, ToolResponse
 
@@ -20,6 +21,7 @@ METHODS_WITH_BODY = ("POST", "PUT", "PATCH", "DELETE")
 USER_AGENT = "Omniflow-Agent-Tools/1.0"
 TRUNCATION_MARKER = "\n…[truncated: the response was longer than {cap} bytes]"
 SIGNATURE_HEADER = "X-Omniflow-Signature"
+REQUEST_SIGNATURE_HEADER = "X-Omniflow-Request-Signature"
 
 
 class ArgumentsUnusable(ValueError):
@@ -43,12 +45,43 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+# What a server (or a proxy) would turn into another path: "." and ".." are dot-segments (RFC
+# 3986 5.2.4), an empty segment merges with its neighbour (nginx's merge_slashes), and "/" or
+# "\" even percent-encoded splits the segment (nginx, Django's WSGI servers, IIS decode %2F and
+# %5C first). So `/customers/{id}/orders` with id=".." or "../x" would reach another resource.
+_DOT_OR_EMPTY = frozenset({"", ".", ".."})
+_SEPARATORS = ("/", "\\")
+_SEGMENT_RULE = (
+    "Fills a path segment: it may not be empty, '.' or '..', nor hold '/' or '\\' (a server "
+    "would change the path's shape)."
+)
+
+
+def _segment_errors(template: str, arguments: dict[str, Any]) -> dict[str, list[str]]:
+    path_end = min((template.find(mark) for mark in "?#" if mark in template), default=None)
+    errors: dict[str, list[str]] = {}
+    for segment in template[:path_end].split("/"):
+        names = url_placeholders(segment)
+        if not names:
+            continue
+        values = {name: _text(arguments[name]) for name in names}
+        whole = PLACEHOLDER.sub(lambda m, values=values: values[m.group(1)], segment)
+        for name, value in values.items():
+            if whole in _DOT_OR_EMPTY or any(mark in value for mark in _SEPARATORS):
+                errors.setdefault(name, []).append(_SEGMENT_RULE)
+    return errors
+
+
 def _filled_url(template: str, arguments: dict[str, Any]) -> str:
     missing = [name for name in url_placeholders(template) if arguments.get(name) is None]
     if missing:
         raise ArgumentsUnusable({name: ["Required: the URL needs it."] for name in missing})
-    # Every character that could change the URL's structure is escaped ("/", "?", "#", ".."
-    # stays inside one path segment), so arguments can never change the host or the path shape.
+
+    # Values that would change the path's shape are refused; every other character that could
+    # change the URL's structure is escaped ("?", "#", "%", …), so nor can they change the host.
+    errors = _segment_errors(template, arguments)
+    if errors:
+        raise ArgumentsUnusable(errors)
     return PLACEHOLDER.sub(lambda m: quote(_text(arguments[m.group(1)]), safe=""), template)
 
 
@@ -104,11 +137,39 @@ def request_build(
     elif auth == "header":
         headers[definition["auth_header_name"]] = secret
     elif auth == "signature":
-        # The outbound webhooks' recipe: base64(HMAC-SHA256(secret, raw body)); an empty body
-        # (a GET) is signed as zero bytes.
-        headers["X-Omniflow-Timestamp"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        headers[SIGNATURE_HEADER] = body_signature(secret=secret, body=body or b"")
+        headers.update(
+            _signed_headers(secret=secret, method=definition["method"], url=url, body=body or b"")
+        )
     return ToolRequest(method=definition["method"], url=url, headers=headers, body=body)
+
+
+def _signed_headers(*, secret: str, method: str, url: str, body: bytes) -> dict[str, str]:
+    """Sign a call as webhooks are signed (README "Signed agent tool calls").
+
+    Standard Webhooks headers over id.timestamp.body, which any standard verifier checks; the
+    method and URL are signed in X-Omniflow-Request-Signature, so a signed request cannot be
+    sent again to another URL or with another method; one Unix timestamp for all of them. An
+    empty body (a GET) is signed as zero bytes.
+    """
+    message_id = "call_" + secrets.token_urlsafe(16)
+    timestamp = int(time.time())
+    return {
+        "webhook-id": message_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": standard_signature(
+            secret=secret, message_id=message_id, timestamp=timestamp, body=body
+        ),
+        REQUEST_SIGNATURE_HEADER: request_signature(
+            secret=secret,
+            message_id=message_id,
+            timestamp=timestamp,
+            method=method,
+            url=url,
+            body=body,
+        ),
+        "X-Omniflow-Timestamp": str(timestamp),
+        SIGNATURE_HEADER: body_signature(secret=secret, body=body),
+    }
 
 
 def _masked(value: str) -> str:

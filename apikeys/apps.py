@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from omniflow.ratelimits import register_settings_check
+
 
 class ApiKeysConfig(AppConfig):
     name = "apikeys"
@@ -10,4 +12,5 @@ class ApiKeysConfig(AppConfig):
 
         from .overview import keys_panel
 
+        register_settings_check("OMNIFLOW_API_UNAUTHENTICATED_RATE")
         overview_panel_register(keys_panel, order=40)

@@ -7,6 +7,8 @@ from django.core.cache import cache
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
+from omniflow.ratelimits import client_ip
+
 from .models import ApiKey
 from .selectors import (
     api_key_cache_keys,
@@ -14,7 +16,7 @@ from .selectors import (
     api_key_forget_remembered,
     api_key_remembered,
 )
-from .throttling import client_ip, key_usage_count, unauthenticated_count_or_refuse
+from .throttling import key_usage_count, unauthenticated_count_or_refuse
 
 LAST_USED_RESOLUTION_SECONDS = 60
 

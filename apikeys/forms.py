@@ -3,8 +3,9 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
+from omniflow.ratelimits import InvalidRate, parse_rates
+
 from .models import ApiKey
-from .ratelimits import InvalidRate, parse_rates
 from .scopes import ACCESS_LEVELS, ALL_SCOPES, READ, RESOURCES, WRITE
 from .services import ROLL_GRACE_CHOICES, api_key_expiry_check
 
@@ -35,7 +36,10 @@ class ApiKeyForm(forms.Form):
         max_length=100,
         required=False,
         label="Custom limits",
-        help_text="Custom tier only: N/s, N/m, N/h or N/d, comma-separated, e.g. 300/m,5000/h.",
+        help_text=(
+            "Custom tier only: N/s, N/m, N/h or N/d, each with an optional multiplier, "
+            "comma-separated, e.g. 300/m,5000/h or 10/15m."
+        ),
     )
     expires_at = forms.DateTimeField(
         required=False,

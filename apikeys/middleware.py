@@ -1,10 +1,10 @@
-"""Report the rate-limit allowance on every API response (see `throttling` for the headers)."""
+"""Report the rate-limit allowance on every API response (`RateLimit`, `RateLimit-Policy`)."""
 
 from .throttling import USAGE_ATTRIBUTE
 
 
 class RateLimitHeadersMiddleware:
-    """Add `RateLimit-*` headers from the usage the API's authentication or throttle counted."""
+    """Add the RateLimit fields of the usage the API's authentication or throttle counted."""
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -5,10 +5,11 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from omniflow.ratelimits import describe
 from workspaces.models import Workspace
 
-from .ratelimits import describe, rates_for
 from .scopes import ALL_SCOPES
+from .tiers import rates_for
 
 # The fields an update may change, in the order the audit log lists them.
 UPDATABLE_FIELDS = ("name", "scopes", "tier", "custom_rate", "expires_at")

@@ -1,8 +1,7 @@
 """Each key's requests and refusals (429) per UTC day, counted in the shared cache.
 
-A request is counted by the same Lua script that counts it against the key's limits
-(apikeys.throttling), so usage costs the API no extra round trip; a refusal is counted by the
-throttle that refuses it (one more round trip, only for requests that get 429 anyway).
+A request, and a refusal, is counted by the same script that counts it against the key's limits
+(apikeys.throttling, `omniflow.ratelimits.Extras`), so usage costs the API no round trip.
 """
 
 from datetime import UTC, date, datetime, timedelta
@@ -14,7 +13,7 @@ from .models import ApiKey
 # How long a day's counters are kept, and how many days the key's page shows.
 RETENTION_DAYS = 14
 SHOWN_DAYS = 7
-COUNTER_TTL_SECONDS = RETENTION_DAYS * 86400
+TTL = RETENTION_DAYS * 86400
 
 
 def _today() -> date:
@@ -29,19 +28,6 @@ def requests_counter_key(*, key_id: int, day: date | None = None) -> str:
 def refused_counter_key(*, key_id: int, day: date | None = None) -> str:
     """Return the cache key counting a key's 429 refusals on a UTC day (today by default)."""
     return f"apikey:usage:refused:{key_id}:{(day or _today()).isoformat()}"
-
-
-def _increment(key: str) -> None:
-    if not cache.add(key, 1, COUNTER_TTL_SECONDS):
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between the two calls
-            cache.add(key, 1, COUNTER_TTL_SECONDS)
-
-
-def api_key_record_refused(*, key_id: int) -> None:
-    """Count one request of the key refused for its rate limits."""
-    _increment(refused_counter_key(key_id=key_id))
 
 
 def api_key_usage_by_day(*, api_key: ApiKey, days: int = SHOWN_DAYS) -> list[dict]:

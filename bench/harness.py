@@ -159,6 +159,12 @@ class Workers:
         if self.process.poll() is not None:
             raise SystemExit(f"worker died: {self.log.read_text()[-2000:]}")
 
+    def kill(self) -> None:
+        """SIGKILL the workers at once (their leases are abandoned: fine between runs)."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+        self.handle.close()
+
     def stop(self) -> None:
         os.killpg(self.process.pid, signal.SIGTERM)
         try:
@@ -184,7 +190,7 @@ def reset_database() -> None:
     client.delete("celery", "naive")
     from django.core.cache import cache
 
-    from webhooks.tasks import NUDGE_FLAG
+    from webhooks.engine.wakeup import NUDGE_FLAG
 
     # Its wake-up was just deleted with the queue: do not let the flag hold back new ones.
     cache.delete(NUDGE_FLAG)

@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from omniflow.ratelimits import register_settings_check
+
 
 class InboundConfig(AppConfig):
     name = "inbound"
@@ -10,4 +12,5 @@ class InboundConfig(AppConfig):
 
         from .overview import triggers_panel
 
+        register_settings_check("OMNIFLOW_INBOUND_RATE")
         overview_panel_register(triggers_panel, order=30)

@@ -16,7 +16,6 @@ from django.template.loader import render_to_string
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
-from django_ratelimit.core import get_usage
 
 from omniflow.api.errors import problem_response
 from omniflow.api.limits import body_over_limit
@@ -30,6 +29,7 @@ from omniflow.idempotency import (
     idempotency_claim,
     idempotency_finish,
 )
+from omniflow.ratelimits import count, parse_rates
 
 from .models import InboundTrigger
 from .payloads import value_at
@@ -103,7 +103,7 @@ class InboundReceiveView(View):
         if trigger is None:
             return _not_found()
         self.from_form = False
-        refused = self._rate_refusal(request, trigger)
+        refused = self._rate_refusal(trigger)
         if refused is not None:
             return refused
         self.trigger, self.body = trigger, b""
@@ -128,16 +128,14 @@ class InboundReceiveView(View):
         return self._run_once(request, payload)
 
     @staticmethod
-    def _rate_refusal(request, trigger: InboundTrigger) -> JsonResponse | None:
+    def _rate_refusal(trigger: InboundTrigger) -> JsonResponse | None:
         # Before anything is read or recorded: a flood leaves no receipts.
-        usage = get_usage(
-            request,
-            group=f"inbound-trigger:{trigger.pk}",
-            key=lambda group, request: "all",
-            rate=settings.OMNIFLOW_INBOUND_RATE,
-            increment=True,
+        usage = count(
+            group="inbound.trigger",
+            value=str(trigger.pk),
+            rates=parse_rates(settings.OMNIFLOW_INBOUND_RATE),
         )
-        if not (usage and usage["should_limit"]):
+        if usage.admitted:
             return None
         response = _problem(
             429,
@@ -145,7 +143,7 @@ class InboundReceiveView(View):
             "Too many requests.",
             f"This trigger takes at most {settings.OMNIFLOW_INBOUND_RATE}; retry later.",
         )
-        response["Retry-After"] = str(max(1, usage["time_left"]))
+        response["Retry-After"] = str(usage.retry_after)
         return response
 
     def _size_refusal(self, request) -> JsonResponse | None:

@@ -4,6 +4,7 @@ Each `data` is the resource's API representation (the very serializer the servic
 the payload), so the JSON Schema derived from these (webhooks/event_schemas.py) cannot drift.
 """
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from webhooks.event_schemas import event_body_serializer_register
@@ -44,14 +45,59 @@ class _InboundTriggerRef(serializers.Serializer):
     name = serializers.CharField()
 
 
+@extend_schema_field({"description": "Any JSON value (null included)."})
+class _AnyValue(serializers.JSONField):
+    pass
+
+
 class _Change(serializers.Serializer):
     action = serializers.CharField(
         help_text="What the rule did: tag, untag, assign, set_priority, set_ticket_status, …"
     )
+    # Routing rules' assign / set_priority report the field's value before and after.
+    from_ = _AnyValue(required=False, help_text="The value before (assign, set_priority).")
+    to = _AnyValue(required=False, help_text="The value after (assign, set_priority).")
     conversation_id = serializers.IntegerField(required=False)
     ticket_ids = serializers.ListField(child=serializers.IntegerField(), required=False)
     tag = serializers.CharField(required=False)
     skipped = serializers.CharField(required=False, help_text="Why the action did nothing.")
+
+
+# `from` is a Python keyword: the field is declared as `from_` and renamed here.
+_Change._declared_fields["from"] = _Change._declared_fields.pop("from_")
+
+
+class _ToolSnapshot(serializers.Serializer):
+    """A tool as the published version keeps it (agent tools' snapshot; no secret)."""
+
+    id = serializers.IntegerField()
+    version = serializers.IntegerField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    input_schema = serializers.DictField(help_text="JSON Schema of the arguments.")
+    method = serializers.CharField()
+    url_template = serializers.CharField()
+    query_arguments = serializers.ListField(child=serializers.CharField())
+    body_arguments = serializers.ListField(child=serializers.CharField())
+    body_argument = serializers.CharField()
+    headers = serializers.DictField(child=serializers.CharField())
+    auth = serializers.CharField()
+    auth_header_name = serializers.CharField()
+    timeout_seconds = serializers.FloatField()
+    max_response_bytes = serializers.IntegerField()
+
+
+class AgentPublishedData(AgentRepresentation):
+    tools = _ToolSnapshot(many=True, help_text="The tools this published version may call.")
+
+    class Meta(AgentRepresentation.Meta):
+        fields = [*AgentRepresentation.Meta.fields, "tools"]
+
+
+class _PublishedVersionChange(serializers.Serializer):
+    published_version = serializers.IntegerField(
+        required=False, help_text="The version published before (on a republish only)."
+    )
 
 
 class AutomationData(serializers.Serializer):
@@ -96,9 +142,13 @@ BODIES = {
         _previous(TicketRepresentation, ["status"], "TicketPreviousAttributes")(),
     ),
     EventType.SCORECARD_CREATED: _body(EventType.SCORECARD_CREATED, ScorecardRepresentation()),
-    EventType.AGENT_PUBLISHED: _body(EventType.AGENT_PUBLISHED, AgentRepresentation()),
+    EventType.AGENT_PUBLISHED: _body(
+        EventType.AGENT_PUBLISHED, AgentPublishedData(), _PublishedVersionChange(required=False)
+    ),
     EventType.TRAINING_ATTEMPT_COMPLETED: _body(
-        EventType.TRAINING_ATTEMPT_COMPLETED, TrainingAttemptRepresentation()
+        EventType.TRAINING_ATTEMPT_COMPLETED,
+        TrainingAttemptRepresentation(),
+        _previous(TrainingAttemptRepresentation, ["status"], "TrainingAttemptPreviousAttributes")(),
     ),
     # Routing rules also say what the changed fields were before (inbound rules do not).
     EventType.AUTOMATION_TRIGGERED: _body(

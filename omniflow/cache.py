@@ -1,6 +1,6 @@
 """The project's Redis cache: Django's RedisCache, cheaper on the API's request path.
 
-Every API request checks its key and counts itself in django-ratelimit's counters in Redis, so
+Every API request checks its key and counts itself in the rate-limit counters in Redis, so
 the cache's own overhead is paid on every request. Django's backend pays more of it than it has
 to; this one differs in four ways and behaves the same otherwise:
 
@@ -13,7 +13,7 @@ to; this one differs in four ways and behaves the same otherwise:
   Django's contract says.
 - `run_script` runs a Lua script on cache keys in one atomic round trip, for callers whose
   several reads and writes per request would otherwise cost a round trip each (the API's
-  per-request rate-limit counting, see apikeys.throttling). It writes EVALSHA straight to a
+  per-request rate-limit counting, see omniflow.ratelimits). It writes EVALSHA straight to a
   connection each thread keeps: redis-py's command path (retry wrapper, observability hooks,
   response callbacks) and the pool's checks on every checkout cost more CPU than the round trip
   itself. A connection the server closed is reopened and the script sent once more, and a

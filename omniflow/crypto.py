@@ -5,6 +5,7 @@ as Fernet tokens under OMNIFLOW_SECRETS_KEY and decrypted only to sign, verify o
 """
 
 import base64
+import binascii
 import hashlib
 import hmac
 from functools import lru_cache
@@ -60,6 +61,46 @@ def body_signature_valid(*, secret: str, body: bytes, signature: str) -> bool:
     return signature.isascii() and hmac.compare_digest(
         body_signature(secret=secret, body=body), signature
     )
+
+
+STANDARD_SECRET_PREFIX = "whsec_"
+
+
+def standard_key(*, secret: str) -> bytes:
+    """Return the HMAC key of Standard Webhooks signatures: the bytes the secret encodes.
+
+    That is the base64 after `whsec_`, decoded. Webhook secrets made before the standard form
+    were URL-safe base64 without padding; they decode the same way after swapping the alphabet.
+    A secret someone chose by hand that is not base64 signs with its UTF-8 bytes.
+    """
+    encoded = secret.removeprefix(STANDARD_SECRET_PREFIX)
+    try:
+        return base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        pass
+    try:
+        return base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+    except (binascii.Error, ValueError):
+        return secret.encode()
+
+
+def standard_signature(*, secret: str, message_id: str, timestamp: int, body: bytes) -> str:
+    """Return `v1,<base64 HMAC-SHA256(key, "{id}.{timestamp}.{body}")>`, one signature of
+    the `webhook-signature` header (Standard Webhooks)."""
+    signed = f"{message_id}.{timestamp}.".encode() + body
+    digest = hmac.new(standard_key(secret=secret), signed, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(digest).decode()
+
+
+def request_signature(
+    *, secret: str, message_id: str, timestamp: int, method: str, url: str, body: bytes
+) -> str:
+    """Return `v1,<base64 HMAC-SHA256(key, "{id}.{timestamp}.{METHOD}.{URL}.{body}")>`, the
+    `X-Omniflow-Request-Signature` of agent tool calls: what `webhook-signature` signs, with
+    the method and the URL as sent, so a signed GET cannot be replayed to another URL."""
+    signed = f"{message_id}.{timestamp}.{method.upper()}.{url}.".encode() + body
+    digest = hmac.new(standard_key(secret=secret), signed, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(digest).decode()
 
 
 def seal(*, data: bytes) -> str:

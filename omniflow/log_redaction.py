@@ -13,6 +13,8 @@ REDACTED = "[redacted]"
 _PATTERNS = (
     # A trigger's URL: the signature after the public id is the credential.
     (re.compile(r"(/hooks/inbound/[^/\s?\"']+/)[^/\s?\"']+"), rf"\g<1>{REDACTED}"),
+    # A member invitation's link: the token is the credential ("accept" holds none).
+    (re.compile(r"(/settings/invitations/)(?!accept/)[^/\s?\"']+"), rf"\g<1>{REDACTED}"),
     # Keys and tokens in a query string, e.g. ?api_key=… or &access_token=….
     (
         re.compile(
@@ -29,8 +31,16 @@ _PATTERNS = (
 )
 
 
+# Each pattern needs one of these (lower-case) in the text; most log lines (every access-log
+# line of an API read) hold none, and a substring test costs far less than four regexes.
+_MARKERS = ("/hooks/inbound/", "=", "omf_", "bearer", "basic")
+
+
 def redact(text: str) -> str:
     """Return `text` with every credential it carries replaced by "[redacted]"."""
+    lowered = text.lower()
+    if not any(marker in lowered for marker in _MARKERS):
+        return text
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)
     return text

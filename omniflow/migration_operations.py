@@ -18,7 +18,36 @@ class AddIndexConcurrently(AddIndex):
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
         model = to_state.apps.get_model(app_label, self.model_name)
         if self.allow_migrate_model(schema_editor.connection.alias, model):
+            if self._built_already(schema_editor):
+                return
             schema_editor.add_index(model, self.index, **self._concurrently(schema_editor))
+
+    def _built_already(self, schema_editor) -> bool:
+        """Tell whether a valid index of this name exists; drop an invalid one.
+
+        A migration that is not atomic is recorded only once all its operations ran: one
+        stopped after this build (a deploy killed mid-migration) runs it again, and must not
+        fail on "already exists". A concurrent build that failed or was cancelled leaves an
+        invalid index of the name behind, which serves no query: it is built afresh.
+        """
+        if schema_editor.connection.vendor != "postgresql":
+            return False
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_index.indisvalid FROM pg_index "
+                "JOIN pg_class ON pg_class.oid = pg_index.indexrelid "
+                "WHERE pg_class.relname = %s AND pg_table_is_visible(pg_class.oid)",
+                [self.index.name],
+            )
+            row = cursor.fetchone()
+        if row is None:
+            return False
+        if row[0]:
+            return True
+        schema_editor.execute(
+            f"DROP INDEX CONCURRENTLY IF EXISTS {schema_editor.quote_name(self.index.name)}"
+        )
+        return False
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
         model = from_state.apps.get_model(app_label, self.model_name)

@@ -42,6 +42,13 @@ def _query(data: dict, **extra) -> str:
 class DeliveryListView(WorkspaceMemberMixin, TemplateView):
     template_name = "webhooks/delivery_list.html"
 
+    def get(self, request, *args, **kwargs):
+        context = self.get_context_data(**kwargs)
+        # A search that finds exactly one delivery lands on it.
+        if context.get("search_hit") is not None:
+            return redirect("webhooks:delivery-detail", context["search_hit"].id)
+        return self.render_to_response(context)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         form = _log_filter_form(self, self.request.GET)
@@ -57,6 +64,13 @@ class DeliveryListView(WorkspaceMemberMixin, TemplateView):
             after=_int_or_none(self.request.GET.get("after")),
             size=LOG_PAGE_SIZE,
         )
+        if (
+            form.cleaned_data["search"]
+            and len(page.deliveries) == 1
+            and not (page.newer_than or page.older_than)
+        ):
+            context["search_hit"] = page.deliveries[0]
+            return context
         filter_data = {name: form.data.get(name, "") for name in form.fields}
         annotate_for_display(page.deliveries)
         context["page"] = page
@@ -68,7 +82,11 @@ class DeliveryListView(WorkspaceMemberMixin, TemplateView):
             context["older_url"] = "?" + _query(filter_data, before=page.older_than)
         context["is_filtered"] = bool(filters)
         # Bulk replay takes failed deliveries only; another status filter would match none.
-        context["can_bulk_replay"] = filters.get("status") in (None, WebhookDelivery.Status.FAILED)
+        # Bulk replay takes no search: a search finds single deliveries, replayed one by one.
+        context["can_bulk_replay"] = not form.cleaned_data["search"] and filters.get("status") in (
+            None,
+            WebhookDelivery.Status.FAILED,
+        )
         context["bulk_replay_url"] = (
             reverse("webhooks:delivery-bulk-replay") + "?" + _query({**filter_data, "status": ""})
         )
@@ -153,7 +171,11 @@ class DeliveryReplayView(WorkspaceMemberMixin, DeliveryObjectMixin, View):
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
-        replay = replays.delivery_replay(delivery=self.get_object())
+        try:
+            replay = replays.delivery_replay(delivery=self.get_object())
+        except replays.EndpointDeleted as refused:
+            messages.error(request, f"Not replayed. {refused.detail}")
+            return HttpResponseRedirect(_safe_next(request, reverse("webhooks:delivery-list")))
         messages.success(
             request,
             f"Replay queued as delivery #{replay.id}: the same event, signed afresh with the "
@@ -168,7 +190,7 @@ class DeliveryBulkReplayView(WorkspaceMemberMixin, TemplateView):
     template_name = "webhooks/delivery_confirm_bulk_replay.html"
 
     def _filters(self, form: DeliveryFilterForm) -> dict:
-        filters = form.selector_filters()
+        filters = form.selector_filters(search=False)
         filters.pop("status", None)
         return filters
 
@@ -197,7 +219,11 @@ class DeliveryBulkReplayView(WorkspaceMemberMixin, TemplateView):
         if not form.is_valid():
             messages.error(request, "The filters are not valid; nothing was replayed.")
             return redirect("webhooks:delivery-list")
-        job = replays.replay_job_create(workspace=self.workspace, **self._filters(form))
+        try:
+            job = replays.replay_job_create(workspace=self.workspace, **self._filters(form))
+        except replays.EndpointDeleted as refused:
+            messages.error(request, f"Nothing was replayed. {refused.detail}")
+            return redirect("webhooks:delivery-list")
         messages.success(
             request,
             f"Replaying {job.total} failed deliver{'y' if job.total == 1 else 'ies'} "

@@ -2,9 +2,11 @@
 
 The API's serializers (`webhooks.api.serializers.DeliveryFilters`, `BulkReplayInput`) and the
 Settings form (`webhooks.forms.DeliveryFilterForm`) declare their fields from these bounds and
-hand what they validated to `selector_filters`, so the three cannot drift apart.
+hand what they validated to `selector_filters`, so the three cannot drift apart. The log also
+takes a search (`parse_search`): what support staff and consumers quote to find a delivery.
 """
 
+import re
 from typing import Any
 
 from .events import CATALOGUE
@@ -23,6 +25,59 @@ def selector_filters(validated: dict[str, Any]) -> dict[str, Any]:
         for name, value in validated.items()
         if value not in (None, "")
     }
+
+
+# --- Find a delivery by what people quote ----------------------------------------------------
+
+SEARCH_MAX_LENGTH = 128
+RESOURCE_TYPES = sorted({entry.resource_type for entry in CATALOGUE.values()})
+SEARCH_HELP = "An event id (evt_…), a delivery id (123) or a resource (ticket:123 or ticket 123)."
+# `evt_` and the 24 hexadecimal characters models._event_public_id makes.
+_EVENT_ID = re.compile(r"evt_[0-9a-f]{24}")
+_DELIVERY_ID = re.compile(r"#?(\d{1,18})")
+_RESOURCE = re.compile(r"([a-z_]+)\s*[:\s]\s*#?(\S+)", re.IGNORECASE)
+
+
+class SearchInvalid(ValueError):
+    """The search text is none of the forms `parse_search` knows; the message says why."""
+
+
+def parse_search(text: str) -> dict[str, Any]:
+    """Return the filters a search names: an event id, a delivery id or a resource."""
+    text = text.strip()
+    lowered = text.lower()
+    if lowered.startswith("evt_"):
+        if not _EVENT_ID.fullmatch(lowered):
+            raise SearchInvalid(
+                "An event id is evt_ followed by 24 hexadecimal characters, "
+                "as in the webhook-id header."
+            )
+        return {"event_id": lowered}
+    if match := _DELIVERY_ID.fullmatch(text):
+        return {"delivery_id": int(match.group(1))}
+    if text.lstrip("#").isdigit():
+        raise SearchInvalid("A delivery id has at most 18 digits.")
+    if match := _RESOURCE.fullmatch(text):
+        resource_type, resource_id = match.group(1).lower(), match.group(2)
+        if resource_type not in RESOURCE_TYPES:
+            raise SearchInvalid(
+                f"Unknown resource type '{resource_type}'; one of: {', '.join(RESOURCE_TYPES)}."
+            )
+        if len(resource_id) > RESOURCE_ID_MAX_LENGTH:
+            raise SearchInvalid(f"A resource id has at most {RESOURCE_ID_MAX_LENGTH} characters.")
+        return {"resource_type": resource_type, "resource_id": resource_id}
+    raise SearchInvalid(f"Search by {SEARCH_HELP[0].lower()}{SEARCH_HELP[1:]}")
+
+
+def with_search(filters: dict[str, Any], search: str | None) -> dict[str, Any]:
+    """Return `filters` narrowed by what `search` names (SearchInvalid if it names nothing)."""
+    if not search:
+        return filters
+    found = parse_search(search)
+    for name, value in found.items():
+        if filters.get(name) not in (None, value):
+            raise SearchInvalid(f"The search names a {name} other than the filter's.")
+    return {**filters, **found}
 
 
 FILTER_WORDS = {

@@ -6,6 +6,8 @@ from django.core.validators import URLValidator
 from . import filters
 from .events import CATALOGUE
 from .models import WebhookEndpoint
+from .services import MAX_ENDPOINT_LIMIT
+from .signing import secret_is_standard
 
 EVENT_CHOICES = [(event.name, event.name) for event in CATALOGUE.values()]
 
@@ -27,6 +29,20 @@ class EndpointForm(forms.Form):
     description = forms.CharField(max_length=500, required=False)
     enabled = forms.BooleanField(
         required=False, initial=True, help_text="Disabled endpoints receive nothing."
+    )
+    max_in_flight = forms.IntegerField(
+        min_value=1,
+        max_value=MAX_ENDPOINT_LIMIT,
+        required=False,
+        label="Requests in flight, at most",
+        help_text="For a receiver that cannot take many at once. Empty: its fair share.",
+    )
+    rate_limit_per_second = forms.IntegerField(
+        min_value=1,
+        max_value=MAX_ENDPOINT_LIMIT,
+        required=False,
+        label="Deliveries per second, at most",
+        help_text="Empty: no limit.",
     )
 
     def event_rows(self) -> list[dict]:
@@ -58,15 +74,20 @@ class EndpointCreateForm(EndpointForm):
         strip=False,
         label="Your secret",
         widget=forms.PasswordInput(render_value=True),
-        help_text="At least 16 characters. Omniflow keeps it encrypted.",
+        help_text="whsec_ followed by the base64 of 24 to 64 random bytes, e.g. from "
+        "`openssl rand -base64 32`. Omniflow keeps it encrypted.",
     )
 
     def clean(self):
         cleaned_data = super().clean()
         if cleaned_data.get("secret_mode") == self.OWN:
             secret = cleaned_data.get("secret", "")
-            if len(secret.strip()) < 16:
-                self.add_error("secret", "Paste a secret of at least 16 characters.")
+            if not secret_is_standard(secret=secret):
+                self.add_error(
+                    "secret",
+                    "Paste a secret in the Standard Webhooks form: whsec_ followed by the "
+                    "base64 of 24 to 64 random bytes (or choose “Generate a secret for me”).",
+                )
         return cleaned_data
 
     def secret_for_service(self) -> str | None:
@@ -99,6 +120,19 @@ class RotateSecretForm(forms.Form):
 class DeliveryFilterForm(forms.Form):
     """The deliveries log's filters, read from the query string."""
 
+    search = forms.CharField(
+        max_length=filters.SEARCH_MAX_LENGTH,
+        required=False,
+        label="Find",
+        help_text=filters.SEARCH_HELP,
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "placeholder": "evt_…, 123 or ticket:123",
+                "spellcheck": "false",
+            }
+        ),
+    )
     status = forms.ChoiceField(
         choices=[("", "Any status"), *filters.STATUS_CHOICES], required=False
     )
@@ -132,8 +166,19 @@ class DeliveryFilterForm(forms.Form):
         after, before = cleaned_data.get("created_after"), cleaned_data.get("created_before")
         if after and before and after >= before:
             self.add_error("created_before", "Must be later than “From”.")
+        if "search" in cleaned_data:
+            try:
+                self.selector_filters()
+            except filters.SearchInvalid as error:
+                self.add_error("search", str(error))
         return cleaned_data
 
-    def selector_filters(self) -> dict:
-        """Return the filters as `deliveries_for_log` takes them (blank ones dropped)."""
-        return filters.selector_filters(self.cleaned_data)
+    def selector_filters(self, *, search: bool = True) -> dict:
+        """Return the filters as `deliveries_for_log` takes them (blank ones dropped).
+
+        The search narrows them (SearchInvalid when it names nothing; `clean` says so);
+        bulk replay, which takes no search, asks without it.
+        """
+        selected = filters.selector_filters(self.cleaned_data)
+        text = selected.pop("search", None)
+        return filters.with_search(selected, text) if search else selected

@@ -55,6 +55,12 @@ class WebhookEndpoint(models.Model):
     previous_secret_expires_at = models.DateTimeField(null=True, blank=True)
     description = models.CharField(max_length=500, blank=True, default="")
     enabled = models.BooleanField(default=True)
+    # A hard ceiling on this endpoint's requests in flight, across every worker (None: its
+    # fair share of the engine, see webhooks/engine/lanes.py), for a fragile receiver.
+    max_in_flight = models.PositiveIntegerField(null=True, blank=True)
+    # At most this many deliveries a second to this endpoint, across every worker (None: no
+    # limit).
+    rate_limit_per_second = models.PositiveIntegerField(null=True, blank=True)
     # Set when the endpoint is deleted: it is gone from the pages and the API, but its
     # deliveries stay in the log (support may still need them) until retention prunes them.
     deleted_at = models.DateTimeField(null=True, blank=True)
@@ -98,8 +104,9 @@ class WebhookDelivery(models.Model):
         FAILED = "failed", "Failed"
 
     event = models.ForeignKey(WebhookEvent, on_delete=models.CASCADE, related_name="deliveries")
+    # Not indexed alone: webhook_delivery_endpoint_idx below leads with it.
     endpoint = models.ForeignKey(
-        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries", db_index=False
     )
     # Not indexed alone: the log indexes below lead with it. Every index here is written twice
     # per delivery (claim, outcome), so each one costs throughput.
@@ -139,6 +146,13 @@ class WebhookDelivery(models.Model):
                 name="webhook_delivery_due_idx",
                 condition=models.Q(status__in=UNFINISHED_STATUSES),
             ),
+            # What is due per endpoint: the endpoints with due work and each one's oldest due
+            # deliveries (the engine serves endpoints round-robin, see engine/lanes.py).
+            models.Index(
+                fields=["endpoint", "next_attempt_at", "id"],
+                name="webhook_delivery_lane_idx",
+                condition=models.Q(status__in=UNFINISHED_STATUSES),
+            ),
             # Is there an older unfinished delivery of this (endpoint, resource)?
             models.Index(
                 fields=["endpoint", "resource_type", "resource_id", "id"],
@@ -155,6 +169,17 @@ class WebhookDelivery(models.Model):
                 name="webhook_delivery_status_idx",
                 condition=~models.Q(status="succeeded"),
             ),
+            # One resource's deliveries, newest first: "what did we send about ticket 123?",
+            # the log's resource filter and search. Written once, at insert (these columns
+            # never change), so claims and outcomes stay HOT updates.
+            models.Index(
+                fields=["workspace", "resource_type", "resource_id", "-id"],
+                name="webhook_delivery_resource_idx",
+            ),
+            # One endpoint's deliveries, newest first: the log's endpoint filter, which on a
+            # rare endpoint would otherwise walk the whole log. It replaces the foreign key's
+            # own index (same leading column), so a delivery writes no more index entries.
+            models.Index(fields=["endpoint", "-id"], name="webhook_delivery_endpoint_idx"),
             # Retention: the deliveries created before a cutoff. Written once, at insert (the
             # column never changes), so claims and outcomes stay HOT updates.
             models.Index(fields=["created_at"], name="webhook_delivery_created_idx"),

@@ -10,7 +10,7 @@ from datetime import datetime
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from .claims import oldest_due_at
+from .engine.claims import oldest_due_at
 from .models import UNFINISHED_STATUSES, SweeperHeartbeat, WebhookDelivery
 
 

@@ -8,10 +8,12 @@ from django.db import transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 
+from omniflow.exceptions import Conflict
+from omniflow.queueing import enqueue
 from workspaces.models import Workspace
 
 from .events import nudge_after_commit
-from .models import WebhookDelivery, WebhookReplayJob
+from .models import WebhookDelivery, WebhookEndpoint, WebhookReplayJob
 from .selectors import deliveries_to_replay
 
 logger = logging.getLogger(__name__)
@@ -35,13 +37,39 @@ def _replays_of(deliveries: list[WebhookDelivery]) -> list[WebhookDelivery]:
     ]
 
 
+class EndpointDeleted(Conflict):
+    """A replay to an endpoint that was deleted: nothing could be sent."""
+
+    type_ = "endpoint_deleted"
+    title = "Endpoint deleted."
+
+    def __init__(self, endpoint_id: int) -> None:
+        super().__init__(
+            f"Endpoint {endpoint_id} was deleted: its deliveries stay in the log but cannot be "
+            "replayed. Create an endpoint for the URL again to receive new events."
+        )
+
+
+def _endpoint_deleted(endpoint_id: int) -> bool:
+    return WebhookEndpoint.objects.filter(id=endpoint_id, deleted_at__isnull=False).exists()
+
+
+def endpoint_replayable_or_refuse(*, endpoint_id: int | None) -> None:
+    """Raise EndpointDeleted if a replay names an endpoint that was deleted."""
+    if endpoint_id is not None and _endpoint_deleted(endpoint_id):
+        raise EndpointDeleted(endpoint_id)
+
+
 @transaction.atomic
 def delivery_replay(*, delivery: WebhookDelivery) -> WebhookDelivery:
     """Send a delivery's event to its endpoint again, now: a new delivery, same event id.
 
     A new delivery id, because consumers drop repeats of one; it is signed with the secret
     the endpoint has when it is sent, and queued behind the resource's unfinished deliveries.
+    A deleted endpoint's delivery is refused (EndpointDeleted): it would only fail.
     """
+    if _endpoint_deleted(delivery.endpoint_id):
+        raise EndpointDeleted(delivery.endpoint_id)
     (replay,) = WebhookDelivery.objects.bulk_create(_replays_of([delivery]))
     nudge_after_commit()
     return replay
@@ -89,8 +117,10 @@ def replay_job_create(
     """Queue a background replay of the failed deliveries matching the filters.
 
     The job takes what `deliveries_to_replay` matches now (the count a page confirmed), up to
-    the newest such delivery: what fails later is not in it.
+    the newest such delivery: what fails later is not in it. Deleted endpoints' deliveries are
+    never in it; asking for a deleted endpoint's is refused (EndpointDeleted).
     """
+    endpoint_replayable_or_refuse(endpoint_id=endpoint_id)
     filters = dict(
         endpoint_id=endpoint_id,
         event_type=event_type,
@@ -115,11 +145,9 @@ def replay_job_create(
 
 
 def _queue_replay_job(job_id: int) -> None:
-    # Imported here: the tasks module imports this one.
-    from .tasks import replay_job
-
     try:
-        replay_job.apply_async(args=[job_id], retry=False)
+        # By name: the tasks module imports this one.
+        enqueue("webhooks.replay_job", args=(job_id,), retry=False)
     except Exception:
         logger.warning("Webhooks: could not queue replay job %s.", job_id, exc_info=True)
 

@@ -13,11 +13,12 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from omniflow.crypto import decrypt_secret, encrypt_secret
+from omniflow.http.destinations import validate_url
+from omniflow.origin import url_origin
 from omniflow.retention import delete_in_batches, retention_days
 from omniflow.sentinels import UNSET
 from workspaces.models import Workspace
 
-from .destinations import validate_url
 from .events import CATALOGUE
 from .models import (
     UNFINISHED_STATUSES,
@@ -51,6 +52,18 @@ def _clean_event_types(event_types: list[str]) -> list[str]:
     return [name for name in CATALOGUE if name in set(event_types)]
 
 
+# The highest max_in_flight and rate_limit_per_second an endpoint may be given.
+MAX_ENDPOINT_LIMIT = 10_000
+
+
+def _clean_limit(name: str, value: int | None) -> int | None:
+    if value is not None and not 1 <= value <= MAX_ENDPOINT_LIMIT:
+        raise ValidationError(
+            {name: [f"Give a whole number from 1 to {MAX_ENDPOINT_LIMIT}, or none for no limit."]}
+        )
+    return value
+
+
 def endpoint_create(
     *,
     workspace: Workspace,
@@ -59,6 +72,8 @@ def endpoint_create(
     description: str = "",
     enabled: bool = True,
     secret: str | None = None,
+    max_in_flight: int | None = None,
+    rate_limit_per_second: int | None = None,
 ) -> WebhookEndpoint:
     """Create an endpoint; a secret is generated unless one is given ('' for none)."""
     return WebhookEndpoint.objects.create(
@@ -67,6 +82,8 @@ def endpoint_create(
         event_types=_clean_event_types(event_types),
         description=description,
         enabled=enabled,
+        max_in_flight=_clean_limit("max_in_flight", max_in_flight),
+        rate_limit_per_second=_clean_limit("rate_limit_per_second", rate_limit_per_second),
         secret_encrypted=encrypt_secret(secret=generate_secret() if secret is None else secret),
     )
 
@@ -79,16 +96,38 @@ def endpoint_update(
     description: str | None = None,
     enabled: bool | None = None,
     secret: object = UNSET,
+    max_in_flight: object = UNSET,
+    rate_limit_per_second: object = UNSET,
 ) -> WebhookEndpoint:
-    """Change the given fields of an endpoint."""
+    """Change the given fields of an endpoint (a limit given as None is lifted).
+
+    A secret is bound to where it signs for: a URL on another origin (scheme, host, port) gets
+    a new secret unless one is given in the same call (`endpoint.secret_replaced` says so), so
+    requests signed for the new host never verify at the old one, nor the other way round.
+    """
+    endpoint.secret_replaced = False
     if url is not None:
-        endpoint.url = _clean_url(url)
+        url = _clean_url(url)
+        if (
+            secret is UNSET
+            and endpoint.secret_encrypted
+            and url_origin(url) != url_origin(endpoint.url)
+        ):
+            secret = generate_secret()
+            endpoint.secret_replaced = True
+        endpoint.url = url
     if event_types is not None:
         endpoint.event_types = _clean_event_types(event_types)
     if description is not None:
         endpoint.description = description
     if enabled is not None:
         endpoint.enabled = enabled
+    if max_in_flight is not UNSET:
+        endpoint.max_in_flight = _clean_limit("max_in_flight", max_in_flight)
+    if rate_limit_per_second is not UNSET:
+        endpoint.rate_limit_per_second = _clean_limit(
+            "rate_limit_per_second", rate_limit_per_second
+        )
     if secret is not UNSET:
         # A secret set by hand replaces the old one at once: no overlap (that is rotation's).
         endpoint.secret_encrypted = encrypt_secret(secret=str(secret or ""))
@@ -98,6 +137,10 @@ def endpoint_update(
     return endpoint
 
 
+SECRET_REPLACED_NOTE = (
+    "The URL's host changed, so the endpoint got a new signing secret (the old one is never "
+    "used for a new host): reveal it and give it to the new receiver."
+)
 ENDPOINT_DELETED_ERROR = "The endpoint was deleted."
 
 

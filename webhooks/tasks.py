@@ -14,36 +14,13 @@ from django.core.cache import cache
 
 from omniflow import metrics
 
-from . import replays, services, transport
-from .delivery import deliveries_dispatch
+from . import replays, services
+from .engine import transport
+from .engine.dispatch import deliveries_dispatch
+from .engine.wakeup import nudge_flag_clear, request_dispatch
 from .models import WebhookReplayJob
 
 logger = logging.getLogger(__name__)
-
-NUDGE_FLAG = "webhooks:dispatch-requested"
-# Short, so a wake-up lost with the broker (a purge, a Redis restart) delays nothing for long.
-NUDGE_FLAG_TTL_SECONDS = 5
-
-
-def request_dispatch() -> None:
-    """Queue a dispatch unless one is already queued and not yet started.
-
-    Runs in `on_commit` hooks of domain transactions: it must never raise, as the action has
-    committed and its events are safe in the outbox; the sweeper delivers them if this fails.
-    """
-    try:
-        if cache.add(NUDGE_FLAG, 1, NUDGE_FLAG_TTL_SECONDS):
-            dispatch.apply_async(retry=False)
-    except Exception:
-        cache_delete_quietly()
-        logger.warning("Webhooks: could not queue a dispatch; the sweeper will.", exc_info=True)
-
-
-def cache_delete_quietly() -> None:
-    try:
-        cache.delete(NUDGE_FLAG)
-    except Exception:
-        logger.debug("Webhooks: could not clear the dispatch flag.", exc_info=True)
 
 
 # Early ack: a message here is only a wake-up call, the work itself is in the database, so a
@@ -54,7 +31,7 @@ def dispatch() -> int:
     """Send every due delivery, in batches, until none is left."""
     # Cleared before the first claim, so an event committed from now on nudges again and one
     # committed before is seen by this run: no event waits for the sweeper by bad luck.
-    cache_delete_quietly()
+    nudge_flag_clear()
     # More due than one batch: let an idle worker process join in.
     try:
         return deliveries_dispatch(

@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from omniflow.crypto import decrypt_secret
 
-from . import transport
-from .attempts import signed_request
+from .engine import transport
+from .engine.attempts import signed_request
 from .events import CATALOGUE
 from .models import WebhookDelivery, WebhookDeliveryAttempt, WebhookEndpoint, WebhookEvent
 from .payloads import EXAMPLES, event_body

@@ -27,7 +27,7 @@ from .events import CATALOGUE
 from .failures import failure_reason
 from .forms import EndpointCreateForm, EndpointForm, RotateSecretForm
 from .models import WebhookEndpoint
-from .signing import mask_secret
+from .signing import mask_secret, secret_rotation_advised
 from .try_endpoint import endpoint_send_test_event
 from .verifier_snippets import verifier_snippets
 
@@ -69,6 +69,8 @@ class EndpointCreateView(WorkspaceAdminMixin, FormView):
                 event_types=form.cleaned_data["event_types"],
                 description=form.cleaned_data["description"],
                 enabled=form.cleaned_data["enabled"],
+                max_in_flight=form.cleaned_data["max_in_flight"],
+                rate_limit_per_second=form.cleaned_data["rate_limit_per_second"],
                 secret=form.secret_for_service(),
             )
         except ValidationError as error:
@@ -111,9 +113,9 @@ class EndpointDetailView(WorkspaceMemberMixin, EndpointObjectMixin, TemplateView
         context = super().get_context_data(**kwargs)
         endpoint = self.get_object()
         try:
-            context["masked_secret"] = mask_secret(
-                secret=services.endpoint_secret(endpoint=endpoint)
-            )
+            secret = services.endpoint_secret(endpoint=endpoint)
+            context["masked_secret"] = mask_secret(secret=secret)
+            context["secret_rotation_advised"] = secret_rotation_advised(secret=secret)
         except SecretUnavailable:
             context["secret_unavailable"] = True
         context["revealed_secret"] = self.revealed_secret
@@ -198,6 +200,8 @@ class EndpointUpdateView(WorkspaceAdminMixin, EndpointObjectMixin, FormView):
             "event_types": endpoint.event_types,
             "description": endpoint.description,
             "enabled": endpoint.enabled,
+            "max_in_flight": endpoint.max_in_flight,
+            "rate_limit_per_second": endpoint.rate_limit_per_second,
         }
 
     def form_valid(self, form):
@@ -207,6 +211,8 @@ class EndpointUpdateView(WorkspaceAdminMixin, EndpointObjectMixin, FormView):
             form.add_error(None, error)
             return self.form_invalid(form)
         messages.success(self.request, f"Saved the endpoint for {endpoint.url}.")
+        if endpoint.secret_replaced:
+            messages.warning(self.request, services.SECRET_REPLACED_NOTE)
         return redirect("webhooks:endpoint-detail", endpoint_id=endpoint.id)
 
 

@@ -21,14 +21,31 @@ class HeadersField(serializers.DictField):
     child = serializers.CharField(max_length=2000, allow_blank=True)
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "required": ["type"],
+        "properties": {"type": {"const": "object"}},
+        "additionalProperties": True,
+    }
+)
+class ObjectSchemaField(JSONObjectField):
+    """A JSON Schema whose top level is an object (what function-calling runtimes take)."""
+
+
 class ToolInput(serializers.Serializer):
-    name = serializers.CharField(
-        max_length=64, help_text="The function name models call it by: letters, digits, _ or -."
+    name = serializers.RegexField(
+        r"^[A-Za-z0-9_-]{1,64}$",
+        max_length=64,
+        error_messages={
+            "invalid": "Use 1 to 64 letters, digits, _ or - (a function name models can call)."
+        },
+        help_text="The function name models call it by: letters, digits, _ or -.",
     )
     description = serializers.CharField(
         max_length=4096, required=False, allow_blank=True, help_text="Written for the model."
     )
-    input_schema = JSONObjectField(
+    input_schema = ObjectSchemaField(
         help_text='A JSON Schema of the arguments, {"type": "object", ...}; only local $refs.'
     )
     method = serializers.ChoiceField(choices=AgentTool.Method.choices, required=False)
@@ -111,8 +128,23 @@ class ToolRepresentation(serializers.Serializer):
         return bool(tool.secret)
 
 
+@extend_schema_field(
+    {"oneOf": [{"type": "object", "additionalProperties": True}, {"type": "string"}]}
+)
+class OpenAPIDocumentField(serializers.JSONField):
+    pass
+
+
+class ToolUpdatedRepresentation(ToolRepresentation):
+    notes = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="What the change did besides what was asked, e.g. a secret cleared because "
+        "the URL's host changed.",
+    )
+
+
 class OpenAPIImportInput(serializers.Serializer):
-    document = serializers.JSONField(
+    document = OpenAPIDocumentField(
         help_text="The OpenAPI 3 document: a JSON object, or its JSON or YAML text."
     )
     operations = serializers.ListField(
@@ -161,6 +193,11 @@ class ExportFilters(serializers.Serializer):
     format = serializers.ChoiceField(
         choices=FORMATS, default="openai", help_text="The runtime's function-calling shape."
     )
+    strict = serializers.BooleanField(
+        default=False,
+        help_text="OpenAI formats: strict mode where a tool's schema allows it (objects closed, "
+        "every property required, optional top-level ones nullable; a call drops their nulls).",
+    )
 
 
 @extend_schema_field(
@@ -178,6 +215,7 @@ class ExportResult(serializers.Serializer):
     agent = serializers.IntegerField()
     agent_version = serializers.IntegerField()
     format = serializers.ChoiceField(choices=FORMATS)
+    strict = serializers.BooleanField()
     tools = ExportedToolsField()
 
 
@@ -196,9 +234,8 @@ class ToolTryInput(serializers.Serializer):
 
 @extend_schema_field(
     {
-        # Any JSON value, spelled out: under OpenAPI 3.1 drf-spectacular cannot make a
-        # schema with no type nullable.
-        "type": ["object", "array", "string", "number", "integer", "boolean"],
+        # No type at all: any JSON value, null included, which generators read as "Any"
+        # (openapi-python-client dropped the whole result when this was a list of types).
         "description": "The answer's body: parsed JSON, or text (ending in a truncation marker).",
     }
 )
@@ -222,14 +259,21 @@ class ToolCallResult(serializers.Serializer):
     ok = serializers.BooleanField()
     status = serializers.IntegerField(allow_null=True, help_text="The API's HTTP status.")
     content_type = serializers.CharField()
-    body = AnyJSONField(allow_null=True)
+    body = AnyJSONField()
     truncated = serializers.BooleanField()
     latency_ms = serializers.IntegerField()
     error = CallErrorRepresentation(allow_null=True)
 
 
+class ToolRequestShown(serializers.Serializer):
+    method = serializers.CharField()
+    url = serializers.CharField()
+    headers = serializers.DictField(child=serializers.CharField())
+    body = serializers.CharField(help_text="The body as text; empty without one.")
+
+
 class ToolTryResult(serializers.Serializer):
-    request = serializers.JSONField(help_text="The request as sent: method, url, headers, body.")
+    request = ToolRequestShown(help_text="The request as sent, secrets masked.")
     result = ToolCallResult()
 
 

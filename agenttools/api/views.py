@@ -1,11 +1,13 @@
 """API of agent tools (scope `agent_tools`): CRUD, OpenAPI import, "Try it", the call log, an
 agent's tools (set, export) and the tool-call path the agent runtime uses."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from omniflow.api.errors import PROBLEM_CONTENT_TYPE
+from omniflow.api.schema import ProblemSerializer
 from omniflow.api.views import WorkspaceAPIView
 
 from .. import openapi, selectors, services
@@ -25,6 +27,7 @@ from .serializers import (
     ToolRepresentation,
     ToolTryInput,
     ToolTryResult,
+    ToolUpdatedRepresentation,
 )
 
 TAG = ["Agent tools"]
@@ -96,13 +99,16 @@ class ToolDetailView(AgentToolsView):
         tags=TAG,
         operation_id="agent_tools_update",
         summary="Update an agent tool",
-        description="Makes a new version of the tool; published agents keep the one they have.",
+        description="Makes a new version of the tool; published agents keep the one they have. "
+        "A new host in `url_template` clears the stored secret unless `secret` is given too "
+        "(`notes` says so).",
         request=ToolInput,
-        responses=ToolRepresentation,
+        responses=ToolUpdatedRepresentation,
     )
     def patch(self, request, pk):
         tool = services.tool_update(tool=self.tool(), **self.validated(ToolInput, partial=True))
-        return Response(ToolRepresentation(tool).data)
+        tool.notes = [services.SECRET_CLEARED_NOTE] if tool.secret_cleared else []
+        return Response(ToolUpdatedRepresentation(tool).data)
 
     @extend_schema(
         tags=TAG,
@@ -213,15 +219,23 @@ class AgentToolListView(AgentToolsView):
         summary="Export an agent's tools for a model runtime",
         description=(
             "The tools of the agent's published version in the function-calling shape of "
-            "OpenAI (`tools` of Chat Completions), Anthropic (`tools` of Messages) or MCP "
-            "(`tools/list`), to hand to the runtime unchanged."
+            "OpenAI Chat Completions (`openai`), the OpenAI Responses API "
+            "(`openai-responses`), Anthropic Messages (`anthropic`) or MCP `tools/list` "
+            "(`mcp`, with `annotations` from the HTTP method: GET read-only and idempotent, "
+            "PUT/DELETE idempotent, DELETE destructive), to hand to the runtime unchanged."
         ),
         parameters=[ExportFilters],
-        responses=ExportResult,
+        responses={
+            200: ExportResult,
+            (409, PROBLEM_CONTENT_TYPE): OpenApiResponse(
+                ProblemSerializer,
+                description="`agent_not_published`: the agent has no published version yet.",
+            ),
+        },
     )
     def get(self, request, pk):
         agent = self.agent()
-        export_format = self.validated(ExportFilters, data=request.query_params)["format"]
+        asked = self.validated(ExportFilters, data=request.query_params)
         definitions = selectors.agent_published_definitions(agent=agent)
         if definitions is None:
             raise AgentNotPublished()
@@ -229,8 +243,11 @@ class AgentToolListView(AgentToolsView):
             {
                 "agent": agent.pk,
                 "agent_version": agent.published_version,
-                "format": export_format,
-                "tools": tools_exported(definitions=definitions, format=export_format),
+                "format": asked["format"],
+                "strict": asked["strict"],
+                "tools": tools_exported(
+                    definitions=definitions, format=asked["format"], strict=asked["strict"]
+                ),
             }
         )
 
@@ -269,7 +286,18 @@ class AgentToolCallView(AgentToolsView):
             "`tool_unavailable`. Every call is recorded and put on the conversation's trace."
         ),
         request=ToolCallInput,
-        responses=ToolCallResult,
+        responses={
+            200: ToolCallResult,
+            (404, PROBLEM_CONTENT_TYPE): OpenApiResponse(
+                ProblemSerializer,
+                description="No such agent, or `unknown_tool`: its published version has no "
+                "tool of that name.",
+            ),
+            (409, PROBLEM_CONTENT_TYPE): OpenApiResponse(
+                ProblemSerializer,
+                description="`agent_not_published`, or an Idempotency-Key reused or in use.",
+            ),
+        },
     )
     def post(self, request, pk):
         agent = self.agent()

@@ -9,6 +9,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 
 from inbox.models import Agent, AgentVersion, Conversation, TraceEntry
@@ -18,7 +19,8 @@ from omniflow.json_input import EXCERPT_BYTES
 
 from .. import limits
 from ..calls import ArgumentsUnusable, request_build, request_shown, response_body
-from ..models import AgentTool, ToolCall
+from ..exports import arguments_without_strict_nulls
+from ..models import MAX_TIMEOUT_SECONDS, AgentTool, ToolCall
 from ..schemas import argument_errors
 from ..snapshots import tool_definition
 from ..transport import ToolResponse, send
@@ -71,10 +73,20 @@ def _attempt(
             "Arguments must be a JSON object.",
             errors={"non_field_errors": ["Arguments must be a JSON object."]},
         )
+    # A model in OpenAI's strict mode gives null for the optional arguments it leaves out.
+    arguments = arguments_without_strict_nulls(
+        schema=definition["input_schema"], arguments=arguments
+    )
     errors = argument_errors(schema=definition["input_schema"], arguments=arguments)
     if errors:
         return _Attempt(
             Outcome.INVALID_ARGUMENTS, "The arguments do not match the schema.", errors=errors
+        )
+    if definition["auth"] != AgentTool.Auth.NONE and not tool.secret:
+        # Cleared when the URL's host changed: the old secret never follows it.
+        return _Attempt(
+            Outcome.TOOL_UNAVAILABLE,
+            "The tool has no secret (cleared when its URL's host changed): set it again.",
         )
     try:
         secret = decrypt_secret(token=tool.secret)
@@ -88,18 +100,33 @@ def _attempt(
     shown = request_shown(request=request, definition=definition)
     # Limits are read from the live tool: they protect the API now, whatever the version.
     rate = limits.rate_count(tool_id=tool.pk, rate=tool.rate_limit)
-    if rate.limited:
+    if rate.blocked:
         return _Attempt(
             Outcome.RATE_LIMITED,
             f"The tool's limit of {tool.rate_limit} calls is used up; retry in "
-            f"{rate.retry_after_seconds} s.",
+            f"{rate.retry_after} s.",
             request=shown,
-            retry_after_seconds=rate.retry_after_seconds,
+            retry_after_seconds=rate.retry_after,
         )
-    timeout = float(definition["timeout_seconds"])
-    with limits.concurrency_slot(
-        tool_id=tool.pk, limit=tool.max_concurrency, hold_seconds=timeout
-    ) as taken:
+    # Bounded well under the web worker's timeout, whatever an older version was saved with.
+    timeout = min(float(definition["timeout_seconds"]), MAX_TIMEOUT_SECONDS)
+    in_workspace = settings.OMNIFLOW_TOOL_CALLS_PER_WORKSPACE
+    with (
+        limits.workspace_slot(
+            workspace_id=tool.workspace_id, limit=in_workspace, hold_seconds=timeout
+        ) as workspace_taken,
+        limits.concurrency_slot(
+            tool_id=tool.pk, limit=tool.max_concurrency, hold_seconds=timeout
+        ) as taken,
+    ):
+        if not workspace_taken:
+            return _Attempt(
+                Outcome.CONCURRENCY_LIMITED,
+                f"{in_workspace} tool calls of this workspace are already in flight; retry "
+                "shortly.",
+                request=shown,
+                retry_after_seconds=1,
+            )
         if not taken:
             return _Attempt(
                 Outcome.CONCURRENCY_LIMITED,

@@ -21,7 +21,7 @@ class ApiKeyInput(serializers.Serializer):
         max_length=100,
         required=False,
         allow_blank=True,
-        help_text='Custom tier only, e.g. "300/m,5000/h".',
+        help_text='Custom tier only, e.g. "300/m,5000/h" or "10/15m".',
     )
     expires_at = serializers.DateTimeField(required=False, allow_null=True)
 

@@ -129,6 +129,23 @@ class DryRunRepresentation(serializers.Serializer):
     http_status = serializers.IntegerField(help_text="What the sender would be answered.")
     error_type = serializers.CharField()
     error = serializers.CharField()
-    errors = serializers.JSONField(allow_null=True)
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        allow_null=True,
+        help_text="Messages per payload field when the payload does not fit its shape, or null.",
+    )
     result = serializers.JSONField(help_text="What the trigger's own action would do.")
     rules = serializers.JSONField(help_text="The rules that would match and what each would do.")
+
+
+class RulePresetRepresentation(serializers.Serializer):
+    key = serializers.CharField(help_text="Stable name of the preset, e.g. `order_shipped`.")
+    label = serializers.CharField()
+    trigger = JSONObjectField(help_text="Settings for `POST /inbound-triggers`.")
+    rule = JSONObjectField(
+        help_text="A body for `POST /routing-rules` (add the trigger's id as `inbound_trigger`)."
+    )
+
+
+class RulePresetListRepresentation(serializers.Serializer):
+    results = RulePresetRepresentation(many=True)

@@ -13,6 +13,7 @@ from .serializers import (
     DryRunInput,
     DryRunRepresentation,
     ReceiptRepresentation,
+    RulePresetListRepresentation,
     TriggerInput,
     TriggerRepresentation,
 )
@@ -140,8 +141,7 @@ class TriggerDryRunView(InboundView):
         responses=DryRunRepresentation,
     )
     def post(self, request, pk):
-        serializer = DryRunInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        serializer = self.checked(DryRunInput(data=request.data))
         handled = event_dry_run(
             trigger=self.trigger(), payload=serializer.validated_data["payload"]
         )
@@ -183,7 +183,7 @@ class RulePresetListView(InboundView):
         summary="List rule presets",
         description="Each preset has a `trigger` (settings for the inbound trigger) and a `rule` "
         "(a body for `POST /routing-rules`, with `inbound_trigger` to add): edit, then save.",
-        responses={200: None},
+        responses=RulePresetListRepresentation,
     )
     def get(self, request):
         return Response({"results": rule_presets()})

@@ -3,7 +3,6 @@
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -50,7 +49,15 @@ class JSONObjectField(serializers.JSONField):
         return data
 
 
-@extend_schema_field(OpenApiTypes.INT)
+def _integral(value: Any) -> Any:
+    """Return 7.0 as 7: JSON Schema's "integer" is any number without a fraction."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+
+
+@extend_schema_field(ID_SCHEMA)
 class WorkspaceObjectField(serializers.Field):
     """The integer id of an object of the request's workspace; other workspaces' ids are unknown."""
 
@@ -64,6 +71,7 @@ class WorkspaceObjectField(serializers.Field):
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
+        data = _integral(data)
         if isinstance(data, bool) or not isinstance(data, int) or not 1 <= data <= MAX_ID:
             self.fail("invalid")
         workspace = self.context["workspace"]
@@ -76,7 +84,9 @@ class WorkspaceObjectField(serializers.Field):
         return value.pk
 
 
-@extend_schema_field(OpenApiTypes.INT)
+@extend_schema_field(
+    {**ID_SCHEMA, "description": "The member's id (`id` in GET /members): their user id."}
+)
 class WorkspaceMemberField(serializers.Field):
     """The user id of a member of the request's workspace."""
 
@@ -86,6 +96,7 @@ class WorkspaceMemberField(serializers.Field):
     }
 
     def to_internal_value(self, data):
+        data = _integral(data)
         if isinstance(data, bool) or not isinstance(data, int) or not 1 <= data <= MAX_ID:
             self.fail("invalid")
         membership = Membership.objects.filter(workspace=self.context["workspace"], user_id=data)

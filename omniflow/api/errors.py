@@ -101,12 +101,16 @@ def exception_handler(exc, context):
         )
     elif isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge()
-    elif isinstance(exc, domain.Conflict):
+    domain_error = exc if isinstance(exc, domain.DomainError) else None
+    if isinstance(exc, domain.Conflict):
         exc = Conflict(exc.detail)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
     type_, title = _type_for(exc)
+    if domain_error is not None:
+        # A service's refusal names its own stable type (e.g. `endpoint_deleted`).
+        type_, title = domain_error.type_, domain_error.title
     if isinstance(exc, exceptions.ValidationError):
         errors = _flatten_errors(exc.detail)
         detail = "; ".join(

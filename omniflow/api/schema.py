@@ -1,11 +1,16 @@
 """OpenAPI generation shared by every API view: the API-key scheme, the problem shape on
-every operation and the `Idempotency-Key` header on every POST."""
+every operation, the `Idempotency-Key` header on every POST, and the input rules DRF enforces
+that drf-spectacular does not state (a blank string or an empty list refused)."""
 
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.extensions import (
+    OpenApiAuthenticationExtension,
+    OpenApiSerializerFieldExtension,
+)
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
-from ..vendor_adapters.spectacular import ResponseBodiesHook
+from ..idempotency import MAX_KEY_LENGTH
+from ..vendor_adapters.spectacular import ResponseBodiesHook, field_schema_default
 from .errors import PROBLEM_CONTENT_TYPE
 
 
@@ -31,11 +36,35 @@ _ERROR_DESCRIPTIONS = {
     "400": "Invalid input (see `errors` per field) or malformed JSON.",
     "401": "Missing, invalid, revoked or expired API key.",
     "403": "The API key lacks the scope this request needs.",
-    "404": "No such object in this workspace.",
+    "404": "No such object in this workspace, or an invalid `cursor`.",
     "409": "Conflict with the current state, or an Idempotency-Key reused or in use.",
     "413": "Request body over the limit (setting OMNIFLOW_API_MAX_BODY_BYTES, default 1 MiB).",
     "415": "Request body is not JSON.",
     "429": "Rate limit reached; Retry-After says when to try again.",
+}
+
+# Structured fields of draft-ietf-httpapi-ratelimit-headers, on every response of the API.
+_RATE_LIMIT_HEADERS = {
+    "RateLimit": {
+        "description": (
+            "Where each limit stands after this request: a list of policy names, each with "
+            "`r` (requests remaining) and `t` (seconds until its window resets)."
+        ),
+        "schema": {"type": "string"},
+        "example": '"default";r=42;t=18',
+    },
+    "RateLimit-Policy": {
+        "description": (
+            "Every limit that applies: a list of policy names, each with `q` (requests per "
+            "window) and `w` (the window, in seconds)."
+        ),
+        "schema": {"type": "string"},
+        "example": '"burstable-minute";q=120;w=60, "burstable-hour";q=1000;w=3600',
+    },
+}
+_RETRY_AFTER_HEADER = {
+    "description": "Whole seconds after which a retry is admitted (never early).",
+    "schema": {"type": "integer", "minimum": 1},
 }
 
 
@@ -48,7 +77,13 @@ class ApiAutoSchema(ResponseBodiesHook):
             parameters.append(
                 OpenApiParameter(
                     "Idempotency-Key",
-                    str,
+                    # What omniflow.api.idempotency accepts; anything else answers 400.
+                    {
+                        "type": "string",
+                        "minLength": 1,
+                        "maxLength": MAX_KEY_LENGTH,
+                        "pattern": "^[ -~]+$",
+                    },
                     OpenApiParameter.HEADER,
                     required=False,
                     description=(
@@ -63,7 +98,8 @@ class ApiAutoSchema(ResponseBodiesHook):
 
     def _error_codes(self) -> list[str]:
         codes = ["400", "401", "403", "429"]
-        if "{" in self.path:
+        # A GET either reads one object or lists with a `cursor` that may be invalid.
+        if "{" in self.path or self.method == "GET":
             codes.append("404")
         if self.method in _WRITE_METHODS:
             codes += ["409", "413", "415"]
@@ -80,6 +116,11 @@ class ApiAutoSchema(ResponseBodiesHook):
                 )
                 body["description"] = _ERROR_DESCRIPTIONS[code]
                 responses[code] = body
+        for code, body in responses.items():
+            headers = body.setdefault("headers", {})
+            headers.update(_RATE_LIMIT_HEADERS)
+            if code == "429":
+                headers["Retry-After"] = _RETRY_AFTER_HEADER
         return responses
 
 
@@ -93,3 +134,76 @@ class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
             "scheme": "bearer",
             "description": "A workspace API key: `Authorization: Bearer omf_live_…`.",
         }
+
+
+class _InputRule(OpenApiSerializerFieldExtension):
+    """A field extension that adds to a request field's default schema what DRF enforces."""
+
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = field_schema_default(auto_schema, self.target, direction)
+        return {**schema, **self.rules(schema)} if direction == "request" else schema
+
+    def rules(self, schema: dict) -> dict:
+        raise NotImplementedError
+
+
+class NonBlankStringField(_InputRule):
+    """A string field that refuses "" says so: `minLength: 1` (DRF's `allow_blank=False`)."""
+
+    target_class = "rest_framework.fields.CharField"
+
+    def rules(self, schema):
+        refuses_blank = not getattr(self.target, "allow_blank", True)
+        return {"minLength": 1} if refuses_blank and "minLength" not in schema else {}
+
+
+class NonEmptyListField(_InputRule):
+    """A list field that refuses [] says so: `minItems: 1` (DRF's `allow_empty=False`)."""
+
+    target_class = "rest_framework.fields.ListField"
+
+    def rules(self, schema):
+        return {"minItems": 1} if not self.target.allow_empty and "minItems" not in schema else {}
+
+
+# Any JSON value but null, as alternatives every generator reads (a list of types with
+# "array" and no `items` makes openapi-python-client drop the whole schema).
+NON_NULL_JSON = {
+    "oneOf": [
+        {"type": "object", "additionalProperties": True},
+        {"type": "array", "items": {}},
+        {"type": "string"},
+        {"type": "number"},
+        {"type": "boolean"},
+    ]
+}
+
+
+class NonNullJSONField(_InputRule):
+    """A free JSON input that refuses null says so (DRF's `allow_null=False`)."""
+
+    target_class = "rest_framework.fields.JSONField"
+
+    def rules(self, schema):
+        shaped = {"type", "oneOf", "anyOf", "$ref"} & set(schema)
+        return NON_NULL_JSON if not self.target.allow_null and not shaped else {}
+
+
+class BoundedNestedList(_InputRule):
+    """A list of nested objects (`many=True`) states its bounds: minItems and maxItems."""
+
+    target_class = "rest_framework.serializers.ListSerializer"
+
+    def rules(self, schema):
+        if schema.get("type") != "array":
+            return {}
+        bounds = {}
+        if self.target.min_length is not None:
+            bounds["minItems"] = self.target.min_length
+        elif not self.target.allow_empty:
+            bounds["minItems"] = 1
+        if self.target.max_length is not None:
+            bounds["maxItems"] = self.target.max_length
+        return bounds

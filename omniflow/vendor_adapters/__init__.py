@@ -5,10 +5,6 @@ One module per library. Each private call has a reason no public API serves, and
 installed version, so an upgrade that changes one fails there, by name, rather than silently
 somewhere else.
 
-- django-ratelimit: its counters' windows and cache keys. Its public `get_usage` counts one
-  rate per call, a cache round trip each; the API counts all of a key's rates in one Lua
-  script (`apikeys.throttling`), so it computes the same windows and keys itself, and the
-  counts stay readable by `get_usage`.
 - Django's Redis cache client: its connection pools (one per server) and its serializer. The
   public `get_client` builds a `redis.Redis` on every call, which costs more than the round
   trip (`omniflow.cache`); a client made once per pool needs the pool.
@@ -17,4 +13,6 @@ somewhere else.
   problem responses (`omniflow.api.schema`), which `_get_response_bodies` allows. And the
   JSON Schema of one serializer outside any operation (the webhook event catalogue,
   `webhooks.event_schemas`), through the mocked view it builds for its own `WEBHOOKS` setting.
+  And a field's default schema, which field extensions that only add the rules DRF enforces
+  (`omniflow.api.schema`: minLength, minItems) start from, as its documentation shows.
 """

@@ -35,3 +35,13 @@ def serializer_schema(serializer: Any, *, direction: str = "response") -> tuple[
     )
     component = view.schema.resolve_serializer(serializer, direction)
     return component.ref, registry.build({}).get("schemas", {})
+
+
+def field_schema_default(auto_schema: AutoSchema, field: Any, direction: str) -> dict:
+    """Return the schema drf-spectacular makes for `field` itself, for an
+    `OpenApiSerializerFieldExtension` that only adds to it.
+
+    The extension's public hook replaces the field's schema; its documented way to start from
+    the default one is `_map_serializer_field(..., bypass_extensions=True)`.
+    """
+    return auto_schema._map_serializer_field(field, direction, bypass_extensions=True)

@@ -28,6 +28,11 @@ class Seen:
     query: dict[str, list[str]]
     headers: dict[str, str]
     body: bytes
+    target: str = ""  # the request target as sent: path and query
+
+    def url(self, base_url: str) -> str:
+        """Return the full URL requested (what a signed call's request signature covers)."""
+        return base_url + self.target
 
     @property
     def json(self):
@@ -58,7 +63,12 @@ class CustomerApi:
                 body = self.rfile.read(length)
                 parts = urlsplit(self.path)
                 seen = Seen(
-                    self.command, parts.path, parse_qs(parts.query), dict(self.headers), body
+                    self.command,
+                    parts.path,
+                    parse_qs(parts.query),
+                    dict(self.headers),
+                    body,
+                    self.path,
                 )
                 with api._lock:
                     api.seen.append(seen)

@@ -1,3 +1,5 @@
+import base64
+
 import pytest
 
 from agenttools.services import agent_tools_set, tool_create
@@ -5,7 +7,8 @@ from inbox import services as inbox_services
 from tests.agenttools.api_server import CustomerApi
 from tests.factories import AgentFactory, ConversationFactory
 
-SIGNING_SECRET = "whsec_shop-signing-secret"
+# The Standard Webhooks form (whsec_ + base64 of 32 bytes), as the README asks of signing secrets.
+SIGNING_SECRET = "whsec_" + base64.b64encode(b"shop signing secret, 32 bytes...").decode()
 
 
 @pytest.fixture

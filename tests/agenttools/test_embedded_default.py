@@ -1,5 +1,6 @@
 """Agent tools on the embedded default (`make run`): SQLite and the local-memory cache, where
-the rate counter is django-ratelimit's in local memory and the concurrency limit is per process."""
+the rate counter (omniflow.ratelimits) is in local memory and the concurrency limit is per
+process."""
 
 import json
 import os

@@ -1,6 +1,7 @@
 """Tool calls under their rules: rate and concurrency limits, published versions, availability,
 and secrets kept out of payloads and logs."""
 
+import datetime as dt
 import json
 
 import pytest
@@ -27,6 +28,28 @@ def test_the_rate_limit_protects_the_customers_api(
     assert [result["ok"] for result in results] == [True, True, False]
     assert results[2]["error"]["type"] == "rate_limited"
     assert results[2]["error"]["retry_after_seconds"] >= 1
+    assert len(customer_api.received()) == 2
+
+
+def test_a_caller_that_waits_retry_after_seconds_is_served(
+    api_client, customer_api, workspace, agent, conversation, time_machine
+):
+    # retry_after_seconds was one second early: a caller that obeyed it was refused again.
+    publish_with(agent, make_tool(workspace, customer_api, rate_limit="1/m"))
+    time_machine.move_to(dt.datetime(2026, 3, 2, 9, 0, 17, 400000, tzinfo=dt.UTC), tick=False)
+
+    def call():
+        return call_tool(api_client, agent, conversation, "lookup_order", {"order_id": "A-1"})
+
+    assert call().json()["ok"] is True
+    retry_after = call().json()["error"]["retry_after_seconds"]
+    time_machine.shift(retry_after - 1)
+    early = call().json()
+    time_machine.shift(1)
+    on_time = call().json()
+
+    assert early["error"]["type"] == "rate_limited"
+    assert on_time["ok"] is True
     assert len(customer_api.received()) == 2
 
 

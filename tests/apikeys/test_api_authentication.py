@@ -215,3 +215,12 @@ def test_a_key_remembered_before_redis_lost_its_data_is_read_afresh(api_client, 
     # then the generation starts again elsewhere, so the remembered row is not trusted.
     _assert_401(response, "authentication_failed")
     assert cache.get(generation_key) not in (None, remembered_at)
+
+
+def test_a_logged_in_browser_session_grants_nothing_on_the_api(admin_client):
+    # The API skips the session middleware: a Settings session is not a credential there.
+    response = admin_client.get("/api/v1/tickets")
+
+    assert response.status_code == 401
+    assert response["Content-Type"] == "application/problem+json"
+    assert "Set-Cookie" not in response

@@ -1,16 +1,16 @@
 import datetime as dt
 import threading
+import time
 
+import http_sf
 import pytest
 from django.core.cache import cache
-from django.test import RequestFactory, override_settings
-from django_ratelimit.core import get_usage
+from django.test import override_settings
 from rest_framework.test import APIClient
 
 from apikeys import tokens
 from apikeys.services import api_key_revoke, api_key_update
-from apikeys.throttling import KEY_GROUP
-from omniflow.vendor_adapters.ratelimit import ratelimit_window
+from omniflow.ratelimits import window_start
 from tests.apikeys.urls import PROBE_PATH
 from tests.factories import make_api_key
 
@@ -27,12 +27,35 @@ def _client(plaintext: str | None = None, ip: str = "127.0.0.1") -> APIClient:
 def _freeze_at_window_start(time_machine, *, value: str, period: int) -> None:
     """Stop the clock just after a window of `value`'s counter opens.
 
-    django-ratelimit's windows are fixed but shifted per counted value; starting at a window's
-    opening keeps a test's time travel inside the windows it reasons about.
+    Windows are fixed but shifted per counted value; starting at a window's opening keeps a
+    test's time travel inside the windows it reasons about.
     """
     time_machine.move_to(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC), tick=False)
-    window_end = ratelimit_window(value=value, period_seconds=period)
-    time_machine.move_to(dt.datetime.fromtimestamp(window_end + 1, dt.UTC), tick=False)
+    opened = window_start(value=value, period=period, now=time.time()) + period
+    time_machine.move_to(dt.datetime.fromtimestamp(opened + 0.25, dt.UTC), tick=False)
+
+
+def _limits(response) -> dict[str, dict]:
+    """Return each policy of the RateLimit fields, parsed as structured fields: {name: q, w, r, t}.
+
+    Every item must be a String with the parameters the draft requires (`q` in RateLimit-Policy,
+    `r` in RateLimit), and both fields must name the same policies in the same order.
+    """
+    policies = http_sf.parse(response["RateLimit-Policy"].encode(), tltype="list")
+    limits = http_sf.parse(response["RateLimit"].encode(), tltype="list")
+    assert [name for name, _ in policies] == [name for name, _ in limits]
+    merged = {}
+    for (name, policy), (_, limit) in zip(policies, limits, strict=True):
+        assert isinstance(name, str)
+        assert set(policy) == {"q", "w"} and set(limit) == {"r", "t"}
+        merged[name] = {**policy, **limit}
+    return merged
+
+
+def _only(response) -> dict:
+    """Return the one policy of a response that has a single one."""
+    (limit,) = _limits(response).values()
+    return limit
 
 
 def _send(client: APIClient, count: int) -> list[int]:
@@ -44,8 +67,8 @@ def _assert_429(response) -> int:
     assert response["Content-Type"] == "application/problem+json"
     assert response.json()["type"] == "rate_limited"
     retry_after = int(response["Retry-After"])
-    assert response["RateLimit-Remaining"] == "0"
-    assert response["RateLimit-Reset"] == response["Retry-After"]
+    exhausted = [limit for limit in _limits(response).values() if limit["r"] == 0]
+    assert exhausted and retry_after == max(limit["t"] for limit in exhausted)
     return retry_after
 
 
@@ -67,8 +90,8 @@ def test_default_tier_allows_60_a_minute_then_429_with_exact_retry_after(workspa
 
     retry_after = _assert_429(refused)
     assert 1 <= retry_after <= 60
-    assert refused["RateLimit-Limit"] == "60"
-    assert refused["RateLimit-Policy"] == "60;w=60"
+    assert refused["RateLimit-Policy"] == '"default";q=60;w=60'
+    assert refused["RateLimit"] == f'"default";r=0;t={retry_after}'
     _assert_retry_after_is_exact(time_machine, client, retry_after)
 
 
@@ -82,7 +105,7 @@ def test_burstable_tier_allows_120_a_minute_and_1000_an_hour(workspace, time_mac
     minute_retry_after = _assert_429(client.get(PROBE_PATH))
     assert minute_retry_after <= 60
     time_machine.shift(minute_retry_after)
-    counted_this_hour = 121  # refused requests count too
+    counted_this_hour = 120  # the refused one counts in no window
 
     # The hour limit: fill it up minute by minute, never over the minute limit.
     while counted_this_hour < 1000:
@@ -91,12 +114,14 @@ def test_burstable_tier_allows_120_a_minute_and_1000_an_hour(workspace, time_mac
         assert [response.status_code for response in responses] == [200] * batch
         counted_this_hour += batch
         if counted_this_hour < 1000:  # the minute is used up: its reset is the one reported
-            time_machine.shift(int(responses[-1]["RateLimit-Reset"]))
+            time_machine.shift(_limits(responses[-1])["burstable-minute"]["t"])
     refused = client.get(PROBE_PATH)
 
     hour_retry_after = _assert_429(refused)
-    assert refused["RateLimit-Limit"] == "1000"
-    assert refused["RateLimit-Policy"] == "120;w=60, 1000;w=3600"
+    assert refused["RateLimit-Policy"] == (
+        '"burstable-minute";q=120;w=60, "burstable-hour";q=1000;w=3600'
+    )
+    assert _limits(refused)["burstable-hour"]["r"] == 0
     assert 60 < hour_retry_after <= 3600
     _assert_retry_after_is_exact(time_machine, client, hour_retry_after)
 
@@ -117,14 +142,14 @@ def test_custom_limits_all_apply_and_retry_after_follows_the_blocking_one(worksp
     _freeze_at_window_start(time_machine, value=str(api_key.pk), period=3600)
 
     assert _send(client, 3) == [200] * 3
-    minute_retry_after = _assert_429(client.get(PROBE_PATH))  # 4 counted this hour
+    minute_retry_after = _assert_429(client.get(PROBE_PATH))  # 3 counted this hour
     assert minute_retry_after <= 60
     time_machine.shift(minute_retry_after)
-    assert client.get(PROBE_PATH).status_code == 200  # 5th this hour: the hour is used up
+    assert _send(client, 2) == [200, 200]  # 4th and 5th this hour: the hour is used up
     refused = client.get(PROBE_PATH)
 
     hour_retry_after = _assert_429(refused)
-    assert refused["RateLimit-Limit"] == "5"
+    assert _limits(refused)["custom-hour"] == {"q": 5, "w": 3600, "r": 0, "t": hour_retry_after}
     assert hour_retry_after > 60
     _assert_retry_after_is_exact(time_machine, client, hour_retry_after)
 
@@ -138,7 +163,7 @@ def test_two_keys_do_not_share_a_counter(workspace, time_machine):
     response = _client(second).get(PROBE_PATH)
 
     assert response.status_code == 200
-    assert response["RateLimit-Remaining"] == "1"
+    assert _only(response)["r"] == 1
 
 
 def test_counting_is_exact_under_concurrent_requests(workspace, time_machine):
@@ -176,24 +201,24 @@ def test_every_response_reports_the_allowance(workspace, time_machine):
     unauthenticated = _client().get(PROBE_PATH)
 
     assert ok.status_code == 200
-    assert (ok["RateLimit-Limit"], ok["RateLimit-Remaining"]) == ("60", "59")
-    assert 1 <= int(ok["RateLimit-Reset"]) <= 60
+    assert _limits(ok).keys() == {"default"}
+    assert (_only(ok)["q"], _only(ok)["w"], _only(ok)["r"]) == (60, 60, 59)
+    assert 1 <= _only(ok)["t"] <= 60
     # Refused for scope, still counted against the key.
     assert forbidden.status_code == 403
-    assert (forbidden["RateLimit-Limit"], forbidden["RateLimit-Remaining"]) == ("60", "58")
+    assert _only(forbidden)["r"] == 58
     # Without a key, the allowance is the client IP's.
     assert unauthenticated.status_code == 401
-    assert (unauthenticated["RateLimit-Limit"], unauthenticated["RateLimit-Remaining"]) == (
-        "30",
-        "29",
-    )
+    assert _limits(unauthenticated).keys() == {"unauthenticated"}
+    assert (_only(unauthenticated)["q"], _only(unauthenticated)["r"]) == (30, 29)
 
 
 def test_settings_pages_carry_no_rate_limit_headers(admin_client):
     response = admin_client.get("/settings/")
 
     assert response.status_code == 200
-    assert "RateLimit-Limit" not in response
+    assert "RateLimit" not in response
+    assert "RateLimit-Policy" not in response
 
 
 @override_settings(OMNIFLOW_API_UNAUTHENTICATED_RATE="3/m")
@@ -258,23 +283,7 @@ def test_limit_change_is_effective_on_the_next_request(
     response = client.get(PROBE_PATH)
 
     assert response.status_code == 200
-    assert response["RateLimit-Limit"] == "50"
-
-
-def test_key_requests_count_in_django_ratelimits_own_counters(workspace, time_machine):
-    # One script counts a key's request, but in the counters get_usage reads and writes.
-    api_key, plaintext = make_api_key(workspace, tier="burstable")
-    _freeze_at_window_start(time_machine, value=str(api_key.pk), period=60)
-    assert _send(_client(plaintext), 7) == [200] * 7
-
-    for rate in ("120/m", "1000/h"):
-        usage = get_usage(
-            RequestFactory().get("/"),
-            group=KEY_GROUP,
-            key=lambda _group, _request: str(api_key.pk),
-            rate=rate,
-        )
-        assert usage["count"] == 7
+    assert _only(response)["q"] == 50
 
 
 def test_a_known_keys_request_costs_one_redis_command_and_no_query(
@@ -295,12 +304,12 @@ def test_a_known_keys_request_costs_one_redis_command_and_no_query(
         name: stats["calls"] - before.get(name, {"calls": 0})["calls"]
         for name, stats in after.items()
     }
-    # One round trip: EVALSHA, whose script reads the key's generation and counts both windows
-    # and the day's requests of the key's usage page (Redis counts a script's own commands
-    # too). INFO itself is counted once, by the second call.
+    # One round trip: EVALSHA, whose script reads the key's generation and both windows, then
+    # counts both windows and the day's requests of the key's usage page (Redis counts a
+    # script's own commands too). INFO itself is counted once, by the second call.
     assert {name: count for name, count in calls.items() if count and name != "cmdstat_info"} == {
         "cmdstat_evalsha": 1,
-        "cmdstat_get": 1,
+        "cmdstat_get": 3,
         "cmdstat_incr": 3,
     }
 
@@ -313,4 +322,41 @@ def test_limits_hold_on_the_embedded_defaults_local_memory_cache(workspace, time
 
     assert _send(client, 3) == [200] * 3
     retry_after = _assert_429(client.get(PROBE_PATH))
+    _assert_retry_after_is_exact(time_machine, client, retry_after)
+
+
+def test_refused_requests_do_not_use_up_the_longer_window(workspace, time_machine):
+    # With 5/m,8/h: five requests, then retries while the minute is used up. Counting the
+    # retries in the hour (as before) locked the key out for the rest of the hour.
+    api_key, plaintext = make_api_key(workspace, tier="custom", custom_rate="5/m,8/h")
+    client = _client(plaintext)
+    _freeze_at_window_start(time_machine, value=str(api_key.pk), period=3600)
+
+    assert _send(client, 5) == [200] * 5
+    assert _send(client, 10) == [429] * 10
+    retry_after = int(client.get(PROBE_PATH)["Retry-After"])
+    assert retry_after <= 60
+    time_machine.shift(retry_after)
+    served = [client.get(PROBE_PATH) for _ in range(3)]
+
+    assert [response.status_code for response in served] == [200] * 3
+    assert _limits(served[-1])["custom-hour"]["r"] == 0
+    assert _limits(client.get(PROBE_PATH))["custom-hour"]["r"] == 0  # the 9th: refused
+
+
+def test_a_key_limited_to_10_per_15_minutes_is_counted_in_15_minute_windows(
+    workspace, time_machine
+):
+    # `10/15m`, the form the log-in settings use, was refused for keys.
+    api_key, plaintext = make_api_key(workspace, tier="custom", custom_rate="10/15m")
+    client = _client(plaintext)
+    _freeze_at_window_start(time_machine, value=str(api_key.pk), period=900)
+
+    assert _send(client, 10) == [200] * 10
+    refused = client.get(PROBE_PATH)
+
+    retry_after = _assert_429(refused)
+    assert refused["RateLimit-Policy"] == '"custom";q=10;w=900'
+    assert 840 < retry_after <= 900
+    assert api_key.limits_label == "10/15 minutes"
     _assert_retry_after_is_exact(time_machine, client, retry_after)

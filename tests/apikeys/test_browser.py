@@ -54,7 +54,7 @@ def test_create_copy_list_and_revoke_a_key_in_the_browser(live_server, admin_use
     # The key works over real HTTP.
     response = _api_get(live_server, plaintext)
     assert response.status_code == 200
-    assert response.headers["RateLimit-Limit"] == "100"
+    assert response.headers["RateLimit-Policy"] == '"custom";q=100;w=60'
 
     # Listed by prefix only: the plaintext never appears again.
     page.get_by_role("link", name="Back to API keys").click()

@@ -327,3 +327,9 @@ def test_every_change_is_in_the_audit_log_on_the_page(admin_client, admin_member
     for label in ("Created", "Updated", "Revoked"):
         assert f"<td>{label}</td>" in page
     assert page.count(admin_membership.user.email) >= 3
+
+
+def test_a_key_limited_to_10_per_15_minutes_can_be_created_in_settings(admin_client):
+    api_key, _ = _create(admin_client, tier="custom", custom_rate="10/15m")
+
+    assert (api_key.tier, api_key.custom_rate) == ("custom", "10/15m")

@@ -1,6 +1,7 @@
 """What the receiver refuses, and how: status, problem body, and nothing written."""
 
 import base64
+import datetime as dt
 import hashlib
 import hmac
 import json
@@ -190,6 +191,24 @@ def test_over_the_rate_is_429_with_retry_after(client, tag_trigger, conversation
     assert 1 <= int(refused["Retry-After"]) <= 60
     # Refusals for rate leave no receipt, so a flood cannot fill the table.
     assert InboundReceipt.objects.filter(trigger=tag_trigger).count() == 2
+
+
+def test_a_sender_that_waits_retry_after_is_admitted(
+    client, tag_trigger, conversation, settings, time_machine
+):
+    # Retry-After was one second early: a sender that obeyed it was refused again.
+    settings.OMNIFLOW_INBOUND_RATE = "2/m"
+    time_machine.move_to(dt.datetime(2026, 3, 2, 9, 0, 17, 400000, tzinfo=dt.UTC), tick=False)
+    assert [post_json(client, tag_trigger, SHIPPED).status_code for _ in range(2)] == [200, 200]
+    retry_after = int(post_json(client, tag_trigger, SHIPPED)["Retry-After"])
+
+    time_machine.shift(retry_after - 1)
+    early = post_json(client, tag_trigger, SHIPPED)
+    time_machine.shift(1)
+    on_time = post_json(client, tag_trigger, SHIPPED)
+
+    assert early.status_code == 429
+    assert on_time.status_code == 200
 
 
 def test_an_idempotency_key_replays_the_first_answer_without_acting_twice(

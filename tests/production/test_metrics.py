@@ -11,7 +11,7 @@ from omniflow import metrics
 from tests.factories import make_api_key
 from tests.webhooks.conftest import wait_for
 from tests.webhooks.helpers import emit_committed
-from webhooks import delivery as engine
+from webhooks.engine import dispatch as engine
 from webhooks.models import WebhookDelivery
 from webhooks.services import endpoint_create, sweeper_heartbeat_record
 

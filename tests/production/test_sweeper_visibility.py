@@ -12,7 +12,7 @@ from django.utils import timezone
 from tests.webhooks.conftest import wait_for
 from tests.webhooks.helpers import emit_committed
 from webhooks import tasks
-from webhooks.delivery import deliveries_dispatch
+from webhooks.engine.dispatch import deliveries_dispatch
 from webhooks.models import SweeperHeartbeat, WebhookDelivery
 from webhooks.services import endpoint_create, sweeper_heartbeat_record
 from webhooks.tasks import sweep

@@ -5,7 +5,7 @@ from rest_framework.test import APIClient
 
 from tests.factories import make_api_key
 from tests.webhooks.helpers import emit_committed
-from webhooks import delivery as engine
+from webhooks.engine import dispatch as engine
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 from webhooks.replays import replay_job_run
 from webhooks.services import endpoint_create, endpoint_secret

@@ -14,8 +14,8 @@ from playwright.sync_api import expect
 from tests.conftest import browser_login
 from tests.factories import MembershipFactory
 from tests.webhooks.helpers import emit_committed
-from webhooks import delivery as engine
-from webhooks import transport
+from webhooks.engine import dispatch as engine
+from webhooks.engine import transport
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 from webhooks.services import endpoint_secret
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from tests.webhooks.helpers import emit_committed
 from tests.webhooks.pages import LOG_URL, make_delivery, make_endpoint
-from webhooks import delivery as engine
+from webhooks.engine import dispatch as engine
 from webhooks.models import WebhookDelivery
 
 pytestmark = pytest.mark.django_db

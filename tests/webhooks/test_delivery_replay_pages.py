@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from tests.webhooks.pages import LOG_URL, make_delivery, make_endpoint
-from webhooks import delivery as engine
+from webhooks.engine import dispatch as engine
 from webhooks.models import WebhookDelivery, WebhookReplayJob
 from webhooks.replays import replay_job_run
 

@@ -16,7 +16,8 @@ from django.db import connection, transaction
 assert connection.vendor == "sqlite"
 call_command("migrate", verbosity=0)
 from tests.webhooks.receiver import Receiver
-from webhooks import delivery, transport
+from webhooks.engine import dispatch as delivery
+from webhooks.engine import transport
 from webhooks.events import emit
 from webhooks.models import WebhookDelivery
 from webhooks.services import endpoint_create

@@ -9,8 +9,8 @@ from django.db import transaction
 
 from omniflow.crypto import body_signature_valid, encrypt_secret
 from tests.webhooks.helpers import emit_committed, replay_failed
-from webhooks import delivery as engine
-from webhooks import retry
+from webhooks.engine import dispatch as engine
+from webhooks.engine import retry
 from webhooks.events import UnknownEventType, emit
 from webhooks.models import (
     WebhookDelivery,

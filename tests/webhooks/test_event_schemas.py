@@ -55,3 +55,77 @@ def test_the_catalogue_api_and_the_openapi_document_publish_each_schema(api_clie
         published = body["application/json"]
         assert published["example"] == entry["example"]
         assert published["schema"]["properties"] == entry["schema"]["properties"]
+
+
+def _closed(schema):
+    """`schema` with `additionalProperties: false` on every object that does not say otherwise,
+    so a field a payload carries that the schema does not describe fails validation."""
+    if isinstance(schema, dict):
+        closed = {key: _closed(value) for key, value in schema.items()}
+        if "properties" in closed and "additionalProperties" not in closed:
+            closed["additionalProperties"] = False
+        return closed
+    if isinstance(schema, list):
+        return [_closed(item) for item in schema]
+    return schema
+
+
+def _emit_with_every_optional_part(workspace):
+    """Events whose payloads carry their optional parts: a published agent with a tool, an
+    attempt that changed, a rule whose changes have from/to."""
+    from inbox import services
+    from tests.factories import (
+        AgentFactory,
+        ConversationFactory,
+        RoutingRuleFactory,
+        TrainingAttemptFactory,
+    )
+
+    agent = AgentFactory(workspace=workspace)
+    from agenttools.services import agent_tools_set, tool_create
+
+    tool = tool_create(
+        workspace=workspace,
+        created_by=None,
+        name="lookup_order",
+        input_schema={"type": "object", "properties": {}},
+        url_template="https://93.184.215.14/orders",
+    )
+    agent_tools_set(agent=agent, tools=[tool])
+    services.agent_publish(agent=agent, actor="t")
+    services.agent_publish(agent=agent, actor="t")  # a republish says the version before
+    services.training_attempt_complete(
+        attempt=TrainingAttemptFactory(workspace=workspace), score=80
+    )
+    conversation = ConversationFactory(workspace=workspace)
+    RoutingRuleFactory(
+        workspace=workspace,
+        conditions=[],
+        trigger="updated",
+        actions=[{"type": "set_priority", "priority": "urgent"}, {"type": "tag", "tag": "vip"}],
+    )
+    services.conversation_update(conversation=conversation, actor="t", subject="Changed")
+
+
+def test_every_emitted_payload_is_valid_under_its_closed_schema(workspace):
+    """No field of a real payload is missing from its type's schema (a typed consumer generated
+    from the schemas would silently drop it)."""
+    _emit_every_event_type(workspace)
+    _emit_with_every_optional_part(workspace)
+    events = list(WebhookEvent.objects.order_by("id"))
+
+    failures = []
+    for event in events:
+        schema = _closed(event_schema(event_type=event.event_type))
+        validator = Draft202012Validator(schema)
+        failures += [
+            f"{event.event_type}: {error.json_path}: {error.message}"
+            for error in validator.iter_errors(json.loads(event.body))
+        ]
+    for event_type in CATALOGUE:
+        validator = Draft202012Validator(_closed(event_schema(event_type=event_type)))
+        failures += [
+            f"{event_type} example: {error.json_path}: {error.message}"
+            for error in validator.iter_errors(example_body(event_type=event_type))
+        ]
+    assert not failures, "\n".join(failures)

@@ -1,5 +1,7 @@
 """The reads and the bulk replay behind the Settings pages, called directly."""
 
+from datetime import datetime, timedelta
+
 import pytest
 
 from tests.webhooks.helpers import emit_committed, replay_failed
@@ -63,3 +65,33 @@ def test_replay_failed_in_log_replays_exactly_what_the_log_shows_as_failed(works
     assert count == 2 == len(shown)
     assert {replay.replay_of_id for replay in replays} == shown
     assert all(replay.status == "pending" for replay in replays)
+
+
+def test_time_filters_find_exactly_the_deliveries_created_in_the_range(workspace, time_machine):
+    endpoint_create(
+        workspace=workspace, url="https://hooks.example.com/", event_types=["ticket.created"]
+    )
+    minutes = [0, 1, 10, 20, 40]
+    for minute in minutes:
+        time_machine.move_to(f"2026-12-01 10:{minute:02d}:00+00:00", tick=False)
+        _emit(workspace, minute)
+    # A delivery inserted a little (under the margin) after the time it was created at: ids
+    # follow creation times only that closely.
+    late = WebhookDelivery.objects.get(resource_id="20")
+    WebhookDelivery.objects.filter(id=late.id).update(
+        created_at=late.created_at - timedelta(minutes=12)  # 10:08, after 10:10's id
+    )
+
+    def shown(**times):
+        rows = deliveries_for_log(workspace=workspace, **times)
+        return sorted(int(d.resource_id) for d in rows)
+
+    assert shown(created_after=at("10:01"), created_before=at("10:20")) == [1, 10, 20]
+    assert shown(created_after=at("10:09")) == [10, 40]
+    assert shown(created_before=at("10:09")) == [0, 1, 20]
+    assert shown(created_after=at("10:41")) == []
+    assert shown(created_before=at("09:00")) == []
+
+
+def at(clock: str) -> datetime:
+    return datetime.fromisoformat(f"2026-12-01T{clock}:00+00:00")

@@ -11,7 +11,7 @@ from django.utils.dateparse import parse_datetime
 
 from omniflow.crypto import body_signature as sign
 from tests.webhooks.helpers import emit_committed
-from webhooks import delivery as engine
+from webhooks.engine import dispatch as engine
 from webhooks.services import endpoint_create, endpoint_secret
 
 pytestmark = pytest.mark.django_db

@@ -2,6 +2,7 @@
 endpoint and its secret (access rules: test_endpoint_page_access.py; Settings → Deliveries:
 test_delivery_log_pages.py and test_delivery_replay_pages.py)."""
 
+import base64
 import re
 
 import pytest
@@ -45,6 +46,9 @@ def test_create_stores_the_endpoint_with_a_generated_secret_and_shows_it_masked(
     assert "Created the endpoint" in page
 
 
+OWN_SECRET = "whsec_" + base64.b64encode(b"my very own shared secret, 32 B").decode()
+
+
 def test_create_with_your_own_secret_and_disabled(admin_client, workspace):
     admin_client.post(
         CREATE_URL,
@@ -52,12 +56,12 @@ def test_create_with_your_own_secret_and_disabled(admin_client, workspace):
             "url": "https://hooks.example.com/omniflow",
             "event_types": ["ticket.created"],
             "secret_mode": "own",
-            "secret": "my-very-own-shared-secret",
+            "secret": OWN_SECRET,
         },
     )
 
     endpoint = WebhookEndpoint.objects.get(workspace=workspace)
-    assert endpoint_secret(endpoint=endpoint) == "my-very-own-shared-secret"
+    assert endpoint_secret(endpoint=endpoint) == OWN_SECRET
     assert endpoint.enabled is False
 
 
@@ -79,7 +83,13 @@ def test_the_form_lists_every_catalogue_event_with_its_description(admin_client)
         ({"url": "https://169.254.169.254/latest"}, "url", "private, loopback"),
         ({"event_types": []}, "event_types", "Subscribe to at least one event type."),
         ({"event_types": ["ticket.deleted"]}, "event_types", "Select a valid choice."),
-        ({"secret_mode": "own", "secret": "short"}, "secret", "at least 16 characters"),
+        ({"secret_mode": "own", "secret": "short"}, "secret", "whsec_ followed by the base64"),
+        (
+            {"secret_mode": "own", "secret": "my-very-own-shared-secret"},
+            "secret",
+            "Standard Webhooks form",
+        ),
+        ({"secret_mode": "own", "secret": "whsec_" + "QUJD" * 4}, "secret", "24 to 64"),
     ],
 )
 def test_create_form_rerenders_with_errors_and_keeps_the_input(
@@ -216,7 +226,8 @@ def test_edit_changes_the_endpoint_and_keeps_its_secret(admin_client, workspace)
     response = admin_client.post(
         f"/settings/webhooks/{endpoint.id}/edit/",
         {
-            "url": "https://new.example.com/in",
+            # The same host: a new one would get a new secret (tests/security).
+            "url": "https://hooks.example.com/new-in",
             "event_types": ["ticket.status_changed"],
             "description": "New",
         },
@@ -227,7 +238,7 @@ def test_edit_changes_the_endpoint_and_keeps_its_secret(admin_client, workspace)
     assert re.search(r'value="ticket.created"[^>]*checked', form)
     assert response.redirect_chain[-1][0] == f"/settings/webhooks/{endpoint.id}/"
     endpoint.refresh_from_db()
-    assert endpoint.url == "https://new.example.com/in"
+    assert endpoint.url == "https://hooks.example.com/new-in"
     assert endpoint.event_types == ["ticket.status_changed"]
     assert (endpoint.description, endpoint.enabled) == ("New", False)
     assert endpoint_secret(endpoint=endpoint) == secret

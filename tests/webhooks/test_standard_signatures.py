@@ -15,7 +15,7 @@ from django.db import transaction
 
 from omniflow.crypto import body_signature as sign
 from tests.webhooks.helpers import emit_committed
-from webhooks import delivery as engine
+from webhooks.engine import dispatch as engine
 from webhooks.models import WebhookEvent
 from webhooks.replays import delivery_replay
 from webhooks.services import endpoint_create, endpoint_secret

@@ -16,7 +16,7 @@ from django.utils.html import escape
 
 from tests.webhooks.helpers import emit_committed
 from tests.webhooks.test_standard_signatures import AWKWARD_SUBJECT
-from webhooks import delivery as engine
+from webhooks.engine import dispatch as engine
 from webhooks.services import endpoint_create, endpoint_rotate_secret, endpoint_secret
 
 pytestmark = pytest.mark.django_db

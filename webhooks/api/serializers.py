@@ -3,14 +3,20 @@ from datetime import datetime
 from django.utils import timezone
 from rest_framework import serializers
 
-from omniflow.crypto import decrypt_secret
+from omniflow.crypto import SecretUnavailable, decrypt_secret
 
 from .. import filters
 from ..events import CATALOGUE
 from ..failures import failure_reason
 from ..models import WebhookDelivery, WebhookDeliveryAttempt, WebhookEndpoint, WebhookReplayJob
 from ..selectors import DEFAULT_STATS_WINDOW, STATS_WINDOWS
-from ..signing import mask_secret
+from ..services import MAX_ENDPOINT_LIMIT
+from ..signing import (
+    STANDARD_SECRET_PATTERN,
+    STANDARD_SECRET_RULE,
+    mask_secret,
+    secret_rotation_advised,
+)
 
 
 class EndpointRepresentation(serializers.ModelSerializer):
@@ -28,6 +34,11 @@ class EndpointRepresentation(serializers.ModelSerializer):
     previous_secret_expires_at = serializers.SerializerMethodField(
         help_text="When the overlap ends and the previous secret stops signing."
     )
+    secret_rotation_advised = serializers.SerializerMethodField(
+        help_text="True for a secret not in the `whsec_` + base64 (24-64 bytes) form: it signs "
+        "`X-Omniflow-Signature`, but Standard Webhooks libraries cannot check "
+        "`webhook-signature` under it. Rotate it (POST …/rotate-secret)."
+    )
 
     class Meta:
         model = WebhookEndpoint
@@ -37,17 +48,27 @@ class EndpointRepresentation(serializers.ModelSerializer):
             "event_types",
             "description",
             "enabled",
+            "max_in_flight",
+            "rate_limit_per_second",
             "secret",
             "secret_created_at",
             "previous_secret",
             "previous_secret_created_at",
             "previous_secret_expires_at",
+            "secret_rotation_advised",
             "created_at",
             "updated_at",
         ]
 
     def get_secret(self, endpoint: WebhookEndpoint) -> str:
         return mask_secret(secret=decrypt_secret(token=endpoint.secret_encrypted))
+
+    def get_secret_rotation_advised(self, endpoint: WebhookEndpoint) -> bool:
+        try:
+            secret = decrypt_secret(token=endpoint.secret_encrypted)
+        except SecretUnavailable:
+            return True  # it cannot sign at all: a rotation sets a new one
+        return secret_rotation_advised(secret=secret)
 
     def _overlapping(self, endpoint: WebhookEndpoint) -> bool:
         return endpoint.previous_secret_valid_at(timezone.now())
@@ -62,6 +83,17 @@ class EndpointRepresentation(serializers.ModelSerializer):
 
     def get_previous_secret_expires_at(self, endpoint: WebhookEndpoint) -> datetime | None:
         return endpoint.previous_secret_expires_at if self._overlapping(endpoint) else None
+
+
+class EndpointUpdatedRepresentation(EndpointRepresentation):
+    notes = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="What the change did besides what was asked, e.g. a new secret because the "
+        "URL's host changed.",
+    )
+
+    class Meta(EndpointRepresentation.Meta):
+        fields = [*EndpointRepresentation.Meta.fields, "notes"]
 
 
 class RotateSecretInput(serializers.Serializer):
@@ -111,9 +143,32 @@ class EndpointInput(serializers.Serializer):
     )
     description = serializers.CharField(max_length=500, required=False, allow_blank=True)
     enabled = serializers.BooleanField(required=False)
+    max_in_flight = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_ENDPOINT_LIMIT,
+        required=False,
+        allow_null=True,
+        help_text="At most this many requests in flight to this endpoint at once, across all "
+        "workers (null: no ceiling beyond the endpoint's fair share).",
+    )
+    rate_limit_per_second = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_ENDPOINT_LIMIT,
+        required=False,
+        allow_null=True,
+        help_text="At most this many deliveries a second to this endpoint (null: no limit).",
+    )
     # Omitted: generate one. Empty string: no secret (requests go unsigned).
-    secret = serializers.CharField(
-        max_length=200, required=False, allow_blank=True, write_only=True, trim_whitespace=False
+    secret = serializers.RegexField(
+        regex=f"^$|{STANDARD_SECRET_PATTERN}",
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        trim_whitespace=False,
+        error_messages={"invalid": STANDARD_SECRET_RULE},
+        help_text="Left out: one is generated. Empty: requests go unsigned. "
+        + STANDARD_SECRET_RULE,
     )
 
 
@@ -218,6 +273,27 @@ class _DeliveryMatch(serializers.Serializer):
 
 class DeliveryFilters(_DeliveryMatch):
     status = serializers.ChoiceField(choices=filters.STATUS_CHOICES, required=False)
+    search = serializers.CharField(
+        max_length=filters.SEARCH_MAX_LENGTH,
+        required=False,
+        help_text=f"Find deliveries by what people quote: {filters.SEARCH_HELP[0].lower()}"
+        f"{filters.SEARCH_HELP[1:-1]}; combines with the other filters.",
+    )
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        try:
+            self._narrowed(attrs)
+        except filters.SearchInvalid as error:
+            raise serializers.ValidationError({"search": [str(error)]}) from error
+        return attrs
+
+    def _narrowed(self, attrs: dict) -> dict:
+        selected = filters.selector_filters(attrs)
+        return filters.with_search(selected, selected.pop("search", None))
+
+    def selector_filters(self) -> dict:
+        return self._narrowed(self.validated_data)
 
 
 class BulkReplayInput(_DeliveryMatch):

@@ -8,7 +8,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from omniflow.api.errors import Conflict
-from omniflow.api.views import WorkspaceAPIView
+from omniflow.api.views import WorkspaceAPIView, query_values
 from omniflow.crypto import SecretUnavailable
 
 from .. import replays, selectors, services
@@ -35,6 +35,8 @@ class WebhooksView(WorkspaceAPIView):
 
 
 class EndpointListView(WebhooksView):
+    """List the workspace's webhook endpoints, or add one."""
+
     @extend_schema(
         tags=ENDPOINTS_TAG,
         operation_id="webhook_endpoints_list",
@@ -54,8 +56,7 @@ class EndpointListView(WebhooksView):
         responses={201: s.EndpointRepresentation},
     )
     def post(self, request):
-        data = s.EndpointInput(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = self.checked(s.EndpointInput(data=request.data))
         endpoint = services.endpoint_create(workspace=request.auth.workspace, **data.validated_data)
         return Response(s.EndpointRepresentation(endpoint).data, status=status.HTTP_201_CREATED)
 
@@ -83,15 +84,17 @@ class EndpointDetailView(EndpointView):
         tags=ENDPOINTS_TAG,
         operation_id="webhook_endpoints_update",
         summary="Update a webhook endpoint",
+        description="A URL on another host gets a new signing secret unless `secret` is given "
+        "too (`notes` says so).",
         request=s.EndpointInput,
-        responses=s.EndpointRepresentation,
+        responses=s.EndpointUpdatedRepresentation,
     )
     def patch(self, request, endpoint_id: int):
         endpoint = self._endpoint(request, endpoint_id)
-        data = s.EndpointInput(data=request.data, partial=True)
-        data.is_valid(raise_exception=True)
+        data = self.checked(s.EndpointInput(data=request.data, partial=True))
         endpoint = services.endpoint_update(endpoint=endpoint, **data.validated_data)
-        return Response(s.EndpointRepresentation(endpoint).data)
+        endpoint.notes = [services.SECRET_REPLACED_NOTE] if endpoint.secret_replaced else []
+        return Response(s.EndpointUpdatedRepresentation(endpoint).data)
 
     @extend_schema(
         tags=ENDPOINTS_TAG,
@@ -133,8 +136,7 @@ class EndpointRotateSecretView(EndpointView):
     )
     def post(self, request, endpoint_id: int):
         endpoint = self._endpoint(request, endpoint_id)
-        data = s.RotateSecretInput(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = self.checked(s.RotateSecretInput(data=request.data))
         secret = services.endpoint_rotate_secret(
             endpoint=endpoint, overlap=timedelta(hours=data.validated_data["overlap_hours"])
         )
@@ -172,8 +174,7 @@ class EndpointTestEventView(EndpointView):
     )
     def post(self, request, endpoint_id: int):
         endpoint = self._endpoint(request, endpoint_id)
-        data = s.TestEventInput(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = self.checked(s.TestEventInput(data=request.data))
         try:
             sent = endpoint_send_test_event(
                 endpoint=endpoint, event_type=data.validated_data["event_type"]
@@ -214,6 +215,8 @@ class EventTypeListView(WorkspaceAPIView):
 
 
 class DeliveryListView(WebhooksView):
+    """The deliveries log, newest first, filtered."""
+
     @extend_schema(
         tags=DELIVERIES_TAG,
         operation_id="webhook_deliveries_list",
@@ -222,7 +225,7 @@ class DeliveryListView(WebhooksView):
         responses=s.DeliveryRepresentation(many=True),
     )
     def get(self, request):
-        filters = s.DeliveryFilters(data=request.query_params)
+        filters = s.DeliveryFilters(data=query_values(request.query_params))
         filters.is_valid(raise_exception=True)
         deliveries = selectors.deliveries_for_log(
             workspace=self.workspace, **filters.selector_filters()
@@ -246,6 +249,8 @@ def _delivery(request, delivery_id: int) -> WebhookDelivery:
 
 
 class DeliveryDetailView(WebhooksView):
+    """One delivery with every attempt: request, response, duration, error."""
+
     @extend_schema(
         tags=DELIVERIES_TAG,
         operation_id="webhook_deliveries_retrieve",
@@ -263,7 +268,8 @@ class DeliveryReplayView(WebhooksView):
         tags=DELIVERIES_TAG,
         operation_id="webhook_deliveries_replay",
         summary="Replay a delivery",
-        description="A new delivery of the same event, signed afresh with the current secret.",
+        description="A new delivery of the same event, signed afresh with the current secret. "
+        "A delivery of a deleted endpoint is refused: 409 `endpoint_deleted`.",
         request=None,
         responses={202: s.DeliveryRepresentation},
     )
@@ -283,16 +289,17 @@ class BulkReplayView(WebhooksView):
         summary="Replay every failed delivery matching a filter",
         description="Failed deliveries not replayed yet are replayed by a background job: "
         "the answer is the job, to poll at `/webhook-replay-jobs/{id}`. With `dry_run`, only "
-        "their count is returned and nothing is replayed.",
+        "their count is returned and nothing is replayed. Deleted endpoints' deliveries are "
+        "never replayed; naming a deleted `endpoint` answers 409 `endpoint_deleted`.",
         request=s.BulkReplayInput,
         responses={200: s.BulkReplayDryRunRepresentation, 202: s.ReplayJobRepresentation},
     )
     def post(self, request):
-        data = s.BulkReplayInput(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = self.checked(s.BulkReplayInput(data=request.data))
         params = data.selector_filters()
         workspace = self.workspace
         if data.validated_data["dry_run"]:
+            replays.endpoint_replayable_or_refuse(endpoint_id=params.get("endpoint_id"))
             count = selectors.deliveries_to_replay(workspace=workspace, **params).count()
             return Response({"count": count})
         job = replays.replay_job_create(workspace=workspace, **params)
@@ -300,6 +307,8 @@ class BulkReplayView(WebhooksView):
 
 
 class ReplayJobDetailView(WebhooksView):
+    """A bulk replay job and its progress."""
+
     @extend_schema(
         tags=REPLAY_JOBS_TAG,
         operation_id="webhook_replay_jobs_retrieve",
@@ -327,7 +336,7 @@ class EndpointStatsView(EndpointView):
         responses=s.EndpointStatsRepresentation,
     )
     def get(self, request, endpoint_id: int):
-        query = s.EndpointStatsFilters(data=request.query_params)
+        query = s.EndpointStatsFilters(data=query_values(request.query_params))
         query.is_valid(raise_exception=True)
         window = query.validated_data["window"]
         endpoint = self._endpoint(request, endpoint_id)

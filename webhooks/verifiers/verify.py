@@ -17,19 +17,33 @@ def _same(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode(), b.encode())  # constant time
 
 
+def _signed(secret: str, content: bytes) -> str:
+    key = base64.b64decode(secret.removeprefix("whsec_"))  # the bytes after whsec_
+    return base64.b64encode(hmac.new(key, content, hashlib.sha256).digest()).decode()
+
+
 def verify_standard(secret: str, headers, body: bytes) -> bool:
     """webhook-signature (Standard Webhooks). `headers`: case-insensitive (Flask, Django)."""
     msg_id, timestamp = headers.get("webhook-id", ""), headers.get("webhook-timestamp", "")
     if not _fresh(timestamp):
         return False
-    key = base64.b64decode(secret.removeprefix("whsec_"))  # the bytes after whsec_
-    signed = f"{msg_id}.{timestamp}.".encode() + body
-    expected = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+    expected = _signed(secret, f"{msg_id}.{timestamp}.".encode() + body)
     return any(
         _same(signature.removeprefix("v1,"), expected)
         for signature in headers.get("webhook-signature", "").split()
         if signature.startswith("v1,")
     )
+
+
+def verify_tool_call(secret: str, method: str, url: str, headers, body: bytes) -> bool:
+    """An agent tool call: webhook-signature, and X-Omniflow-Request-Signature over
+    "{id}.{timestamp}.{METHOD}.{URL}.{body}" (`url`: the full URL requested, query included)."""
+    if not verify_standard(secret, headers, body):
+        return False
+    msg_id, timestamp = headers.get("webhook-id", ""), headers.get("webhook-timestamp", "")
+    content = f"{msg_id}.{timestamp}.{method.upper()}.{url}.".encode() + body
+    given = headers.get("X-Omniflow-Request-Signature", "")
+    return given.startswith("v1,") and _same(given[3:], _signed(secret, content))
 
 
 def verify_omniflow(secret: str, headers, body: bytes) -> bool:

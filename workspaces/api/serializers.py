@@ -1,9 +1,15 @@
 from rest_framework import serializers
 
-from ..models import Membership
+from ..models import Invitation, Membership
 
 
 class MemberRepresentation(serializers.ModelSerializer):
+    # One id for a person everywhere in the API: the user id every `assignee` field takes
+    # (a membership's own id would coincide with other people's user ids across workspaces).
+    id = serializers.IntegerField(
+        source="user_id",
+        help_text="The member's user id: what `assignee` fields take and `/members/{id}` reads.",
+    )
     email = serializers.SerializerMethodField()
 
     class Meta:
@@ -14,17 +20,19 @@ class MemberRepresentation(serializers.ModelSerializer):
         return membership.user.email or membership.user.get_username()
 
 
-class MemberCreatedRepresentation(MemberRepresentation):
-    set_password_url = serializers.URLField(
-        allow_null=True,
-        help_text=(
-            "A one-time link where a new person without a password sets one; shown in this "
-            "response only. Null when a password was given or the person already has an account."
-        ),
+class InvitationRepresentation(serializers.ModelSerializer):
+    status = serializers.ChoiceField(
+        choices=["invited", "expired"],
+        read_only=True,
+        help_text="`invited` until the person accepts the emailed link; `expired` after it.",
     )
 
-    class Meta(MemberRepresentation.Meta):
-        fields = [*MemberRepresentation.Meta.fields, "set_password_url"]
+    class Meta:
+        model = Invitation
+        fields = [
+            *("id", "email", "role", "status", "created_at", "sent_at", "send_count"),
+            "expires_at",
+        ]
 
 
 class MemberCreateInput(serializers.Serializer):
@@ -35,9 +43,14 @@ class MemberCreateInput(serializers.Serializer):
         allow_blank=True,
         write_only=True,
         max_length=128,
-        help_text="Leave out to get a one-time set-password link instead.",
+        help_text=(
+            "For a new account only: it joins at once. Leave out to email an invitation (the "
+            "person accepts it with their own account, or sets their own password)."
+        ),
     )
 
 
 class MemberUpdateInput(serializers.Serializer):
-    role = serializers.ChoiceField(choices=Membership.Role.choices)
+    role = serializers.ChoiceField(
+        choices=Membership.Role.choices, required=False, help_text="Left out: unchanged."
+    )

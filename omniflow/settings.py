@@ -246,8 +246,8 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Omniflow API",
-    "DESCRIPTION": "Public REST API of Omniflow: conversations, contacts, tickets, "
-    "scorecards, agents, training and webhooks.",
+    # The introduction's sections come from omniflow/api/introduction.py (a hook below).
+    "DESCRIPTION": "",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "REDOC_DIST": "SIDECAR",
@@ -255,6 +255,14 @@ SPECTACULAR_SETTINGS = {
     # payload of every event type is documented (webhooks/event_schemas.py).
     "OAS_VERSION": "3.1.0",
     "WEBHOOKS": "webhooks.event_schemas.OPENAPI_WEBHOOKS",
+    # drf-spectacular's enum hook, then the introduction (one section per topic, the webhooks
+    # and their verifiers once) and a curl and a Python sample on every operation.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "omniflow.api.introduction.add_introduction",
+        "webhooks.event_schemas.add_webhooks_introduction",
+        "omniflow.api.introduction.add_code_samples",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "ConversationStatusEnum": "inbox.models.Conversation.Status",
         "TicketStatusEnum": "inbox.models.Ticket.Status",

@@ -59,6 +59,12 @@ SETTINGS_TO_API: dict[tuple[str, str], object] = {
     ("trigger-delete", "POST"): [api("DELETE", "inbound-trigger-detail")],
     ("trigger-rules", "GET"): [api("GET", "routing-rules"), api("GET", "inbound-rule-presets")],
     ("trigger-rules", "POST"): [api("POST", "routing-rules")],
+    ("rule-edit", "GET"): FORM,
+    ("rule-edit", "POST"): [api("PATCH", "routing-rule-detail")],
+    ("rule-delete", "GET"): FORM,
+    ("rule-delete", "POST"): [api("DELETE", "routing-rule-detail")],
+    ("rule-toggle", "POST"): [api("PATCH", "routing-rule-detail")],  # is_active
+    ("rule-move", "POST"): [api("PATCH", "routing-rule-detail")],  # position
     ("trigger-dry-run", "GET"): FORM,
     ("trigger-dry-run", "POST"): [api("POST", "inbound-trigger-dry-run")],
     ("receipt-rerun", "POST"): [api("POST", "inbound-receipt-rerun")],

@@ -317,6 +317,76 @@ def _duration_percentiles(
     return count, dict(zip(LATENCY_PERCENTILES, values, strict=True))
 
 
+def replay_job_outcomes(*, job: WebhookReplayJob) -> dict[str, int]:
+    """Return {status: count} of the deliveries a bulk replay made, as they stand now.
+
+    A job's replays are the replays of deliveries up to its last id, made while it ran (a
+    hand replay of one of them in those seconds is counted too: close enough for a page).
+    """
+    if job.started_at is None:
+        return {}
+    made = WebhookDelivery.objects.filter(
+        workspace=job.workspace_id,
+        replay_of__isnull=False,
+        replay_of_id__lte=job.up_to_delivery_id,
+        created_at__gte=job.started_at,
+    )
+    if job.finished_at is not None:
+        made = made.filter(created_at__lte=job.finished_at)
+    endpoint_id = (job.filters or {}).get("endpoint_id")
+    if endpoint_id is not None:
+        made = made.filter(endpoint_id=endpoint_id)
+    rows = made.order_by().values("status").annotate(count=Count("id"))
+    return {row["status"]: row["count"] for row in rows}
+
+
+# Each window's chart buckets: a bar per 5 minutes of the last hour, per hour of the last day...
+BUCKET_SECONDS = {"1h": 300, "24h": 3600, "7d": 6 * 3600, "30d": 86400}
+SERIES_PERCENTILES = {"p50": 0.5, "p95": 0.95}
+
+
+@dataclass
+class AttemptBucket:
+    """The attempts made in one slice of a window: how many, how many got a 2xx, latency."""
+
+    start: datetime
+    attempts: int
+    succeeded: int
+    failed: int
+    latency_ms: dict[str, int | None]  # p50, p95 of the slice's attempt durations
+
+
+def endpoint_attempt_series(
+    *, endpoint: WebhookEndpoint, window: str, now: datetime
+) -> list[AttemptBucket]:
+    """Return the window's attempts in equal slices, oldest first, empty slices included."""
+    bucket_seconds = BUCKET_SECONDS[window]
+    count = int(STATS_WINDOWS[window].total_seconds() // bucket_seconds)
+    since = now - timedelta(seconds=bucket_seconds * count)
+    attempts = WebhookDeliveryAttempt.objects.filter(
+        delivery__endpoint=endpoint, created_at__gte=since, created_at__lt=now
+    )
+    found = storage.backend().attempt_buckets(
+        attempts=attempts,
+        since=since,
+        bucket_seconds=bucket_seconds,
+        fractions=list(SERIES_PERCENTILES.values()),
+    )
+    series = []
+    for index in range(count):
+        total, succeeded, values = found.get(index, (0, 0, [None] * len(SERIES_PERCENTILES)))
+        series.append(
+            AttemptBucket(
+                start=since + timedelta(seconds=bucket_seconds * index),
+                attempts=total,
+                succeeded=succeeded,
+                failed=total - succeeded,
+                latency_ms=dict(zip(SERIES_PERCENTILES, values, strict=True)),
+            )
+        )
+    return series
+
+
 def test_send_result(
     *, endpoint: WebhookEndpoint, delivery_id: int
 ) -> WebhookDeliveryAttempt | None:

@@ -21,7 +21,10 @@ from workspaces.access import WorkspaceAdminMixin, WorkspaceMemberMixin, Workspa
 from workspaces.templatetags.timefmt import utc
 
 from . import selectors, services
+from .charts import attempt_chart
+from .delivery_views import annotate_for_display
 from .events import CATALOGUE
+from .failures import failure_reason
 from .forms import EndpointCreateForm, EndpointForm, RotateSecretForm
 from .models import WebhookEndpoint
 from .signing import mask_secret, secret_rotation_advised
@@ -87,6 +90,8 @@ class EndpointCreateView(WorkspaceAdminMixin, FormView):
 _REVEAL_SESSION_KEY = "webhooks.reveal_secret_of"
 # The test delivery whose outcome the next GET of the endpoint page shows (its id only).
 _TEST_SENT_SESSION_KEY = "webhooks.test_sent"
+# The event type last sent as a test: the form keeps it chosen across the reload.
+_TEST_TYPE_SESSION_KEY = "webhooks.test_event_type"
 
 
 class EndpointDetailView(WorkspaceMemberMixin, EndpointObjectMixin, TemplateView):
@@ -123,28 +128,65 @@ class EndpointDetailView(WorkspaceMemberMixin, EndpointObjectMixin, TemplateView
                 context["masked_previous_secret"] = "(cannot be decrypted)"
         context["events"] = [CATALOGUE[name] for name in endpoint.event_types if name in CATALOGUE]
         context["test_event_types"] = list(CATALOGUE)
-        context["verifiers"] = verifier_snippets(
-            endpoint_url=endpoint.url, masked_secret=context.get("masked_secret", "")
+        chosen = self.request.session.get(_TEST_TYPE_SESSION_KEY)
+        context["test_event_type"] = (
+            chosen if chosen in CATALOGUE else next(iter(endpoint.event_types), "")
         )
+        context.update(_verifier_tabs(self.request, endpoint, context.get("masked_secret", "")))
         test_delivery_id = getattr(self, "test_delivery_id", None)
         if test_delivery_id is not None:
-            context["test_sent"] = selectors.test_send_result(
-                endpoint=endpoint, delivery_id=test_delivery_id
-            )
-        context["counts"] = selectors.endpoint_delivery_counts(workspace=self.workspace).get(
-            endpoint.id, {}
+            sent = selectors.test_send_result(endpoint=endpoint, delivery_id=test_delivery_id)
+            context["test_sent"] = sent
+            if sent is not None:
+                context["test_failure"] = failure_reason(
+                    error=sent.error, status_code=sent.response_status_code
+                )
+        recent = list(
+            selectors.deliveries_for_log(workspace=self.workspace, endpoint_id=endpoint.id)[
+                :RECENT_DELIVERIES
+            ]
         )
+        annotate_for_display(recent)
+        context["recent_deliveries"] = recent
         context["deliveries_url"] = (
             reverse("webhooks:delivery-list") + "?" + urlencode({"endpoint": endpoint.id})
         )
-        window = self.request.GET.get("window", "")
-        window = window if window in selectors.STATS_WINDOWS else selectors.DEFAULT_STATS_WINDOW
-        context["stats_window"] = window
-        context["stats_windows"] = list(selectors.STATS_WINDOWS)
-        context["stats"] = selectors.endpoint_stats(
-            endpoint=endpoint, since=timezone.now() - selectors.STATS_WINDOWS[window]
-        )
+        context["health"] = endpoint_health(endpoint=endpoint, now=timezone.now())
+        context["here"] = self.request.get_full_path()
         return context
+
+
+RECENT_DELIVERIES = 10
+# The endpoint page's health panel: the windows it shows, and how its chart labels the slices.
+HEALTH_WINDOWS = {"24h": "%H:%M", "7d": "%a %H:%M"}
+
+
+def endpoint_health(*, endpoint: WebhookEndpoint, now) -> list[dict]:
+    """Return each health window's statistics and attempts chart, for the endpoint page."""
+    health = []
+    for window, label_format in HEALTH_WINDOWS.items():
+        series = selectors.endpoint_attempt_series(endpoint=endpoint, window=window, now=now)
+        health.append(
+            {
+                "window": window,
+                "stats": selectors.endpoint_stats(
+                    endpoint=endpoint, since=now - selectors.STATS_WINDOWS[window]
+                ),
+                "chart": attempt_chart(series=series, label_format=label_format),
+            }
+        )
+    return health
+
+
+def _verifier_tabs(request, endpoint: WebhookEndpoint, masked_secret: str) -> dict:
+    """Return the verifiers as tabs, one per language, and the one ?verifier= shows."""
+    tabs = [
+        {"slug": snippet.language.split()[0].lower(), "snippet": snippet}
+        for snippet in verifier_snippets(endpoint_url=endpoint.url, masked_secret=masked_secret)
+    ]
+    slugs = [tab["slug"] for tab in tabs]
+    chosen = request.GET.get("verifier")
+    return {"verifier_tabs": tabs, "verifier_tab": chosen if chosen in slugs else "python"}
 
 
 class EndpointUpdateView(WorkspaceAdminMixin, EndpointObjectMixin, FormView):
@@ -264,6 +306,7 @@ class EndpointSendTestEventView(EndpointDetailView):
         if event_type not in CATALOGUE:
             messages.error(request, "Choose an event type to send.")
             return redirect("webhooks:endpoint-detail", endpoint_id=endpoint.id)
+        request.session[_TEST_TYPE_SESSION_KEY] = event_type
         try:
             sent = endpoint_send_test_event(endpoint=endpoint, event_type=event_type)
         except SecretUnavailable:

@@ -374,6 +374,21 @@ class EndpointLatencyRepresentation(serializers.Serializer):
     p99 = serializers.IntegerField(allow_null=True)
 
 
+class EndpointSeriesLatencyRepresentation(serializers.Serializer):
+    p50 = serializers.IntegerField(allow_null=True)
+    p95 = serializers.IntegerField(allow_null=True)
+
+
+class EndpointAttemptBucketRepresentation(serializers.Serializer):
+    start = serializers.DateTimeField(help_text="Start of the slice; it lasts `bucket_seconds`.")
+    attempts = serializers.IntegerField()
+    succeeded = serializers.IntegerField(help_text="Attempts answered with a 2xx.")
+    failed = serializers.IntegerField(help_text="Attempts with another answer or none.")
+    latency_ms = EndpointSeriesLatencyRepresentation(
+        help_text="Percentiles of the slice's attempt durations; null without attempts."
+    )
+
+
 class EndpointStatsRepresentation(serializers.Serializer):
     window = serializers.CharField()
     since = serializers.DateTimeField()
@@ -386,3 +401,9 @@ class EndpointStatsRepresentation(serializers.Serializer):
     )
     attempts = serializers.IntegerField(help_text="HTTP attempts made in the window.")
     latency_ms = EndpointLatencyRepresentation(help_text="Percentiles of the attempts' durations.")
+    bucket_seconds = serializers.IntegerField(help_text="Length of each slice of `series`.")
+    series = EndpointAttemptBucketRepresentation(
+        many=True,
+        help_text="The window's attempts in equal slices, oldest first, empty slices included "
+        "(what the endpoint page's chart draws).",
+    )

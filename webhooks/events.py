@@ -116,9 +116,9 @@ def emit(
     )
     endpoints = [
         endpoint
-        for endpoint in WebhookEndpoint.objects.filter(workspace=workspace, enabled=True).only(
-            "id", "event_types"
-        )
+        for endpoint in WebhookEndpoint.objects.filter(
+            workspace=workspace, deleted_at__isnull=True
+        ).only("id", "event_types", "state")
         # Filtered here rather than in SQL: JSON containment is not portable to SQLite.
         if event_type in endpoint.event_types
     ]
@@ -131,6 +131,8 @@ def emit(
                 event_type=event_type,
                 resource_type=event.resource_type,
                 resource_id=event.resource_id,
+                # Held while the endpoint is paused or disabled (webhooks/health.py).
+                status=endpoint.new_delivery_status,
                 next_attempt_at=now,
                 created_at=now,
             )

@@ -17,6 +17,7 @@ from omniflow.retention import delete_in_batches, retention_days
 from omniflow.sentinels import UNSET
 from workspaces.models import Workspace
 
+from . import health
 from .destinations import validate_url
 from .events import CATALOGUE
 from .models import (
@@ -60,13 +61,18 @@ def endpoint_create(
     enabled: bool = True,
     secret: str | None = None,
 ) -> WebhookEndpoint:
-    """Create an endpoint; a secret is generated unless one is given ('' for none)."""
+    """Create an endpoint; a secret is generated unless one is given ('' for none).
+
+    Not `enabled`: it starts paused (its events held until it is resumed)."""
+    now = timezone.now()
     return WebhookEndpoint.objects.create(
         workspace=workspace,
         url=_clean_url(url),
         event_types=_clean_event_types(event_types),
         description=description,
-        enabled=enabled,
+        state=WebhookEndpoint.State.ACTIVE if enabled else WebhookEndpoint.State.PAUSED,
+        state_reason="" if enabled else "Created paused.",
+        state_changed_at=None if enabled else now,
         secret_encrypted=encrypt_secret(secret=generate_secret() if secret is None else secret),
     )
 
@@ -79,22 +85,29 @@ def endpoint_update(
     description: str | None = None,
     enabled: bool | None = None,
     secret: object = UNSET,
+    actor: str = "",
 ) -> WebhookEndpoint:
-    """Change the given fields of an endpoint."""
+    """Change the given fields of an endpoint.
+
+    `enabled` is the older spelling of pause and resume: false pauses an active endpoint,
+    true resumes a paused or disabled one (webhooks/health.py; `actor` names who did it)."""
     if url is not None:
         endpoint.url = _clean_url(url)
     if event_types is not None:
         endpoint.event_types = _clean_event_types(event_types)
     if description is not None:
         endpoint.description = description
-    if enabled is not None:
-        endpoint.enabled = enabled
     if secret is not UNSET:
         # A secret set by hand replaces the old one at once: no overlap (that is rotation's).
         endpoint.secret_encrypted = encrypt_secret(secret=str(secret or ""))
         endpoint.secret_created_at = timezone.now()
         _previous_secret_forget(endpoint)
-    endpoint.save()
+    # Not the state fields: the engine may change those meanwhile (pause and resume below).
+    endpoint.save(update_fields=["url", "event_types", "description", *_SECRET_FIELDS])
+    if enabled is True and endpoint.state != WebhookEndpoint.State.ACTIVE:
+        endpoint = health.endpoint_resume(endpoint=endpoint, actor=actor)
+    elif enabled is False and endpoint.state == WebhookEndpoint.State.ACTIVE:
+        endpoint = health.endpoint_pause(endpoint=endpoint, actor=actor)
     return endpoint
 
 
@@ -110,10 +123,11 @@ def endpoint_delete(*, endpoint: WebhookEndpoint) -> None:
     still waiting fail now rather than at their next turn.
     """
     now = timezone.now()
-    endpoint.enabled = False
     endpoint.deleted_at = now
-    endpoint.save(update_fields=["enabled", "deleted_at", "updated_at"])
-    WebhookDelivery.objects.filter(endpoint=endpoint, status__in=UNFINISHED_STATUSES).update(
+    endpoint.save(update_fields=["deleted_at", "updated_at"])
+    WebhookDelivery.objects.filter(
+        endpoint=endpoint, status__in=[*UNFINISHED_STATUSES, WebhookDelivery.Status.HELD]
+    ).update(
         status=WebhookDelivery.Status.FAILED,
         failed_at=now,
         locked_until=None,

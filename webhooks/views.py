@@ -18,9 +18,10 @@ from django.views.generic import FormView, TemplateView
 
 from omniflow.crypto import SecretUnavailable, decrypt_secret
 from workspaces.access import WorkspaceAdminMixin, WorkspaceMemberMixin, WorkspaceObjectMixin
+from workspaces.services import user_label
 from workspaces.templatetags.timefmt import utc
 
-from . import selectors, services
+from . import health, selectors, services
 from .events import CATALOGUE
 from .forms import EndpointCreateForm, EndpointForm, RotateSecretForm
 from .models import WebhookEndpoint
@@ -142,7 +143,18 @@ class EndpointDetailView(WorkspaceMemberMixin, EndpointObjectMixin, TemplateView
         context["stats"] = selectors.endpoint_stats(
             endpoint=endpoint, since=timezone.now() - selectors.STATS_WINDOWS[window]
         )
+        context.update(_health_context(endpoint))
         return context
+
+
+def _health_context(endpoint: WebhookEndpoint) -> dict:
+    return {
+        "history": list(selectors.endpoint_history(endpoint=endpoint)[:20]),
+        "held_count": selectors.endpoint_held_count(endpoint=endpoint),
+        "disable_after": health.duration_text(
+            seconds=int(settings.OMNIFLOW_WEBHOOK_DISABLE_AFTER_SECONDS)
+        ),
+    }
 
 
 class EndpointUpdateView(WorkspaceAdminMixin, EndpointObjectMixin, FormView):
@@ -160,7 +172,9 @@ class EndpointUpdateView(WorkspaceAdminMixin, EndpointObjectMixin, FormView):
 
     def form_valid(self, form):
         try:
-            endpoint = services.endpoint_update(endpoint=self.get_object(), **form.cleaned_data)
+            endpoint = services.endpoint_update(
+                endpoint=self.get_object(), actor=user_label(self.request.user), **form.cleaned_data
+            )
         except ValidationError as error:
             form.add_error(None, error)
             return self.form_invalid(form)
@@ -264,4 +278,32 @@ class EndpointSendTestEventView(EndpointDetailView):
             messages.error(request, "The secret cannot be decrypted: rotate it, then try again.")
             return redirect("webhooks:endpoint-detail", endpoint_id=endpoint.id)
         request.session[_TEST_SENT_SESSION_KEY] = sent.delivery.id
+        return redirect("webhooks:endpoint-detail", endpoint_id=endpoint.id)
+
+
+class EndpointPauseView(EndpointDetailView):
+    """Pause the endpoint (a POST from its page): its events are held until it is resumed."""
+
+    admin_only = True
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        endpoint = health.endpoint_pause(endpoint=self.get_object(), actor=user_label(request.user))
+        messages.success(
+            request, "Paused. Its events are held, not sent or failed, until you resume it."
+        )
+        return redirect("webhooks:endpoint-detail", endpoint_id=endpoint.id)
+
+
+class EndpointResumeView(EndpointDetailView):
+    """Resume a paused or disabled endpoint (a POST from its page): held events go out."""
+
+    admin_only = True
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        endpoint = health.endpoint_resume(
+            endpoint=self.get_object(), actor=user_label(request.user)
+        )
+        messages.success(request, "Resumed. Its held events are going out now, in order.")
         return redirect("webhooks:endpoint-detail", endpoint_id=endpoint.id)

@@ -39,7 +39,7 @@ class Claim:
     secret_encrypted: str = _claimed("endpoint", "secret_encrypted")
     previous_secret_encrypted: str = _claimed("endpoint", "previous_secret_encrypted")
     previous_secret_expires_at: datetime | None = _claimed("endpoint", "previous_secret_expires_at")
-    endpoint_enabled: bool = _claimed("endpoint", "enabled")
+    endpoint_state: str = _claimed("endpoint", "state")
     status: str = _claimed("delivery", "status", recorded=True)
     attempt_count: int = _claimed("delivery", "attempt_count", recorded=True)
     first_attempted_at: datetime | None = _claimed("delivery", "first_attempted_at", recorded=True)

@@ -18,7 +18,7 @@ from django.utils import timezone
 from omniflow import metrics
 from omniflow.crypto import SecretUnavailable
 
-from . import storage, transport
+from . import health, storage, transport
 from .attempts import attempt_record, request_build
 from .claims import BATCH_SIZE, Claim, lease_end
 from .outcomes import outcomes_record
@@ -45,10 +45,7 @@ def deliveries_send(*, deliveries: list[Claim]) -> None:
     requests: list[transport.Request] = []
     sendable: list[Claim] = []
     for delivery in deliveries:
-        if not delivery.endpoint_enabled:
-            delivery_give_up(
-                delivery=delivery, error="The endpoint is disabled.", now=timezone.now()
-            )
+        if health.claim_held(delivery=delivery):
             continue
         try:
             requests.append(request_build(delivery=delivery, secrets=secrets, now=signing_time))

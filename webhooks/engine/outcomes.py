@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..models import WebhookDelivery
-from . import storage
+from . import health, storage
 from .claims import Claim
 
 Status = WebhookDelivery.Status
@@ -31,6 +31,7 @@ def outcomes_record(*, deliveries: Sequence[Claim], attempts: list[dict[str, Any
     never a lost event. Claims keep the durable default.
     """
     store = storage.backend()
+    observed = health.outcomes_settle(deliveries=deliveries, attempts=attempts)
     with transaction.atomic():
         store.commit_relaxed()
         store.outcomes_write(deliveries=deliveries)
@@ -52,3 +53,4 @@ def outcomes_record(*, deliveries: Sequence[Claim], attempts: list[dict[str, Any
         )
         if attempts:
             store.attempts_write(attempts=attempts)
+        health.outcomes_observe(observed=observed, now=timezone.now())

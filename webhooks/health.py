@@ -224,9 +224,10 @@ def _probe_start(endpoint: WebhookEndpoint, *, now: datetime) -> int:
         next_attempt_at=now,
         locked_until=None,
     )
+    # The wait before this probe, doubled, is the wait before the next.
     interval = max(endpoint.probe_interval_seconds, _first_probe_interval())
-    endpoint.probe_at = now + timedelta(seconds=interval)
     endpoint.probe_interval_seconds = min(interval * 2, MAX_PROBE_INTERVAL_SECONDS)
+    endpoint.probe_at = now + timedelta(seconds=endpoint.probe_interval_seconds)
     endpoint.save(update_fields=["probe_at", "probe_interval_seconds", "updated_at"])
     nudge_after_commit()
     return 1

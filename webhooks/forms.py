@@ -26,7 +26,9 @@ class EndpointForm(forms.Form):
     )
     description = forms.CharField(max_length=500, required=False)
     enabled = forms.BooleanField(
-        required=False, initial=True, help_text="Unchecked: paused, its events held (not sent, not failed) until it is resumed."
+        required=False,
+        initial=True,
+        help_text="Unchecked: paused, its events held (not sent, not failed) until resumed.",
     )
 
     def event_rows(self) -> list[dict]:

@@ -45,7 +45,9 @@ def _dispatch_at(moment: datetime, *, capture=None) -> None:
 @pytest.fixture
 def endpoint(workspace, receiver, allow_private_urls):
     return endpoint_create(
-        workspace=workspace, url=receiver.url(), event_types=["ticket.created", "ticket.status_changed"]
+        workspace=workspace,
+        url=receiver.url(),
+        event_types=["ticket.created", "ticket.status_changed"],
     )
 
 

@@ -21,6 +21,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from omniflow.queueing import enqueue
 from workspaces.models import Membership
 
 from .events import nudge_after_commit
@@ -243,8 +244,16 @@ def held_stragglers_release(*, now: datetime) -> int:
 
 
 def _admins_notify_on_commit(endpoint: WebhookEndpoint, kind: str) -> None:
+    # A task, so a slow mail server never holds up the engine that made the change.
     endpoint_id = endpoint.id
-    transaction.on_commit(lambda: admins_notify(endpoint_id=endpoint_id, kind=kind))
+    transaction.on_commit(lambda: _notice_queue(endpoint_id, kind))
+
+
+def _notice_queue(endpoint_id: int, kind: str) -> None:
+    try:
+        enqueue("webhooks.endpoint_notice", args=(endpoint_id, kind), retry=False)
+    except Exception:
+        logger.warning("Webhooks: could not queue the notice of endpoint %s", endpoint_id)
 
 
 def admins_notify(*, endpoint_id: int, kind: str) -> int:

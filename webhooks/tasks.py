@@ -116,6 +116,12 @@ def _close_connection_pool(**kwargs) -> None:
     transport.close()
 
 
+@shared_task(name="webhooks.endpoint_notice", ignore_result=True)
+def endpoint_notice(endpoint_id: int, kind: str) -> int:
+    """Email the workspace's admins that an endpoint was disabled or recovered."""
+    return health.admins_notify(endpoint_id=endpoint_id, kind=kind)
+
+
 @shared_task(name="webhooks.replay_job", ignore_result=True)
 def replay_job(job_id: int) -> int:
     """Run a bulk replay job to its end; return how many deliveries it replayed."""

@@ -131,7 +131,8 @@ def test_5xx_is_retried_with_growing_gaps_then_delivered(
 
 
 def test_4xx_fails_at_once_without_retry(start_worker, receiver, workspace, allow_private_urls):
-    receiver.behaviour = lambda number, request: (410, {})
+    # 404: a 410 Gone disables the endpoint instead (tests/webhooks/test_endpoint_health*.py).
+    receiver.behaviour = lambda number, request: (404, {})
     endpoint_create(workspace=workspace, url=receiver.url(), event_types=["ticket.created"])
     start_worker()
 
@@ -143,7 +144,7 @@ def test_4xx_fails_at_once_without_retry(start_worker, receiver, workspace, allo
     assert len(receiver.received()) == 1
     delivery = WebhookDelivery.objects.get(event=event)
     assert delivery.attempt_count == 1
-    assert delivery.last_status_code == 410
+    assert delivery.last_status_code == 404
     assert "not retried" in delivery.last_error
 
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from celery import current_app as celery_app
 
 from tests.webhooks.helpers import emit_committed
 from webhooks import health
@@ -43,6 +44,15 @@ def _dispatch_at(moment: datetime, *, capture=None) -> None:
 
 
 @pytest.fixture
+def eager_tasks():
+    """Run queued tasks (the admins' notice, dispatch nudges) here, as a worker would."""
+    conf = celery_app.conf
+    before, conf.task_always_eager = conf.task_always_eager, True
+    yield
+    conf.task_always_eager = before
+
+
+@pytest.fixture
 def endpoint(workspace, receiver, allow_private_urls):
     return endpoint_create(
         workspace=workspace,
@@ -58,7 +68,13 @@ def _emit(workspace, resource_id, event_type="ticket.created", **data):
 
 
 def test_a_410_disables_the_endpoint_at_once_and_holds_its_deliveries(
-    workspace, endpoint, receiver, admin_membership, mailoutbox, django_capture_on_commit_callbacks
+    workspace,
+    endpoint,
+    receiver,
+    admin_membership,
+    mailoutbox,
+    django_capture_on_commit_callbacks,
+    eager_tasks,
 ):
     receiver.behaviour = lambda number, request: (410, {})
     with time_machine.travel(START, tick=True):
@@ -190,7 +206,13 @@ def test_paused_endpoint_holds_events_past_the_retry_window_then_releases_them_i
 
 
 def test_a_disabled_endpoint_is_probed_on_a_doubling_backoff_and_recovers(
-    workspace, endpoint, receiver, mailoutbox, admin_membership, django_capture_on_commit_callbacks
+    workspace,
+    endpoint,
+    receiver,
+    mailoutbox,
+    admin_membership,
+    django_capture_on_commit_callbacks,
+    eager_tasks,
 ):
     answers = {"status": 503}
     receiver.behaviour = lambda number, request: (answers["status"], {})

@@ -32,13 +32,14 @@ fuzz: $(STAMP)
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-300} FUZZ_RANDOM=1 scripts/test.sh -q -p no:cacheprovider \
 		tests/api/test_schema_fuzz.py tests/security/test_api_fuzz.py tests/security/test_bad_input.py
 
-## Run both benchmarks by hand (wrk and nginx come from apt-get when missing; takes ~15 min).
+## Run the benchmarks by hand (wrk and nginx come from apt-get when missing; takes ~25 min).
 bench: $(STAMP)
 	scripts/ensure-services.sh
 	command -v wrk >/dev/null && test -x /usr/sbin/nginx || \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx)
 	$(BIN)/python bench/api.py; \
-		$(BIN)/python bench/deliveries.py --repeat 3
+		$(BIN)/python bench/deliveries.py --repeat 3; \
+		$(BIN)/python bench/isolation.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

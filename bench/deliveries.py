@@ -305,7 +305,7 @@ def _summary_print(results: dict[str, float]) -> None:
         if key in results:
             print(f"  {label:34} {results[key]:>9,.0f} deliveries/s")
     if "a" in results and "b" in results:
-        print(f"  a/b = {results['a'] / results['b']:.0%} (target >= 50%)")
+        print(f"  a/b = {results['a'] / results['b']:.2f}x (target >= 1.2x)")
     if "a" in results and "c" in results:
         print(f"  a/c = {results['a'] / results['c']:.1f}x (target >= 10x)")
     print(f"  load average at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")

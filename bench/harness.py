@@ -159,6 +159,12 @@ class Workers:
         if self.process.poll() is not None:
             raise SystemExit(f"worker died: {self.log.read_text()[-2000:]}")
 
+    def kill(self) -> None:
+        """SIGKILL the workers at once (their leases are abandoned: fine between runs)."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+        self.handle.close()
+
     def stop(self) -> None:
         os.killpg(self.process.pid, signal.SIGTERM)
         try:

@@ -6,6 +6,7 @@ from django.core.validators import URLValidator
 from . import filters
 from .events import CATALOGUE
 from .models import WebhookEndpoint
+from .services import MAX_ENDPOINT_LIMIT
 
 EVENT_CHOICES = [(event.name, event.name) for event in CATALOGUE.values()]
 
@@ -29,6 +30,20 @@ class EndpointForm(forms.Form):
         required=False,
         initial=True,
         help_text="Unchecked: paused, its events held (not sent, not failed) until resumed.",
+    )
+    max_in_flight = forms.IntegerField(
+        min_value=1,
+        max_value=MAX_ENDPOINT_LIMIT,
+        required=False,
+        label="Requests in flight, at most",
+        help_text="For a receiver that cannot take many at once. Empty: its fair share.",
+    )
+    rate_limit_per_second = forms.IntegerField(
+        min_value=1,
+        max_value=MAX_ENDPOINT_LIMIT,
+        required=False,
+        label="Deliveries per second, at most",
+        help_text="Empty: no limit.",
     )
 
     def event_rows(self) -> list[dict]:

@@ -71,6 +71,12 @@ class WebhookEndpoint(models.Model):
     # While disabled: when the next probe goes out, and the wait after it (doubling to 24 h).
     probe_at = models.DateTimeField(null=True, blank=True)
     probe_interval_seconds = models.PositiveIntegerField(default=0)
+    # A hard ceiling on this endpoint's requests in flight, across every worker (None: its
+    # fair share of the engine, see webhooks/engine/lanes.py), for a fragile receiver.
+    max_in_flight = models.PositiveIntegerField(null=True, blank=True)
+    # At most this many deliveries a second to this endpoint, across every worker (None: no
+    # limit).
+    rate_limit_per_second = models.PositiveIntegerField(null=True, blank=True)
     # Set when the endpoint is deleted: it is gone from the pages and the API, but its
     # deliveries stay in the log (support may still need them) until retention prunes them.
     deleted_at = models.DateTimeField(null=True, blank=True)
@@ -168,6 +174,13 @@ class WebhookDelivery(models.Model):
             models.Index(
                 fields=["next_attempt_at", "id"],
                 name="webhook_delivery_due_idx",
+                condition=models.Q(status__in=UNFINISHED_STATUSES),
+            ),
+            # What is due per endpoint: the endpoints with due work and each one's oldest due
+            # deliveries (the engine serves endpoints round-robin, see engine/lanes.py).
+            models.Index(
+                fields=["endpoint", "next_attempt_at", "id"],
+                name="webhook_delivery_lane_idx",
                 condition=models.Q(status__in=UNFINISHED_STATUSES),
             ),
             # Is there an older unfinished delivery of this (endpoint, resource)?

@@ -13,12 +13,12 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from omniflow.crypto import decrypt_secret, encrypt_secret
+from omniflow.http.destinations import validate_url
 from omniflow.retention import delete_in_batches, retention_days
 from omniflow.sentinels import UNSET
 from workspaces.models import Workspace
 
 from . import health
-from .destinations import validate_url
 from .events import CATALOGUE
 from .models import (
     UNFINISHED_STATUSES,
@@ -52,6 +52,18 @@ def _clean_event_types(event_types: list[str]) -> list[str]:
     return [name for name in CATALOGUE if name in set(event_types)]
 
 
+# The highest max_in_flight and rate_limit_per_second an endpoint may be given.
+MAX_ENDPOINT_LIMIT = 10_000
+
+
+def _clean_limit(name: str, value: int | None) -> int | None:
+    if value is not None and not 1 <= value <= MAX_ENDPOINT_LIMIT:
+        raise ValidationError(
+            {name: [f"Give a whole number from 1 to {MAX_ENDPOINT_LIMIT}, or none for no limit."]}
+        )
+    return value
+
+
 def endpoint_create(
     *,
     workspace: Workspace,
@@ -60,6 +72,8 @@ def endpoint_create(
     description: str = "",
     enabled: bool = True,
     secret: str | None = None,
+    max_in_flight: int | None = None,
+    rate_limit_per_second: int | None = None,
 ) -> WebhookEndpoint:
     """Create an endpoint; a secret is generated unless one is given ('' for none).
 
@@ -73,6 +87,8 @@ def endpoint_create(
         state=WebhookEndpoint.State.ACTIVE if enabled else WebhookEndpoint.State.PAUSED,
         state_reason="" if enabled else "Created paused.",
         state_changed_at=None if enabled else now,
+        max_in_flight=_clean_limit("max_in_flight", max_in_flight),
+        rate_limit_per_second=_clean_limit("rate_limit_per_second", rate_limit_per_second),
         secret_encrypted=encrypt_secret(secret=generate_secret() if secret is None else secret),
     )
 
@@ -85,9 +101,11 @@ def endpoint_update(
     description: str | None = None,
     enabled: bool | None = None,
     secret: object = UNSET,
+    max_in_flight: object = UNSET,
+    rate_limit_per_second: object = UNSET,
     actor: str = "",
 ) -> WebhookEndpoint:
-    """Change the given fields of an endpoint.
+    """Change the given fields of an endpoint (a limit given as None is lifted).
 
     `enabled` is the older spelling of pause and resume: false pauses an active endpoint,
     true resumes a paused or disabled one (webhooks/health.py; `actor` names who did it)."""
@@ -97,13 +115,28 @@ def endpoint_update(
         endpoint.event_types = _clean_event_types(event_types)
     if description is not None:
         endpoint.description = description
+    if max_in_flight is not UNSET:
+        endpoint.max_in_flight = _clean_limit("max_in_flight", max_in_flight)
+    if rate_limit_per_second is not UNSET:
+        endpoint.rate_limit_per_second = _clean_limit(
+            "rate_limit_per_second", rate_limit_per_second
+        )
     if secret is not UNSET:
         # A secret set by hand replaces the old one at once: no overlap (that is rotation's).
         endpoint.secret_encrypted = encrypt_secret(secret=str(secret or ""))
         endpoint.secret_created_at = timezone.now()
         _previous_secret_forget(endpoint)
     # Not the state fields: the engine may change those meanwhile (pause and resume below).
-    endpoint.save(update_fields=["url", "event_types", "description", *_SECRET_FIELDS])
+    endpoint.save(
+        update_fields=[
+            "url",
+            "event_types",
+            "description",
+            "max_in_flight",
+            "rate_limit_per_second",
+            *_SECRET_FIELDS,
+        ]
+    )
     if enabled is True and endpoint.state != WebhookEndpoint.State.ACTIVE:
         endpoint = health.endpoint_resume(endpoint=endpoint, actor=actor)
     elif enabled is False and endpoint.state == WebhookEndpoint.State.ACTIVE:

@@ -67,6 +67,8 @@ class EndpointCreateView(WorkspaceAdminMixin, FormView):
                 event_types=form.cleaned_data["event_types"],
                 description=form.cleaned_data["description"],
                 enabled=form.cleaned_data["enabled"],
+                max_in_flight=form.cleaned_data["max_in_flight"],
+                rate_limit_per_second=form.cleaned_data["rate_limit_per_second"],
                 secret=form.secret_for_service(),
             )
         except ValidationError as error:
@@ -168,6 +170,8 @@ class EndpointUpdateView(WorkspaceAdminMixin, EndpointObjectMixin, FormView):
             "event_types": endpoint.event_types,
             "description": endpoint.description,
             "enabled": endpoint.enabled,
+            "max_in_flight": endpoint.max_in_flight,
+            "rate_limit_per_second": endpoint.rate_limit_per_second,
         }
 
     def form_valid(self, form):

@@ -14,7 +14,7 @@ from django.utils import timezone
 from apikeys.ratelimits import InvalidRate, parse_rates
 from inbox.models import Agent
 from omniflow.crypto import encrypt_secret
-from webhooks.destinations import validate_url
+from omniflow.http.destinations import validate_url
 from workspaces.models import Workspace
 
 from .. import openapi

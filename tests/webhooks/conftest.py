@@ -64,7 +64,7 @@ class Worker:
         self.log_path = workdir / f"worker-{uuid.uuid4().hex[:8]}.log"
         self.process: subprocess.Popen | None = None
 
-    def start(self) -> "Worker":
+    def start(self, *, wait: bool = True) -> "Worker":
         self._log = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
             [
@@ -88,9 +88,13 @@ class Worker:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+        if wait:
+            self.wait_ready()
+        return self
+
+    def wait_ready(self) -> None:
         wait_for(lambda: " ready." in self.log_path.read_text() or self._died(), timeout=60)
         assert self.process.poll() is None, self.log_path.read_text()[-3000:]
-        return self
 
     def _died(self) -> bool:
         return self.process.poll() is not None
@@ -101,8 +105,16 @@ class Worker:
         self.process.wait()
 
     def stop(self) -> None:
+        self.terminate()
+        self.wait_stopped()
+
+    def terminate(self) -> None:
+        """Ask the worker to stop (SIGTERM to its group), without waiting."""
         if self.process and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
+
+    def wait_stopped(self) -> None:
+        if self.process and self.process.poll() is None:
             try:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
@@ -121,7 +133,7 @@ def start_worker(transactional_db, tmp_path):
     workers: list[Worker] = []
     database = connection.settings_dict
 
-    def start(**overrides: str) -> Worker:
+    def start(*, wait: bool = True, **overrides: str) -> Worker:
         env = {
             **os.environ,
             "DATABASE_URL": (
@@ -137,13 +149,17 @@ def start_worker(transactional_db, tmp_path):
             "DATABASE_CONN_MAX_AGE": "0",
             **overrides,
         }
-        worker = Worker(env=env, workdir=tmp_path).start()
+        # wait=False: started side by side (see Worker.wait_ready), each takes seconds to boot.
+        worker = Worker(env=env, workdir=tmp_path).start(wait=wait)
         workers.append(worker)
         return worker
 
     yield start
+    # All told first, then waited for: each takes seconds to wind down.
     for worker in workers:
-        worker.stop()
+        worker.terminate()
+    for worker in workers:
+        worker.wait_stopped()
 
 
 @pytest.fixture

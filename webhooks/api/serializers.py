@@ -16,6 +16,7 @@ from ..models import (
     WebhookReplayJob,
 )
 from ..selectors import DEFAULT_STATS_WINDOW, STATS_WINDOWS
+from ..services import MAX_ENDPOINT_LIMIT
 from ..signing import mask_secret
 
 
@@ -73,6 +74,8 @@ class EndpointRepresentation(serializers.ModelSerializer):
             "state_changed_at",
             "next_probe_at",
             "enabled",
+            "max_in_flight",
+            "rate_limit_per_second",
             "secret",
             "secret_created_at",
             "previous_secret",
@@ -150,6 +153,21 @@ class EndpointInput(serializers.Serializer):
         required=False,
         help_text="False pauses an active endpoint, true resumes a paused or disabled one "
         "(as POST …/pause and …/resume).",
+    )
+    max_in_flight = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_ENDPOINT_LIMIT,
+        required=False,
+        allow_null=True,
+        help_text="At most this many requests in flight to this endpoint at once, across all "
+        "workers (null: no ceiling beyond the endpoint's fair share).",
+    )
+    rate_limit_per_second = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_ENDPOINT_LIMIT,
+        required=False,
+        allow_null=True,
+        help_text="At most this many deliveries a second to this endpoint (null: no limit).",
     )
     # Omitted: generate one. Empty string: no secret (requests go unsigned).
     secret = serializers.CharField(

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import OuterRef, Q, Subquery
 
 from ..models import UNFINISHED_STATUSES, WebhookDelivery
 
@@ -40,6 +40,7 @@ class Claim:
     previous_secret_encrypted: str = _claimed("endpoint", "previous_secret_encrypted")
     previous_secret_expires_at: datetime | None = _claimed("endpoint", "previous_secret_expires_at")
     endpoint_state: str = _claimed("endpoint", "state")
+    endpoint_failing_since: datetime | None = _claimed("endpoint", "failing_since")
     status: str = _claimed("delivery", "status", recorded=True)
     attempt_count: int = _claimed("delivery", "attempt_count", recorded=True)
     first_attempted_at: datetime | None = _claimed("delivery", "first_attempted_at", recorded=True)
@@ -52,6 +53,8 @@ class Claim:
     claimed_until: datetime | None = None
     # Cleared once the attempt is over (or given up): the delivery is nobody's any more.
     locked_until: datetime | None = _recorded()
+    # The endpoint slot (engine/lanes.py) this delivery holds while in flight.
+    slot: int | None = None
 
 
 # (field name, relation, column) of what a claim reads, in the dataclass's order, so a row
@@ -69,7 +72,10 @@ BATCH_SIZE = 1000
 
 
 def due_deliveries(now: Any):
-    """Deliveries that may go out at `now` (a datetime, or an SQL expression of the clock)."""
+    """Deliveries that may go out at `now` (a datetime, or an SQL expression of the clock).
+
+    Ordered oldest due first; filtered by endpoint, the order follows the lane index.
+    """
     older_unfinished = WebhookDelivery.objects.filter(
         endpoint_id=OuterRef("endpoint_id"),
         resource_type=OuterRef("resource_type"),
@@ -82,7 +88,11 @@ def due_deliveries(now: Any):
         .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
         # Only the oldest unfinished delivery of each (endpoint, resource) may go out, so one
         # resource's events arrive in order while other resources go on without waiting.
-        .filter(~Exists(older_unfinished))
+        # A scalar subquery rather than NOT EXISTS: the planner may turn NOT EXISTS into an
+        # anti join probing the order index by endpoint alone (every unfinished delivery of
+        # the endpoint, for each candidate); this one it runs per candidate, by resource.
+        .alias(older=Subquery(older_unfinished.values("id")[:1]))
+        .filter(older__isnull=True)
         .order_by("next_attempt_at", "id")
     )
 

@@ -1,100 +1,239 @@
-"""The dispatch loop: claim what is due, send it, record what happened, schedule retries.
+"""The dispatch loop, a pipeline: claim as slots free, send, record outcomes as they finish.
 
-Each hop has its module in this package: `claims` (what is due, the lease), `attempts` (the
-signed request and its record), `transport` (the HTTP send), `retry` (the next state),
-`outcomes` (the writes), `storage/` (their SQL, one module per database). This one only runs
-them in order.
+Each hop has its module in this package: `claims` (what is due, the lease), `lanes` (how many
+each endpoint may have in flight), `attempts` (the signed request and its record), `transport`
+(the HTTP send), `retry` (the next state), `outcomes` (the writes), `storage/` (their SQL, one
+module per database). This one only runs them.
+
+A worker process keeps up to `OMNIFLOW_WEBHOOK_CONCURRENCY` requests in flight: it claims
+more whenever a third of its slots are free, and records finished requests in small batches
+(one transaction each) while the others are still out. No request waits for another, and a
+slow endpoint holds only the slots its lane was dealt.
 """
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from omniflow import metrics
 from omniflow.crypto import SecretUnavailable
 
-from . import health, storage, transport
+from . import health, lanes, storage, transport
 from .attempts import attempt_record, request_build
 from .claims import BATCH_SIZE, Claim, lease_end
 from .outcomes import outcomes_record
-from .retry import attempt_settle, delivery_give_up
+from .retry import attempt_settle, delivery_give_up, is_congestion
 
 logger = logging.getLogger(__name__)
 
-# Time kept between the end of the last request a batch starts and the end of its lease (or
-# half the lease margin, when that is shorter).
+# Time kept between the latest a request may start and the end of its lease, beyond the
+# request's own timeout (or half the lease margin, when that is shorter).
 LEASE_SAFETY_SECONDS = 1.0
+# Finished requests are recorded once this many are waiting, or the first has waited this long.
+RECORD_BATCH = 128
+RECORD_WAIT_SECONDS = 0.03
+# While nothing more is claimable (or a rate holds it back), look again this often.
+IDLE_POLL_SECONDS = 0.05
+# A free slot waits at most this long for the third of them a claim waits for: when slow
+# requests free slots one by one, another endpoint's work must not wait for a whole third.
+CLAIM_AT_LEAST_EVERY_SECONDS = 0.05
+
+
+def _lease_seconds() -> float:
+    return float(settings.OMNIFLOW_WEBHOOK_TIMEOUT_SECONDS) + float(
+        settings.OMNIFLOW_WEBHOOK_LEASE_MARGIN_SECONDS
+    )
+
+
+@dataclass
+class ClaimRound:
+    claims: list[Claim]
+    # Work was due but a rate limit held some back: worth asking again soon.
+    throttled: bool = False
+    # Some endpoint had due work.
+    due: bool = False
+
+
+def _claim_round(*, limit: int, capacity: int) -> ClaimRound:
+    now = timezone.now()
+    store = storage.backend()
+    due = store.due_lanes(now=now)
+    grant = lanes.slots_grant(
+        lanes=due, free=limit, capacity=capacity, lease_seconds=_lease_seconds()
+    )
+    if not grant.slots:
+        return ClaimRound(claims=[], throttled=grant.throttled, due=bool(due))
+    quotas = {endpoint_id: len(slots) for endpoint_id, slots in grant.slots.items()}
+    try:
+        # Committed relaxed by the backend: a lease lost in a database crash only means the
+        # delivery may go out twice, which at-least-once allows.
+        claims = store.claim_due(quotas=quotas, now=now, lease=lease_end(now=now))
+    except BaseException:
+        lanes.slots_release(slots=grant.slots, feedback={})
+        raise
+    for claim in claims:
+        claim.slot = grant.slots[claim.endpoint_id].pop()
+    unused = {endpoint_id: slots for endpoint_id, slots in grant.slots.items() if slots}
+    if unused:
+        lanes.slots_release(
+            slots=unused,
+            feedback={e: lanes.Feedback(unused=len(slots)) for e, slots in unused.items()},
+        )
+    return ClaimRound(claims=claims, throttled=grant.throttled, due=True)
 
 
 def deliveries_claim(*, limit: int = BATCH_SIZE) -> list[Claim]:
-    """Lease up to `limit` due deliveries to this worker and return them."""
-    now = timezone.now()
-    with transaction.atomic():
-        return storage.backend().claim_due(limit=limit, now=now, lease=lease_end(now=now))
+    """Lease up to `limit` due deliveries to this worker, fairly across endpoints."""
+    return _claim_round(limit=limit, capacity=_capacity()).claims
 
 
-def deliveries_send(*, deliveries: list[Claim]) -> None:
-    """Send claimed deliveries concurrently and write every outcome in bulk."""
-    secrets: dict[int, tuple[str, str]] = {}
-    signing_time = timezone.now()
-    requests: list[transport.Request] = []
-    sendable: list[Claim] = []
-    for delivery in deliveries:
-        if health.claim_held(delivery=delivery):
-            continue
-        try:
-            requests.append(request_build(delivery=delivery, secrets=secrets, now=signing_time))
-        except SecretUnavailable as exc:
-            delivery_give_up(delivery=delivery, error=str(exc), now=timezone.now())
-            continue
-        sendable.append(delivery)
-    results = (
-        transport.send_all(requests=requests, start_within=_start_within(deliveries))
-        if requests
-        else []
-    )
-    # One clock reading for the batch: its requests went out together.
-    now = timezone.now()
-    attempts = []
-    for delivery, request, result in zip(sendable, requests, results, strict=True):
-        if result.sent:
-            error = attempt_settle(delivery=delivery, result=result, now=now)
-            attempts.append(attempt_record(request=request, result=result, error=error, now=now))
-        else:
-            # Its turn came too late to finish within the lease: back to the queue, unattempted.
-            delivery.locked_until = None
-    outcomes_record(deliveries=deliveries, attempts=attempts)
-    if attempts:
-        metrics.count_many(metrics.attempt_fields(_attempt_outcomes(sendable, results)))
-
-
-def _attempt_outcomes(
-    sendable: list[Claim], results: list[transport.Result]
-) -> list[tuple[str, float]]:
-    return [
-        (delivery.status, result.duration_ms / 1000)
-        for delivery, result in zip(sendable, results, strict=True)
-        if result.sent
-    ]
-
-
-def _start_within(deliveries: list[Claim]) -> float:
-    """Return how long requests may still start and finish (timeout) within the batch's lease."""
-    left = (min(d.claimed_until for d in deliveries) - timezone.now()).total_seconds()
-    safety = min(LEASE_SAFETY_SECONDS, float(settings.OMNIFLOW_WEBHOOK_LEASE_MARGIN_SECONDS) / 2)
-    return left - float(settings.OMNIFLOW_WEBHOOK_TIMEOUT_SECONDS) - safety
+def _capacity() -> int:
+    return int(settings.OMNIFLOW_WEBHOOK_CONCURRENCY)
 
 
 @dataclass
 class DispatchReport:
-    batches: int = 0
+    batches: int = 0  # claims that leased something
     deliveries: int = 0
     last_batch_full: bool = False
+
+
+class _Pipeline:
+    """This run's requests in flight and finished ones waiting to be recorded."""
+
+    def __init__(self) -> None:
+        self.sender = transport.sender()
+        self.concurrency = self.sender.concurrency
+        self.in_flight: dict[int, tuple[Claim, transport.Request]] = {}
+        # (claim, request, result); no request or result: given up or put back unsent.
+        self.finished: list[tuple[Claim, transport.Request | None, transport.Result | None]] = []
+        self.first_finished_at = 0.0
+        margin = float(settings.OMNIFLOW_WEBHOOK_LEASE_MARGIN_SECONDS)
+        timeout = float(settings.OMNIFLOW_WEBHOOK_TIMEOUT_SECONDS)
+        self.lease_needed = timeout + min(LEASE_SAFETY_SECONDS, margin / 2)
+        # Set when a claim found nothing more to take: look again at this time, or as soon
+        # as a record gives slots back (windows and shares move then).
+        self.idle_until = 0.0
+
+    @property
+    def free(self) -> int:
+        return self.concurrency - len(self.in_flight)
+
+    def start(self, claims: list[Claim], *, fresh: bool = True) -> None:
+        """Send what `claims` need now; put back those whose lease is too short to finish in.
+
+        Fresh claims (just leased, one per free slot) always go, so every round progresses
+        however slow the database was to lease them.
+        """
+        now = timezone.now()
+        secrets: dict[int, tuple[str, str]] = {}
+        requests = []
+        for claim in claims:
+            if health.claim_held(delivery=claim):
+                pass  # paused since it was released: held again, recorded unsent
+            elif not fresh and (claim.claimed_until - now).total_seconds() < self.lease_needed:
+                # Its turn came too late to finish within the lease: back to the queue.
+                claim.locked_until = None
+            else:
+                try:
+                    request = request_build(delivery=claim, secrets=secrets, now=now)
+                except SecretUnavailable as exc:
+                    delivery_give_up(delivery=claim, error=str(exc), now=now)
+                else:
+                    self.in_flight[claim.id] = (claim, request)
+                    requests.append(request)
+                    continue
+            self._finish(claim, None, None)
+        if requests:
+            self.sender.start(requests)
+
+    def _finish(self, claim, request, result) -> None:
+        if not self.finished:
+            self.first_finished_at = time.monotonic()
+        self.finished.append((claim, request, result))
+
+    def collect(self, *, wait: float) -> None:
+        """Take the results finished so far, waiting up to `wait` seconds for one."""
+        for result in self.sender.finished(wait=wait):
+            # A result of an earlier run that ended by an error is nobody's: skipped.
+            if (sent := self.in_flight.pop(result.delivery_id, None)) is not None:
+                self._finish(*sent, result)
+
+    def record_due(self) -> bool:
+        return bool(self.finished) and (
+            len(self.finished) >= RECORD_BATCH
+            or not self.in_flight
+            or time.monotonic() - self.first_finished_at >= RECORD_WAIT_SECONDS
+        )
+
+    def wait_for_record(self) -> float:
+        if not self.finished:
+            return IDLE_POLL_SECONDS
+        return max(0.0, self.first_finished_at + RECORD_WAIT_SECONDS - time.monotonic())
+
+    def record(self) -> None:
+        """Write the finished deliveries' outcomes in one transaction; give their slots back."""
+        if not self.finished:
+            return
+        batch, self.finished = self.finished, []
+        now = timezone.now()
+        attempts, outcomes = [], []
+        slots: dict[int, list[int]] = {}
+        feedback: dict[int, lanes.Feedback] = {}
+        for claim, request, result in batch:
+            if claim.slot is not None:
+                slots.setdefault(claim.endpoint_id, []).append(claim.slot)
+            if result is None:
+                continue
+            error = attempt_settle(delivery=claim, result=result, now=now)
+            attempts.append(attempt_record(request=request, result=result, error=error, now=now))
+            outcomes.append((claim.status, result.duration_ms / 1000))
+            said = feedback.setdefault(claim.endpoint_id, lanes.Feedback())
+            if is_congestion(result):
+                said.congested += 1
+            else:
+                said.answered += 1
+        outcomes_record(deliveries=[claim for claim, _, _ in batch], attempts=attempts)
+        lanes.slots_release(slots=slots, feedback=feedback)
+        self.idle_until = 0.0
+        if outcomes:
+            metrics.count_many(metrics.attempt_fields(outcomes))
+
+    def drain(self) -> None:
+        """Wait for every request in flight and record them all."""
+        while self.in_flight:
+            self.collect(wait=self.wait_for_record())
+            if self.record_due():
+                self.record()
+        self.record()
+
+
+def deliveries_send(*, deliveries: list[Claim]) -> None:
+    """Send claimed deliveries, as many at a time as there are slots, and record every outcome."""
+    pipeline = _Pipeline()
+    pending: Iterator[Claim] = iter(deliveries)
+    try:
+        exhausted = False
+        fresh = True
+        while True:
+            free = pipeline.free
+            batch = [claim for _, claim in zip(range(free), pending, strict=False)]
+            exhausted = exhausted or len(batch) < free
+            pipeline.start(batch, fresh=fresh)
+            fresh = False
+            if not pipeline.in_flight:
+                if exhausted:
+                    break
+                continue  # all of this batch was put back or given up: take the next
+            pipeline.collect(wait=pipeline.wait_for_record())
+            if pipeline.record_due():
+                pipeline.record()
+    finally:
+        pipeline.drain()
 
 
 def deliveries_dispatch(
@@ -103,26 +242,63 @@ def deliveries_dispatch(
     time_budget_seconds: float = 60.0,
     on_full_batch: Callable[[], None] | None = None,
 ) -> DispatchReport:
-    """Claim and send batches until nothing is due or the time budget is spent.
+    """Keep requests in flight until nothing is due or the time budget is spent.
 
-    `on_full_batch` is called whenever a batch comes back full: more is due than this process
-    sends alone, so the caller may ask other processes to join.
+    Claims no more than `batch_size` at a time. `on_full_batch` is called whenever a claim
+    came back with all it asked for: more is due than this process sends alone, so the caller
+    may ask other processes to join.
     """
     report = DispatchReport()
+    pipeline = _Pipeline()
+    refill = max(1, pipeline.concurrency // 3)
     started = time.monotonic()
-    while True:
-        deliveries = deliveries_claim(limit=batch_size)
-        if not deliveries:
-            report.last_batch_full = False
-            break
-        report.last_batch_full = len(deliveries) == batch_size
-        if report.last_batch_full and on_full_batch is not None:
-            on_full_batch()
-        deliveries_send(deliveries=deliveries)
-        report.batches += 1
-        report.deliveries += len(deliveries)
-        if time.monotonic() - started > time_budget_seconds:
-            break
+    claimed_at = 0.0
+    try:
+        while time.monotonic() - started <= time_budget_seconds:
+            free = min(pipeline.free, batch_size)
+            claimable = free >= refill or (
+                free > 0
+                and (
+                    not pipeline.in_flight
+                    or time.monotonic() - claimed_at >= CLAIM_AT_LEAST_EVERY_SECONDS
+                )
+            )
+            if claimable and time.monotonic() >= pipeline.idle_until:
+                claimed_at = time.monotonic()
+                over = _claim_and_start(pipeline, report, limit=free, on_full=on_full_batch)
+                if over:
+                    break
+            if pipeline.in_flight:
+                pipeline.collect(wait=pipeline.wait_for_record())
+            if pipeline.record_due():
+                pipeline.record()
+            elif not pipeline.in_flight:
+                time.sleep(max(0.0, pipeline.idle_until - time.monotonic()))
+    finally:
+        pipeline.drain()
     if report.deliveries:
-        logger.info("Webhooks: sent %s deliveries in %s batches", report.deliveries, report.batches)
+        logger.info("Webhooks: sent %s deliveries in %s claims", report.deliveries, report.batches)
     return report
+
+
+def _claim_and_start(
+    pipeline: _Pipeline,
+    report: DispatchReport,
+    *,
+    limit: int,
+    on_full: Callable[[], None] | None,
+) -> bool:
+    """Claim up to `limit` and send them; return whether the run is over (nothing left)."""
+    claim_round = _claim_round(limit=limit, capacity=pipeline.concurrency)
+    claims = claim_round.claims
+    report.last_batch_full = len(claims) == limit
+    if report.last_batch_full and on_full is not None:
+        on_full()
+    if claims:
+        report.batches += 1
+        report.deliveries += len(claims)
+        pipeline.start(claims)
+    if not report.last_batch_full:
+        pipeline.idle_until = time.monotonic() + IDLE_POLL_SECONDS
+    # Nothing claimable, no rate holding any back, nothing out: this run is done.
+    return not claims and not claim_round.throttled and not pipeline.in_flight

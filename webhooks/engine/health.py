@@ -44,6 +44,13 @@ class Observed:
     gone: set[int] = field(default_factory=set)
     # Endpoints disabled when the batch was claimed: a success there is a probe's.
     disabled: set[int] = field(default_factory=set)
+    # Endpoints whose failing run a success ends (as the claim read them).
+    were_failing: set[int] = field(default_factory=set)
+
+    @property
+    def endpoints_change(self) -> bool:
+        """Tell whether an endpoint's record changes: not in a batch of plain successes."""
+        return bool(self.failed or self.were_failing or self.disabled)
 
 
 def outcomes_settle(*, deliveries: Sequence[Claim], attempts: list[dict[str, Any]]) -> Observed:
@@ -59,6 +66,8 @@ def outcomes_settle(*, deliveries: Sequence[Claim], attempts: list[dict[str, Any
             observed.disabled.add(endpoint_id)
         if delivery.status == Status.SUCCEEDED:
             observed.succeeded.add(endpoint_id)
+            if delivery.endpoint_failing_since is not None:
+                observed.were_failing.add(endpoint_id)
             continue
         observed.failed.add(endpoint_id)
         if delivery.last_status_code == GONE:
@@ -72,9 +81,9 @@ def outcomes_settle(*, deliveries: Sequence[Claim], attempts: list[dict[str, Any
 
 def outcomes_observe(*, observed: Observed, now: datetime) -> None:
     """Record the endpoints' failing runs and change their state as the outcomes call for."""
-    if observed.succeeded:
+    if observed.were_failing:
         WebhookEndpoint.objects.filter(
-            id__in=observed.succeeded, failing_since__isnull=False
+            id__in=observed.were_failing, failing_since__isnull=False
         ).update(failing_since=None)
         for endpoint_id in observed.succeeded & observed.disabled:
             health.endpoint_recover(endpoint_id=endpoint_id, now=now)

@@ -41,6 +41,15 @@ def retry_after_seconds(*, value: str | None, now: datetime) -> float | None:
     return max((moment - now).total_seconds(), 0.0)
 
 
+# Answers saying the endpoint is overloaded, with the error each attempt records.
+OVERLOADED = {429: "429 Too Many Requests.", 503: "503 from the endpoint."}
+
+
+def is_congestion(result: transport.Result) -> bool:
+    """Tell whether a result says the endpoint cannot take more now (no answer, 429, 503)."""
+    return result.unanswered or result.status_code in OVERLOADED
+
+
 def _header(headers: dict[str, str], name: str) -> str | None:
     for key, value in headers.items():
         if key.lower() == name.lower():
@@ -67,8 +76,9 @@ def attempt_settle(*, delivery: Claim, result: transport.Result, now: datetime) 
         location = _header(result.headers, "Location") or "(none)"
         error = f"Redirect {code} to {location} not followed."
         delivery.status = Status.FAILED
-    elif code == 429:
-        error = "429 Too Many Requests."
+    elif code in OVERLOADED:
+        error = OVERLOADED[code]
+        # Both codes may say when to come back; without it, the usual backoff.
         retry_in = retry_after_seconds(value=_header(result.headers, "Retry-After"), now=now)
         if retry_in is None:
             retry_in = backoff_seconds(attempt_count=delivery.attempt_count)

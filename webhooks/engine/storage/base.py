@@ -1,28 +1,46 @@
 """What every storage backend does: the engine's steps that touch the database.
 
-Each step runs inside the caller's transaction. The SQLite backend is the plain ORM path; the
-PostgreSQL one does each step in one statement.
+Where the database can, a transaction that claims or writes outcomes commits without waiting
+for its WAL record to reach the disk (see `outcomes.outcomes_record` for why at-least-once
+still holds). The SQLite backend is the plain ORM path; the PostgreSQL one does each step in
+one statement.
 """
 
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from django.db import transaction
 from django.db.models import QuerySet
 
 from ...models import WebhookDeliveryAttempt
 from ..claims import Claim
+from ..lanes import Lane
+
+# Due deliveries of an endpoint are counted up to this many: more is "a lot" to the lanes.
+DUE_COUNT_BOUND = 512
 
 
 class Storage:
     """The engine's database steps; a backend implements each for its database."""
 
-    def claim_due(self, *, limit: int, now: datetime, lease: datetime) -> list[Claim]:
-        """Lease up to `limit` due deliveries until `lease`; run inside a transaction."""
+    def due_lanes(self, *, now: datetime) -> list[Lane]:
+        """Return the endpoints with deliveries due at `now` and not leased, with their limits."""
         raise NotImplementedError
 
-    def commit_relaxed(self) -> None:
-        """Let this transaction's commit return before it is durable, where the database can."""
+    def claim_due(self, *, quotas: dict[int, int], now: datetime, lease: datetime) -> list[Claim]:
+        """Lease up to `quotas[endpoint_id]` due deliveries of each endpoint until `lease`.
+
+        Each endpoint's oldest due first; atomic by itself.
+        """
+        raise NotImplementedError
+
+    def record(self, *, deliveries: Sequence[Claim], attempts: list[dict[str, Any]]) -> None:
+        """Write a batch's outcomes and attempts; atomic by itself."""
+        with transaction.atomic():
+            self.outcomes_write(deliveries=deliveries)
+            if attempts:
+                self.attempts_write(attempts=attempts)
 
     def outcomes_write(self, *, deliveries: Sequence[Claim]) -> None:
         """Write the new state of every delivery of a batch, while its lease is still ours."""

@@ -12,8 +12,8 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from django.db import connection
-from django.db.models import DateTimeField, QuerySet
+from django.db import connection, transaction
+from django.db.models import BigIntegerField, DateTimeField, QuerySet
 from django.db.models.expressions import RawSQL
 
 from ...models import (
@@ -24,7 +24,8 @@ from ...models import (
     WebhookEvent,
 )
 from ..claims import CLAIMED, RECORDED, Claim, due_deliveries
-from .base import Storage
+from ..lanes import Lane
+from .base import DUE_COUNT_BOUND, Storage
 
 Status = WebhookDelivery.Status
 DELIVERIES = WebhookDelivery._meta.db_table
@@ -48,35 +49,87 @@ def _json_value(value):
     return value.isoformat() if isinstance(value, datetime) else value
 
 
+# Commit without waiting for the WAL flush (see outcomes.outcomes_record), set in the same
+# string as the statement it precedes.
+_RELAXED = "SET LOCAL synchronous_commit = off; "
+_OUTCOME_COLUMNS = ("id", "claimed_until", *RECORDED)
+
+
+def _outcomes_json(deliveries: Sequence[Claim]) -> str:
+    # JSON because the driver binds one string faster than typed arrays.
+    return json.dumps(
+        [{name: _json_value(getattr(d, name)) for name in _OUTCOME_COLUMNS} for d in deliveries]
+    )
+
+
+def _attempts_json(attempts: list[dict[str, Any]]) -> str:
+    return json.dumps([{name: _json_value(value) for name, value in a.items()} for a in attempts])
+
+
 # The claim's clock, bound once per statement in its own CTE: the due query is compiled by
 # the ORM once per process (compiling costs more than a millisecond, paid on every claim
 # otherwise) and reads the clock from there, so its own parameters never change.
 _CLAIM_CLOCK = RawSQL("(SELECT reading FROM claim_clock)", (), output_field=DateTimeField())
 
 
-@lru_cache(maxsize=8)
-def _locking_due(limit: int) -> tuple[str, tuple]:
-    due = due_deliveries(_CLAIM_CLOCK).values("id")
-    return due.select_for_update(skip_locked=True, of=("self",))[:limit].query.sql_with_params()
+_UNFINISHED = _sql_strings(*UNFINISHED_STATUSES)
+# The endpoint of the lane being claimed, from the `quota` list the claim joins laterally.
+_LANE_ENDPOINT = RawSQL("q.endpoint_id", (), output_field=BigIntegerField())
 
 
-@lru_cache(maxsize=8)
-def _claim_sql(limit: int) -> str:
-    locking_due, _ = _locking_due(limit)
+@lru_cache(maxsize=1)
+def _locking_due() -> tuple[str, tuple]:
+    """One lane's due deliveries, oldest due first, at most its quota, locked or skipped."""
+    due = due_deliveries(_CLAIM_CLOCK).filter(endpoint_id=_LANE_ENDPOINT).values("id")
+    locking = due.select_for_update(skip_locked=True, of=("self",))[:1]
+    # Django compiles FOR UPDATE only inside a transaction; compiling runs no query.
+    with transaction.atomic():
+        sql, params = locking.query.sql_with_params()
+    assert sql.count(" LIMIT 1 FOR UPDATE") == 1, sql
+    return sql.replace(" LIMIT 1 FOR UPDATE", " LIMIT q.quota FOR UPDATE"), params
+
+
+@lru_cache(maxsize=1)
+def _claim_sql() -> str:
+    locking_due, _ = _locking_due()
     returning = ", ".join(f"{_ALIASES[relation]}.{column}" for _, relation, column in CLAIMED)
     # `= ANY(ARRAY(…))` fetches the claimed rows by primary key. Joined to the CTE instead,
     # the planner hashes it against a scan of the whole table (and with the sort disabled
-    # above, it has no cheaper plan it likes): a cost that grows with the delivery history,
+    # below, it has no cheaper plan it likes): a cost that grows with the delivery history,
     # paid on every claim.
     return (
         "WITH claim_clock AS (SELECT %s::timestamptz AS reading), "
-        f"due AS ({locking_due}) "
+        "quota AS (SELECT * FROM unnest(%s::bigint[], %s::int[]) AS q(endpoint_id, quota)), "
+        f"due AS (SELECT picked.id FROM quota AS q CROSS JOIN LATERAL ({locking_due}) AS picked) "
         f"UPDATE {DELIVERIES} AS d SET locked_until = %s "
         f"FROM {EVENTS} AS e, {ENDPOINTS} AS p "
         "WHERE d.id = ANY(ARRAY(SELECT id FROM due)) "
         "AND e.id = d.event_id AND p.id = d.endpoint_id "
         f"RETURNING {returning}"
     )
+
+
+# The endpoints with unfinished deliveries, one index probe each (a skip scan of the lane
+# index rather than a walk of every due row: one endpoint may have a million), with how many
+# of their deliveries are due and not leased, counted up to a bound. Heads blocked behind a
+# leased one of their resource count too: at worst a lane is dealt a slot its claim then
+# finds no delivery for.
+_DUE_LANES_SQL = (
+    "WITH RECURSIVE walk(endpoint_id) AS ("
+    f"(SELECT endpoint_id FROM {DELIVERIES} WHERE status IN ({_UNFINISHED}) "
+    "ORDER BY endpoint_id LIMIT 1) "
+    "UNION ALL "
+    f"SELECT (SELECT n.endpoint_id FROM {DELIVERIES} AS n WHERE n.status IN ({_UNFINISHED}) "
+    "AND n.endpoint_id > walk.endpoint_id ORDER BY n.endpoint_id LIMIT 1) "
+    "FROM walk WHERE walk.endpoint_id IS NOT NULL) "
+    "SELECT p.id, p.max_in_flight, p.rate_limit_per_second, due.count "
+    f"FROM walk JOIN {ENDPOINTS} AS p ON p.id = walk.endpoint_id "
+    "CROSS JOIN LATERAL (SELECT count(*) FROM ("
+    f"SELECT 1 FROM {DELIVERIES} AS d WHERE d.endpoint_id = walk.endpoint_id "
+    f"AND d.status IN ({_UNFINISHED}) AND d.next_attempt_at <= %s "
+    "AND (d.locked_until IS NULL OR d.locked_until < %s) LIMIT %s) AS bounded) AS due "
+    "WHERE due.count > 0 ORDER BY p.id"
+)
 
 
 @lru_cache(maxsize=1)
@@ -115,31 +168,49 @@ def _attempts_sql(names: tuple[str, ...]) -> str:
 
 
 class DatabaseStorage(Storage):
-    def claim_due(self, *, limit: int, now: datetime, lease: datetime) -> list[Claim]:
+    def due_lanes(self, *, now: datetime) -> list[Lane]:
         with connection.cursor() as cursor:
-            # The claim must walk the due index in order and stop after `limit` heads. Right
-            # after a burst the row estimates are stale, and the planner then prefers to fetch
-            # and sort every due row on each claim: quadratic in the size of the backlog.
-            cursor.execute("SET LOCAL enable_sort = off; SET LOCAL enable_bitmapscan = off")
-            # SKIP LOCKED lets several workers claim side by side; the lease is set in the same
-            # statement, which also returns what sending needs (no model instances: at
-            # thousands a second, building them costs more than the query).
-            cursor.execute(_claim_sql(limit), [now, *_locking_due(limit)[1], lease])
+            cursor.execute(_DUE_LANES_SQL, [now, now, DUE_COUNT_BOUND])
+            return [Lane(*row) for row in cursor.fetchall()]
+
+    def claim_due(self, *, quotas: dict[int, int], now: datetime, lease: datetime) -> list[Claim]:
+        with connection.cursor() as cursor:
+            # One round trip: the settings and the claim go as one string (client-side
+            # binding), which PostgreSQL runs as one transaction when none is open.
+            cursor.execute(
+                _RELAXED
+                # Each lane's claim must walk the lane index in order and stop after its
+                # quota. Right after a burst the row estimates are stale, and the planner
+                # then prefers to fetch and sort every due row on each claim: quadratic.
+                + "SET LOCAL enable_sort = off; SET LOCAL enable_bitmapscan = off; "
+                # SKIP LOCKED lets several workers claim side by side; the lease is set in the
+                # same statement, which also returns what sending needs (no model instances:
+                # at thousands a second, building them costs more than the query).
+                + _claim_sql(),
+                [now, list(quotas), list(quotas.values()), *_locking_due()[1], lease],
+            )
+            while cursor.description is None and cursor.nextset():
+                pass  # past the SETs' empty results to the claim's rows
             return [Claim(*row, claimed_until=lease) for row in cursor.fetchall()]
 
-    def commit_relaxed(self) -> None:
+    def record(self, *, deliveries: Sequence[Claim], attempts: list[dict[str, Any]]) -> None:
+        if not attempts:
+            self.outcomes_write(deliveries=deliveries)
+            return
         with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit = off")
+            # Outcomes and attempts in one statement, one round trip, one transaction.
+            attempts_sql = _attempts_sql(tuple(attempts[0]))
+            cursor.execute(
+                f"{_RELAXED}WITH outcome AS ({_outcomes_sql()}) {attempts_sql}",
+                [_outcomes_json(deliveries), _attempts_json(attempts)],
+            )
 
     def outcomes_write(self, *, deliveries: Sequence[Claim]) -> None:
-        # JSON because the driver binds one string faster than typed arrays.
-        columns = ["id", "claimed_until", *RECORDED]
-        rows = [{name: _json_value(getattr(d, name)) for name in columns} for d in deliveries]
         with connection.cursor() as cursor:
             # A worker that overran its lease (stalled, not crashed) must not overwrite the
             # state written by the worker that took the delivery over; its attempt is still
             # recorded.
-            cursor.execute(_outcomes_sql(), [json.dumps(rows)])
+            cursor.execute(_RELAXED + _outcomes_sql(), [_outcomes_json(deliveries)])
 
     def successors_defer(self, *, delivery_ids: list[int], window_seconds: float) -> None:
         if not delivery_ids:
@@ -169,9 +240,8 @@ class DatabaseStorage(Storage):
     def attempts_write(self, *, attempts: list[dict[str, Any]]) -> None:
         # The body is copied from the event row by the database rather than carried through
         # Python and JSON again.
-        rows = [{name: _json_value(value) for name, value in a.items()} for a in attempts]
         with connection.cursor() as cursor:
-            cursor.execute(_attempts_sql(tuple(attempts[0])), [json.dumps(rows)])
+            cursor.execute(_attempts_sql(tuple(attempts[0])), [_attempts_json(attempts)])
 
     def duration_percentiles(
         self, *, attempts: QuerySet[WebhookDeliveryAttempt], fractions: list[float]

@@ -5,15 +5,18 @@ claims walk few rows, so deferring queued successors would gain nothing (the bas
 """
 
 import math
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from django.db import transaction
 from django.db.models import QuerySet
 
-from ...models import WebhookDelivery, WebhookDeliveryAttempt
+from ...models import WebhookDelivery, WebhookDeliveryAttempt, WebhookEndpoint
 from ..claims import CLAIMED, RECORDED, Claim, due_deliveries
-from .base import Storage
+from ..lanes import Lane
+from .base import DUE_COUNT_BOUND, Storage
 
 
 def _orm_value(delivery: WebhookDelivery, relation: str, column: str) -> Any:
@@ -22,8 +25,27 @@ def _orm_value(delivery: WebhookDelivery, relation: str, column: str) -> Any:
 
 
 class DatabaseStorage(Storage):
-    def claim_due(self, *, limit: int, now: datetime, lease: datetime) -> list[Claim]:
-        rows = list(due_deliveries(now).select_related("event", "endpoint")[:limit])
+    def due_lanes(self, *, now: datetime) -> list[Lane]:
+        due = Counter(due_deliveries(now).order_by().values_list("endpoint_id", flat=True))
+        return [
+            Lane(*row, due=min(due[row[0]], DUE_COUNT_BOUND))
+            for row in WebhookEndpoint.objects.filter(id__in=due)
+            .order_by("id")
+            .values_list("id", "max_in_flight", "rate_limit_per_second")
+        ]
+
+    def claim_due(self, *, quotas: dict[int, int], now: datetime, lease: datetime) -> list[Claim]:
+        with transaction.atomic():
+            return self._claim_due(quotas=quotas, now=now, lease=lease)
+
+    def _claim_due(self, *, quotas: dict[int, int], now: datetime, lease: datetime) -> list[Claim]:
+        rows = [
+            row
+            for endpoint_id, quota in quotas.items()
+            for row in due_deliveries(now)
+            .filter(endpoint_id=endpoint_id)
+            .select_related("event", "endpoint")[:quota]
+        ]
         claims = [
             Claim(*(_orm_value(row, relation, column) for _, relation, column in CLAIMED))
             for row in rows

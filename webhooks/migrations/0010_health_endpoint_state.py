@@ -17,7 +17,7 @@ def _paused_from_disabled(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("webhooks", "0008_event_is_test"),
+        ("webhooks", "0009_engine_lanes"),
         ("workspaces", "0001_initial"),
     ]
 

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ("webhooks", "0009_health_endpoint_state"),
+        ("webhooks", "0010_health_endpoint_state"),
     ]
 
     operations = [

@@ -1,4 +1,4 @@
-"""Where webhooks may be sent: public addresses only, checked on save and again at send time.
+"""Where outbound requests may go: public addresses only, checked on save and at send time.
 
 A host that resolves to a loopback, private, link-local (cloud metadata), multicast, reserved
 or otherwise non-global address is refused unless OMNIFLOW_WEBHOOK_ALLOW_PRIVATE_URLS is set.

@@ -1,0 +1,368 @@
+"""Lanes: how many requests each endpoint may have in flight, shared by every worker.
+
+Each endpoint with due work is a lane. A claim asks for slots (`slots_grant`) before it leases
+deliveries, and the slot of each delivery is given back when its outcome is recorded
+(`slots_release`). What decides a grant is shared state, never a process's own:
+
+- **Fair share**: while several endpoints have due work, none holds more than its max-min fair
+  share of the capacity (the sum of the slots of every worker process dispatching now, each
+  registered with a lease): each endpoint's demand is what it holds plus what it has due, an
+  endpoint wanting less than an equal part keeps what it wants and the rest is shared by the
+  others. An endpoint alone may use them all.
+- **Round-robin**: free slots are dealt one at a time to the lanes, least recently served
+  first, so a lane with a million due deliveries and one with ten both move.
+- **Window**: an endpoint's slots grow by one per answer and halve when an attempt goes
+  unanswered (timeout, refused connection) or the endpoint says it is overloaded (429, 503),
+  as TCP's congestion window does. A hanging or dead endpoint so keeps only a few slots, and
+  slots stay free for the others; a healthy one grows to all it may hold within a few round
+  trips.
+- **`max_in_flight`**: the endpoint's own hard ceiling, across all workers and machines.
+- **`rate_limit_per_second`**: a token bucket per endpoint (bursts of at most one second).
+
+Every slot is a lease: one a killed worker never gave back expires with its deliveries' lease,
+so its slots come back as its deliveries do. With Redis (`REDIS_URL`) the state is in Redis and
+each step is one Lua script; without it (the embedded default) the same rules run on state in
+this process.
+"""
+
+import logging
+import math
+import os
+import socket
+import threading
+import time
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
+
+# Slots a lane starts with (and comes back to after its state expires).
+INITIAL_WINDOW = 16
+MAX_WINDOW = 100_000
+# Lane state (window, served order, bucket) unused this long is forgotten.
+STATE_TTL_SECONDS = 3600
+STATE_KEY = "webhooks:lanes"
+
+
+@dataclass(frozen=True)
+class Lane:
+    """An endpoint with due work, and its own limits (None: none)."""
+
+    endpoint_id: int
+    max_in_flight: int | None = None
+    rate_limit_per_second: int | None = None
+    # How many deliveries it has due and not leased (counted up to a bound).
+    due: int = 1
+
+
+@dataclass
+class Grant:
+    """The slots one claim was given: slot ids per endpoint; `throttled` if a rate held one back."""
+
+    slots: dict[int, list[int]]
+    throttled: bool = False
+
+
+@dataclass
+class Feedback:
+    """What came back for one endpoint's released slots."""
+
+    answered: int = 0
+    # Unanswered (timeout, connection failed) or overloaded (429, 503).
+    congested: int = 0
+    # Slots granted but not used: their rate tokens are refunded.
+    unused: int = 0
+
+
+def _worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+GRANT_SCRIPT = """
+local p = KEYS[1] .. ':'
+local now, lease_until = tonumber(ARGV[1]), tonumber(ARGV[2])
+local worker, capacity = ARGV[3], tonumber(ARGV[4])
+local free, initial, ttl = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+local n = tonumber(ARGV[8])
+redis.call('ZADD', p .. 'workers', lease_until, worker)
+redis.call('HSET', p .. 'capacity', worker, capacity)
+for _, gone in ipairs(redis.call('ZRANGEBYSCORE', p .. 'workers', '-inf', now)) do
+  redis.call('HDEL', p .. 'capacity', gone)
+end
+redis.call('ZREMRANGEBYSCORE', p .. 'workers', '-inf', now)
+local total = 0
+for _, slots in ipairs(redis.call('HVALS', p .. 'capacity')) do total = total + tonumber(slots) end
+local lanes, throttled = {}, 0
+for i = 1, n do
+  local at = 8 + 4 * (i - 1)
+  local id, cap, rate = ARGV[at + 1], tonumber(ARGV[at + 2]), tonumber(ARGV[at + 3])
+  local held_key = p .. 'held:' .. id
+  redis.call('ZREMRANGEBYSCORE', held_key, '-inf', now)
+  local held = redis.call('ZCARD', held_key)
+  lanes[i] = {id = id, cap = cap, rate = rate, held = held, demand = held + tonumber(ARGV[at + 4])}
+end
+-- Max-min fair shares of the capacity: the smallest demands are met first.
+local by_demand = {}
+for i = 1, n do by_demand[i] = lanes[i] end
+table.sort(by_demand, function(a, b) return a.demand < b.demand end)
+local left = total
+for k, lane in ipairs(by_demand) do
+  lane.share = math.min(lane.demand, math.ceil(left / (n - k + 1)))
+  left = math.max(0, left - lane.share)
+end
+for i = 1, n do
+  local lane = lanes[i]
+  local id, cap, rate, held = lane.id, lane.cap, lane.rate, lane.held
+  local window = tonumber(redis.call('GET', p .. 'window:' .. id) or initial)
+  local room = math.min(lane.share, window) - held
+  if cap > 0 then room = math.min(room, cap - held) end
+  local tokens = -1
+  if rate > 0 then
+    local bucket = redis.call('HMGET', p .. 'bucket:' .. id, 'tokens', 'at')
+    local burst = math.max(rate, 1)
+    local since = now - tonumber(bucket[2] or now)
+    tokens = math.min(burst, tonumber(bucket[1] or burst) + since * rate)
+    if math.floor(tokens) < room then room = math.floor(tokens); throttled = 1 end
+  end
+  lane.room, lane.tokens, lane.given = room, tokens, 0
+  lane.served = tonumber(redis.call('ZSCORE', p .. 'served', id) or 0)
+end
+table.sort(lanes, function(a, b) return a.served < b.served end)
+local dealt = true
+while free > 0 and dealt do
+  dealt = false
+  for _, lane in ipairs(lanes) do
+    if free > 0 and lane.given < lane.room then
+      lane.given = lane.given + 1
+      free = free - 1
+      dealt = true
+    end
+  end
+end
+local out = {throttled}
+local turn = redis.call('INCRBY', p .. 'turn', 1)
+for i, lane in ipairs(lanes) do
+  if lane.given > 0 then
+    local last = redis.call('INCRBY', p .. 'slot', lane.given)
+    local held_key = p .. 'held:' .. lane.id
+    for slot = last - lane.given + 1, last do redis.call('ZADD', held_key, lease_until, slot) end
+    redis.call('EXPIRE', held_key, ttl)
+    redis.call('ZADD', p .. 'served', turn * 10000 + i, lane.id)
+    if lane.tokens >= 0 then
+      local bucket_key = p .. 'bucket:' .. lane.id
+      local left = tostring(lane.tokens - lane.given)
+      redis.call('HSET', bucket_key, 'tokens', left, 'at', tostring(now))
+      redis.call('EXPIRE', bucket_key, ttl)
+    end
+    table.insert(out, tonumber(lane.id))
+    table.insert(out, last - lane.given + 1)
+    table.insert(out, lane.given)
+  end
+end
+redis.call('EXPIRE', p .. 'served', ttl)
+return out
+"""
+
+RELEASE_SCRIPT = """
+local p = KEYS[1] .. ':'
+local initial, max_window, ttl = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local i = 4
+while i <= #ARGV do
+  local id, answered, congested, unused, count = ARGV[i], tonumber(ARGV[i + 1]),
+    tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4])
+  for k = 1, count do redis.call('ZREM', p .. 'held:' .. id, ARGV[i + 4 + k]) end
+  i = i + 5 + count
+  local window_key = p .. 'window:' .. id
+  local window = tonumber(redis.call('GET', window_key) or initial)
+  window = math.min(max_window, window + answered)
+  if congested > 0 then window = math.max(1, math.floor(window / 2)) end
+  redis.call('SET', window_key, window, 'EX', ttl)
+  if unused > 0 and redis.call('EXISTS', p .. 'bucket:' .. id) == 1 then
+    redis.call('HINCRBYFLOAT', p .. 'bucket:' .. id, 'tokens', unused)
+  end
+end
+return 1
+"""
+
+
+class _RedisLanes:
+    def grant(self, *, lanes: list[Lane], free: int, capacity: int, lease_seconds: float) -> Grant:
+        now = time.time()
+        args: list = [
+            f"{now:.6f}",
+            f"{now + lease_seconds:.6f}",
+            _worker_id(),
+            capacity,
+            free,
+            INITIAL_WINDOW,
+            STATE_TTL_SECONDS,
+            len(lanes),
+        ]
+        for lane in lanes:
+            args += [
+                lane.endpoint_id,
+                lane.max_in_flight or 0,
+                lane.rate_limit_per_second or 0,
+                lane.due,
+            ]
+        reply = cache.run_script(GRANT_SCRIPT, keys=[STATE_KEY], args=args)
+        slots = {
+            int(reply[i]): list(range(int(reply[i + 1]), int(reply[i + 1]) + int(reply[i + 2])))
+            for i in range(1, len(reply), 3)
+        }
+        return Grant(slots=slots, throttled=bool(reply[0]))
+
+    def release(self, *, slots: dict[int, list[int]], feedback: dict[int, Feedback]) -> None:
+        args: list = [INITIAL_WINDOW, MAX_WINDOW, STATE_TTL_SECONDS]
+        for endpoint_id in slots.keys() | feedback.keys():
+            given_back = slots.get(endpoint_id, [])
+            said = feedback.get(endpoint_id, Feedback())
+            args += [endpoint_id, said.answered, said.congested, said.unused, len(given_back)]
+            args += given_back
+        cache.run_script(RELEASE_SCRIPT, keys=[STATE_KEY], args=args)
+
+
+class _LocalLanes:
+    """The same rules on this process's state: the embedded default has no Redis to share."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.held: dict[int, dict[int, float]] = {}
+        self.window: dict[int, int] = {}
+        self.served: dict[int, int] = {}
+        self.buckets: dict[int, tuple[float, float]] = {}
+        self.next_slot = 0
+        self.turn = 0
+
+    def _held(self, endpoint_id: int, now: float) -> dict[int, float]:
+        held = self.held.setdefault(endpoint_id, {})
+        for slot in [slot for slot, until in held.items() if until <= now]:
+            del held[slot]
+        return held
+
+    def _room(self, lane: Lane, share: int, now: float) -> tuple[int, bool]:
+        held = self._held(lane.endpoint_id, now)
+        room = min(share, self.window.get(lane.endpoint_id, INITIAL_WINDOW)) - len(held)
+        if lane.max_in_flight:
+            room = min(room, lane.max_in_flight - len(held))
+        rate = lane.rate_limit_per_second
+        if rate:
+            burst = max(rate, 1)
+            tokens, at = self.buckets.get(lane.endpoint_id, (burst, now))
+            tokens = min(burst, tokens + (now - at) * rate)
+            self.buckets[lane.endpoint_id] = (tokens, now)
+            if math.floor(tokens) < room:
+                return math.floor(tokens), True
+        return room, False
+
+    def grant(self, *, lanes: list[Lane], free: int, capacity: int, lease_seconds: float) -> Grant:
+        now = time.time()
+        with self.lock:
+            shares = fair_shares(
+                demands={
+                    lane.endpoint_id: len(self._held(lane.endpoint_id, now)) + lane.due
+                    for lane in lanes
+                },
+                capacity=capacity,
+            )
+            rooms = {}
+            throttled = False
+            for lane in lanes:
+                rooms[lane.endpoint_id], limited = self._room(lane, shares[lane.endpoint_id], now)
+                throttled = throttled or limited
+            order = sorted(rooms, key=lambda endpoint_id: self.served.get(endpoint_id, 0))
+            given = dict.fromkeys(order, 0)
+            dealt = True
+            while free > 0 and dealt:
+                dealt = False
+                for endpoint_id in order:
+                    if free > 0 and given[endpoint_id] < rooms[endpoint_id]:
+                        given[endpoint_id] += 1
+                        free -= 1
+                        dealt = True
+            self.turn += 1
+            slots = {}
+            for endpoint_id, count in given.items():
+                if count <= 0:
+                    continue
+                # Negative, so never one of the ids Redis hands out.
+                slots[endpoint_id] = list(range(self.next_slot - 1, self.next_slot - count - 1, -1))
+                self.next_slot -= count
+                until = now + lease_seconds
+                self.held[endpoint_id].update(dict.fromkeys(slots[endpoint_id], until))
+                self.served[endpoint_id] = self.turn
+                if endpoint_id in self.buckets:
+                    tokens, at = self.buckets[endpoint_id]
+                    self.buckets[endpoint_id] = (tokens - count, at)
+            return Grant(slots=slots, throttled=throttled)
+
+    def release(self, *, slots: dict[int, list[int]], feedback: dict[int, Feedback]) -> None:
+        with self.lock:
+            for endpoint_id, given_back in slots.items():
+                held = self.held.get(endpoint_id, {})
+                for slot in given_back:
+                    held.pop(slot, None)
+            for endpoint_id, said in feedback.items():
+                window = self.window.get(endpoint_id, INITIAL_WINDOW) + said.answered
+                if said.congested:
+                    window = max(1, window // 2)
+                self.window[endpoint_id] = min(MAX_WINDOW, window)
+                if said.unused and endpoint_id in self.buckets:
+                    tokens, at = self.buckets[endpoint_id]
+                    self.buckets[endpoint_id] = (tokens + said.unused, at)
+
+
+def fair_shares(*, demands: dict[int, int], capacity: int) -> dict[int, int]:
+    """Return the max-min fair share of `capacity` of each demand (as the Lua script does)."""
+    shares = {}
+    left = capacity
+    ordered = sorted(demands.items(), key=lambda item: item[1])
+    for position, (endpoint_id, demand) in enumerate(ordered):
+        shares[endpoint_id] = min(demand, math.ceil(left / (len(ordered) - position)))
+        left = max(0, left - shares[endpoint_id])
+    return shares
+
+
+_local = _LocalLanes()
+
+
+_redis = _RedisLanes()
+
+
+def _shared() -> bool:
+    return hasattr(cache, "run_script")
+
+
+def slots_grant(*, lanes: list[Lane], free: int, capacity: int, lease_seconds: float) -> Grant:
+    """Give this worker up to `free` slots among `lanes`, by the rules above.
+
+    While Redis is unreachable, this process's own state decides: deliveries go on (limits
+    then hold per process), as they do for everything else the engine keeps in the database.
+    """
+    if not lanes or free <= 0:
+        return Grant(slots={})
+    if _shared():
+        try:
+            return _redis.grant(
+                lanes=lanes, free=free, capacity=capacity, lease_seconds=lease_seconds
+            )
+        except (RedisError, OSError):
+            logger.warning("Webhooks: Redis unreachable; lanes decided in-process.", exc_info=True)
+    return _local.grant(lanes=lanes, free=free, capacity=capacity, lease_seconds=lease_seconds)
+
+
+def slots_release(*, slots: dict[int, list[int]], feedback: dict[int, Feedback]) -> None:
+    """Give slots back, and tell each endpoint's window what its requests met."""
+    if not (slots or feedback):
+        return
+    # Both: a slot granted in-process while Redis was away is given back there, and one
+    # granted by Redis there (unknown slots are ignored on each side).
+    _local.release(slots=slots, feedback=feedback)
+    if _shared():
+        try:
+            _redis.release(slots=slots, feedback=feedback)
+        except (RedisError, OSError):
+            # Its slots come back when their lease ends.
+            logger.warning("Webhooks: could not give lanes' slots back to Redis.", exc_info=True)

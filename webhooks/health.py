@@ -253,7 +253,9 @@ def _notice_queue(endpoint_id: int, kind: str) -> None:
     try:
         enqueue("webhooks.endpoint_notice", args=(endpoint_id, kind), retry=False)
     except Exception:
-        logger.warning("Webhooks: could not queue the notice of endpoint %s", endpoint_id)
+        logger.warning(
+            "Webhooks: could not queue the notice of endpoint %s", endpoint_id, exc_info=True
+        )
 
 
 def admins_notify(*, endpoint_id: int, kind: str) -> int:

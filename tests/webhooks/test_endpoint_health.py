@@ -46,6 +46,7 @@ def _dispatch_at(moment: datetime, *, capture=None) -> None:
 @pytest.fixture
 def eager_tasks():
     """Run queued tasks (the admins' notice, dispatch nudges) here, as a worker would."""
+    celery_app.loader.import_default_modules()  # registers the tasks, as a worker does
     conf = celery_app.conf
     before, conf.task_always_eager = conf.task_always_eager, True
     yield

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test services lint format fuzz bench clean
+.PHONY: run test services lint format fuzz soak-run bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required"'
@@ -13,7 +13,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-## Set everything up and run web + worker + beat on the embedded default (SQLite, file broker).
+## Set everything up and run web + worker + beat on the embedded default (SQLite, SQLite broker).
 run: $(STAMP)
 	scripts/run.sh
 
@@ -31,6 +31,12 @@ fuzz: $(STAMP)
 	scripts/ensure-services.sh
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-300} FUZZ_RANDOM=1 scripts/test.sh -q -p no:cacheprovider \
 		tests/api/test_schema_fuzz.py tests/security/test_api_fuzz.py tests/security/test_bad_input.py
+
+## `make run` for real, long (~25 min): 20 fresh starts each delivering a webhook and stopped
+## with Ctrl-C, then one left up 10 minutes with an event a second (SOAK_STARTS, SOAK_SECONDS).
+soak-run: $(STAMP)
+	scripts/ensure-services.sh
+	OMNIFLOW_SOAK=1 scripts/test.sh -q -s -p no:cacheprovider tests/production/test_run_soak.py
 
 ## Run the benchmarks by hand (wrk and nginx come from apt-get when missing; takes ~25 min).
 bench: $(STAMP)

@@ -6,9 +6,19 @@ and tokens in query strings and the signature of inbound trigger URLs (`omniflow
 the same filter Django's loggers use). Command-line flags still override what is set here.
 """
 
+import os
+
 from gunicorn.glogging import Logger
 
 from omniflow.log_redaction import redact
+
+# Threads, so a request waiting on a slow agent tool (synchronous by design, bounded to
+# agenttools.models.MAX_TIMEOUT_SECONDS and per workspace by OMNIFLOW_TOOL_CALLS_PER_WORKSPACE)
+# holds one thread, not a whole worker: `/healthz` and other tenants are served meanwhile.
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
+threads = int(os.environ.get("GUNICORN_THREADS", "8"))
+# A worker silent this long is killed and replaced; every synchronous wait stays well under it.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 
 accesslog = "-"
 # The default format without %(u)s (the Basic-auth user) and with a redacted request line.

@@ -43,12 +43,43 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+# What a server (or a proxy) would turn into another path: "." and ".." are dot-segments (RFC
+# 3986 5.2.4), an empty segment merges with its neighbour (nginx's merge_slashes), and "/" or
+# "\" even percent-encoded splits the segment (nginx, Django's WSGI servers, IIS decode %2F and
+# %5C first). So `/customers/{id}/orders` with id=".." or "../x" would reach another resource.
+_DOT_OR_EMPTY = frozenset({"", ".", ".."})
+_SEPARATORS = ("/", "\\")
+_SEGMENT_RULE = (
+    "Fills a path segment: it may not be empty, '.' or '..', nor hold '/' or '\\' (a server "
+    "would change the path's shape)."
+)
+
+
+def _segment_errors(template: str, arguments: dict[str, Any]) -> dict[str, list[str]]:
+    path_end = min((template.find(mark) for mark in "?#" if mark in template), default=None)
+    errors: dict[str, list[str]] = {}
+    for segment in template[:path_end].split("/"):
+        names = url_placeholders(segment)
+        if not names:
+            continue
+        values = {name: _text(arguments[name]) for name in names}
+        whole = PLACEHOLDER.sub(lambda m, values=values: values[m.group(1)], segment)
+        for name, value in values.items():
+            if whole in _DOT_OR_EMPTY or any(mark in value for mark in _SEPARATORS):
+                errors.setdefault(name, []).append(_SEGMENT_RULE)
+    return errors
+
+
 def _filled_url(template: str, arguments: dict[str, Any]) -> str:
     missing = [name for name in url_placeholders(template) if arguments.get(name) is None]
     if missing:
         raise ArgumentsUnusable({name: ["Required: the URL needs it."] for name in missing})
-    # Every character that could change the URL's structure is escaped ("/", "?", "#", ".."
-    # stays inside one path segment), so arguments can never change the host or the path shape.
+
+    # Values that would change the path's shape are refused; every other character that could
+    # change the URL's structure is escaped ("?", "#", "%", …), so nor can they change the host.
+    errors = _segment_errors(template, arguments)
+    if errors:
+        raise ArgumentsUnusable(errors)
     return PLACEHOLDER.sub(lambda m: quote(_text(arguments[m.group(1)]), safe=""), template)
 
 

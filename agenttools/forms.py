@@ -5,6 +5,8 @@ from typing import Any
 
 from django import forms
 
+from omniflow.json_input import JSONInputError, json_loads
+
 from . import openapi
 from .models import (
     DEFAULT_MAX_CONCURRENCY,
@@ -31,9 +33,9 @@ EXAMPLE_SCHEMA = """{
 
 def _json_object(text: str, *, what: str) -> dict:
     try:
-        value = json.loads(text or "{}")
-    except ValueError as error:
-        raise forms.ValidationError(f"This is not valid JSON: {error}.") from error
+        value = json_loads(text or "{}")
+    except JSONInputError as error:
+        raise forms.ValidationError(f"This is not valid JSON: {error}") from error
     if not isinstance(value, dict):
         raise forms.ValidationError(f"{what} must be a JSON object.")
     return value
@@ -210,7 +212,9 @@ class OpenAPIDocumentForm(forms.Form):
         text = cleaned.get("document") or ""
         if upload is not None:
             if upload.size > openapi.MAX_DOCUMENT_BYTES:
-                raise forms.ValidationError("The file is larger than 2 MB.")
+                raise forms.ValidationError(
+                    f"The file is larger than {openapi.MAX_DOCUMENT_BYTES:,} bytes."
+                )
             text = upload.read().decode("utf-8", errors="replace")
         if not text.strip():
             raise forms.ValidationError("Paste or upload an OpenAPI document.")

@@ -1,6 +1,8 @@
-"""Per-tool limits that protect the customer's API: calls per window and calls in flight.
+"""Limits of tool calls: per tool (the customer's API) calls per window and calls in flight, and
+per workspace calls in flight (our web tier: one tenant's slow tools cannot hold every web
+thread, so other tenants and `/healthz` stay served).
 
-Both live in the shared cache (Redis), so they hold across every web process and machine.
+All live in the shared cache (Redis), so they hold across every web process and machine.
 - The rate is django-ratelimit's fixed-window counter (the one API keys are counted in).
 - Concurrency is a Redis semaphore: a sorted set of holders scored by when their hold lapses,
   taken and released by one Lua script each. A holder that dies mid-call (a killed worker)
@@ -33,7 +35,7 @@ return 0
 _RELEASE = "return redis.call('ZREM', KEYS[1], ARGV[1])"
 
 _local_lock = threading.Lock()
-_local_in_flight: dict[int, int] = {}
+_local_in_flight: dict[str, int] = {}
 
 
 @dataclass(frozen=True)
@@ -58,15 +60,25 @@ def _semaphore_key(tool_id: int) -> str:
     return f"agenttools:in-flight:{tool_id}"
 
 
-@contextmanager
-def concurrency_slot(*, tool_id: int, limit: int, hold_seconds: float) -> Iterator[bool]:
+def concurrency_slot(*, tool_id: int, limit: int, hold_seconds: float):
     """Hold one of the tool's `limit` in-flight slots while the block runs; yield whether taken."""
+    return _slot(key=_semaphore_key(tool_id), limit=limit, hold_seconds=hold_seconds)
+
+
+def workspace_slot(*, workspace_id: int, limit: int, hold_seconds: float):
+    """Hold one of the workspace's `limit` in-flight calls (all its tools together)."""
+    return _slot(
+        key=f"agenttools:workspace-in-flight:{workspace_id}", limit=limit, hold_seconds=hold_seconds
+    )
+
+
+@contextmanager
+def _slot(*, key: str, limit: int, hold_seconds: float) -> Iterator[bool]:
     cache = caches["default"]
     if not hasattr(cache, "run_script"):
-        with _local_slot(tool_id=tool_id, limit=limit) as taken:
+        with _local_slot(key=key, limit=limit) as taken:
             yield taken
         return
-    key = _semaphore_key(tool_id)
     holder = secrets.token_hex(8)
     now = time.time()
     lapse = int(hold_seconds + HOLD_MARGIN_SECONDS)
@@ -79,14 +91,14 @@ def concurrency_slot(*, tool_id: int, limit: int, hold_seconds: float) -> Iterat
 
 
 @contextmanager
-def _local_slot(*, tool_id: int, limit: int) -> Iterator[bool]:
+def _local_slot(*, key: str, limit: int) -> Iterator[bool]:
     with _local_lock:
-        taken = _local_in_flight.get(tool_id, 0) < limit
+        taken = _local_in_flight.get(key, 0) < limit
         if taken:
-            _local_in_flight[tool_id] = _local_in_flight.get(tool_id, 0) + 1
+            _local_in_flight[key] = _local_in_flight.get(key, 0) + 1
     try:
         yield taken
     finally:
         if taken:
             with _local_lock:
-                _local_in_flight[tool_id] -= 1
+                _local_in_flight[key] -= 1

@@ -9,7 +9,8 @@ from inbox.models import Agent, Conversation
 from workspaces.models import Workspace
 
 DEFAULT_TIMEOUT_SECONDS = 5.0
-MAX_TIMEOUT_SECONDS = 30.0
+# Tool calls run inside a web request: a third of gunicorn's worker timeout (gunicorn.conf.py).
+MAX_TIMEOUT_SECONDS = 10.0
 DEFAULT_MAX_RESPONSE_BYTES = 16_384
 MAX_RESPONSE_BYTES = 1_048_576
 DEFAULT_RATE_LIMIT = "60/m"

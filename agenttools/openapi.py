@@ -5,7 +5,7 @@ other schemas reference are carried into the tool's input schema under `$defs`, 
 schemas stay valid and the tool's schema stands on its own.
 """
 
-import json
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,12 +13,20 @@ from urllib.parse import urljoin, urlsplit
 
 import yaml
 
+from omniflow.json_input import JSONInputError, json_loads
+
 from .calls import METHODS_WITH_BODY
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
 ARGUMENT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 MAX_DESCRIPTION = 1024
-MAX_DOCUMENT_BYTES = 2_000_000
+# Bounds of an imported document, so none can hold a web worker for long: size, nesting,
+# values, operations (and, per import, time: tools_import_openapi's deadline).
+MAX_DOCUMENT_BYTES = 1_000_000
+MAX_DOCUMENT_DEPTH = 64
+MAX_DOCUMENT_NODES = 200_000
+MAX_DOCUMENT_OPERATIONS = 1000
+MAX_INTEGER_DIGITS = 64
 # Schema nodes copied per tool: YAML aliases can make a small text an enormous tree.
 MAX_SCHEMA_NODES = 20_000
 MAX_SCHEMA_DEPTH = 64
@@ -44,28 +52,130 @@ class Operation:
         return f"{self.key}" + (f" — {self.summary}" if self.summary else "")
 
 
-def document_parse(text: str) -> dict[str, Any]:
-    """Return the document a pasted or uploaded JSON or YAML text holds."""
-    if len(text.encode()) > MAX_DOCUMENT_BYTES:
-        raise OpenAPIInvalid(f"The document is larger than {MAX_DOCUMENT_BYTES} bytes.")
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """YAML's safe loader (libyaml's parser when there), with timestamps kept as text."""
+
+
+# A date is not JSON: `2024-01-01` stays the text it is.
+_Loader.add_constructor(
+    "tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node)
+)
+
+
+def _nodes_checked(root: yaml.Node | None) -> None:
+    """Refuse aliases and deep nesting in the composed YAML, before anything is built.
+
+    An alias makes one node reachable twice: a few hundred bytes of nested aliases expand to
+    gigabytes once constructed (the "billion laughs"), so any is refused.
+    """
+    seen: set[int] = set()
+    stack = [(root, 1)] if root is not None else []
+    while stack:
+        node, depth = stack.pop()
+        if id(node) in seen:
+            line = node.start_mark.line + 1
+            raise OpenAPIInvalid(f"YAML aliases (*name) are not accepted (line {line}).")
+        seen.add(id(node))
+        if depth > MAX_DOCUMENT_DEPTH:
+            raise OpenAPIInvalid(f"The document nests deeper than {MAX_DOCUMENT_DEPTH} levels.")
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend((child, depth + 1) for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend((part, depth + 1) for pair in node.value for part in pair)
+
+
+def _yaml_load(text: str) -> Any:
+    loader = _Loader(text)
     try:
-        document = json.loads(text)
-    except ValueError:
+        root = loader.get_single_node()
+        _nodes_checked(root)
+        return loader.construct_document(root) if root is not None else None
+    except yaml.YAMLError as error:
+        raise OpenAPIInvalid(f"This is not valid YAML: {error}") from error
+    except OpenAPIInvalid:
+        raise
+    except (ValueError, RecursionError) as error:
+        # ValueError: an integer of more digits than Python converts (4,300).
+        raise OpenAPIInvalid(f"The YAML holds a value that cannot be read: {error}") from error
+    finally:
+        loader.dispose()
+
+
+def _json_problem(value: Any) -> str:
+    """Return why the value is not plain, storable JSON ('' when it is)."""
+    if isinstance(value, str):
         try:
-            document = yaml.safe_load(text)
-        except (yaml.YAMLError, RecursionError) as error:
-            raise OpenAPIInvalid(f"This is neither JSON nor YAML: {error}") from error
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return "holds a lone surrogate character"
+        return "holds a null character" if "\x00" in value else ""
+    if isinstance(value, bool) or value is None:
+        return ""
+    if isinstance(value, int):
+        return (
+            f"is a number of more than {MAX_INTEGER_DIGITS} digits"
+            if (len(str(abs(value))) > MAX_INTEGER_DIGITS)
+            else ""
+        )
+    if isinstance(value, float):
+        return "" if math.isfinite(value) else "is NaN or infinite, which JSON cannot hold"
+    if isinstance(value, dict | list):
+        return ""
+    return f"is a YAML {type(value).__name__}, not a JSON value"
+
+
+def document_checked(document: Any) -> Any:
+    """Return the parsed document if every value in it is JSON within the bounds; else raise."""
+    stack: list[tuple[str, Any, int]] = [("", document, 0)]
+    nodes = 0
+    while stack:  # iterative: nothing here recurses however deep the document is
+        path, value, depth = stack.pop()
+        nodes += 1
+        if nodes > MAX_DOCUMENT_NODES:
+            raise OpenAPIInvalid(f"The document has more than {MAX_DOCUMENT_NODES} values.")
+        if depth > MAX_DOCUMENT_DEPTH:
+            raise OpenAPIInvalid(f"The document nests deeper than {MAX_DOCUMENT_DEPTH} levels.")
+        problem = _json_problem(value)
+        if problem:
+            raise OpenAPIInvalid(f"The value at {path or '/'} {problem}.")
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if not isinstance(key, str) or _json_problem(key):
+                    raise OpenAPIInvalid(f"A key at {path or '/'} is not a plain text key.")
+                stack.append((f"{path}/{key}", item, depth + 1))
+        elif isinstance(value, list):
+            stack.extend((f"{path}/{i}", item, depth + 1) for i, item in enumerate(value))
+    return document
+
+
+def document_parse(text: str) -> dict[str, Any]:
+    """Return the document a pasted or uploaded JSON or YAML text holds, within the bounds."""
+    if len(text.encode("utf-8", errors="surrogatepass")) > MAX_DOCUMENT_BYTES:
+        raise OpenAPIInvalid(f"The document is larger than {MAX_DOCUMENT_BYTES} bytes.")
+    if text.lstrip()[:1] in ("{", "["):
+        try:
+            document = json_loads(text)
+        except JSONInputError as error:
+            raise OpenAPIInvalid(f"This is not valid JSON: {error}") from error
+    else:
+        document = _yaml_load(text)
     return document_parse_object(document)
 
 
 def document_parse_object(document: Any) -> dict[str, Any]:
-    """Return the document if it is an OpenAPI 3 document with paths."""
+    """Return the document if it is an OpenAPI 3 document with paths, within the bounds."""
     if not isinstance(document, dict):
         raise OpenAPIInvalid("The document must be a JSON or YAML object.")
+    document_checked(document)
     if not str(document.get("openapi", "")).startswith("3."):
         raise OpenAPIInvalid('Only OpenAPI 3 documents are read ("openapi": "3.x").')
     if not isinstance(document.get("paths"), dict):
         raise OpenAPIInvalid("The document has no paths.")
+    count = len(operations(document))
+    if count > MAX_DOCUMENT_OPERATIONS:
+        raise OpenAPIInvalid(
+            f"The document has {count} operations; at most {MAX_DOCUMENT_OPERATIONS} are read."
+        )
     return document
 
 

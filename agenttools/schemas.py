@@ -5,6 +5,7 @@ Nothing is ever fetched: validators get a `referencing.Registry` that retrieves 
 otherwise. (jsonschema's default would still fetch remote references over HTTP.)
 """
 
+import json
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -33,10 +34,36 @@ def _foreign_refs(value: Any, path: str = "") -> list[str]:
     return found
 
 
+# The same bounds as inbound triggers' shapes: the validators recurse per level.
+MAX_SCHEMA_DEPTH = 32
+MAX_SCHEMA_BYTES = 65_536
+
+
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    stack = [(value, 1)]
+    while stack:  # iterative: the schema may be as deep as the JSON parser allowed
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = (
+            node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        )
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
 def input_schema_errors(schema: Any) -> list[str]:
     """Return why `schema` cannot be a tool's input schema (empty when it can)."""
     if not isinstance(schema, dict):
         return ["The input schema must be a JSON object (a JSON Schema)."]
+    if _depth_exceeds(schema, MAX_SCHEMA_DEPTH):
+        return [f"The input schema nests deeper than {MAX_SCHEMA_DEPTH} levels."]
+    try:
+        size = len(json.dumps(schema, allow_nan=False).encode("utf-8"))
+    except (ValueError, UnicodeError):
+        return ["The input schema holds a number out of range or a lone surrogate."]
+    if size > MAX_SCHEMA_BYTES:
+        return [f"The input schema is larger than {MAX_SCHEMA_BYTES} bytes."]
     try:
         Draft202012Validator.check_schema(schema)
     except SchemaError as error:

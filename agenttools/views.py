@@ -25,6 +25,7 @@ from .forms import (
 )
 from .models import AgentTool
 from .services import (
+    SECRET_CLEARED_NOTE,
     agent_tools_set,
     tool_create,
     tool_delete,
@@ -100,6 +101,8 @@ class ToolFormMixin:
             form.add_error(None, error)
             return self.form_invalid(form)
         messages.success(self.request, f"Saved “{tool.name}” (version {tool.version}).")
+        if getattr(tool, "secret_cleared", False):
+            messages.warning(self.request, SECRET_CLEARED_NOTE)
         return redirect(tool)
 
 

@@ -12,9 +12,10 @@ from workspaces.models import Workspace
 from workspaces.services import user_label
 
 from . import tokens
+from .grants import Grantor, grant_check, target_check
 from .models import UPDATABLE_FIELDS, ApiKey, ApiKeyAuditEntry
 from .ratelimits import InvalidRate, rates_for
-from .scopes import InvalidScope, normalize_scopes, scopes_within
+from .scopes import InvalidScope, normalize_scopes
 from .selectors import api_key_cache_forget
 
 
@@ -37,16 +38,23 @@ def _validated_limits(*, tier: str, custom_rate: str) -> str:
         raise ValidationError({"custom_rate": str(error)}) from error
 
 
-def _validated_scopes(scopes: list[str] | None, *, grantor_scopes: list[str] | None) -> list[str]:
+def _validated_scopes(scopes: list[str] | None) -> list[str]:
     try:
-        scopes = normalize_scopes(scopes)
+        return normalize_scopes(scopes)
     except InvalidScope as error:
         raise ValidationError({"scopes": str(error)}) from error
-    if grantor_scopes is not None and not scopes_within(scopes, granted=grantor_scopes):
-        raise ValidationError(
-            {"scopes": "A key can only give scopes it holds itself: " + ", ".join(grantor_scopes)}
-        )
-    return scopes
+
+
+def _granted(
+    grantor: Grantor | None, *, scopes: list[str], tier: str, custom_rate: str, expires_at
+) -> None:
+    # Checked on the validated values, so a malformed rate is its own error first.
+    grant_check(
+        grantor=grantor,
+        scopes=scopes,
+        rates=rates_for(tier=tier, custom_rate=custom_rate),
+        expires_at=expires_at,
+    )
 
 
 def _validated_expiry(expires_at: datetime | None) -> datetime | None:
@@ -94,17 +102,19 @@ def api_key_create(
     custom_rate: str = "",
     expires_at: datetime | None = None,
     actor: AbstractBaseUser | None = None,
-    grantor_scopes: list[str] | None = None,
+    grantor: Grantor | None = None,
     rolled_from: ApiKey | None = None,
 ) -> tuple[ApiKey, str]:
     """Create a key; return it with its plaintext, which is never available again.
 
-    `scopes` must name at least one scope (ALL_SCOPES for full access); with `grantor_scopes`
-    (a key creating a key over the API) none may go beyond them.
+    `scopes` must name at least one scope (ALL_SCOPES for full access); with a `grantor`,
+    scopes, limits and expiry stay within its own (apikeys.grants).
     """
     name = _validated_name(name)
-    scopes = _validated_scopes(scopes, grantor_scopes=grantor_scopes)
+    scopes = _validated_scopes(scopes)
     expires_at = _validated_expiry(expires_at)
+    custom_rate = _validated_limits(tier=tier, custom_rate=custom_rate)
+    _granted(grantor, scopes=scopes, tier=tier, custom_rate=custom_rate, expires_at=expires_at)
     plaintext = tokens.generate_key()
     api_key = ApiKey.objects.create(
         workspace=workspace,
@@ -113,7 +123,7 @@ def api_key_create(
         key_hash=tokens.hash_key(plaintext),
         scopes=scopes,
         tier=tier,
-        custom_rate=_validated_limits(tier=tier, custom_rate=custom_rate),
+        custom_rate=custom_rate,
         expires_at=expires_at,
         created_by=actor,
         rolled_from=rolled_from,
@@ -137,8 +147,11 @@ def api_key_create(
 
 
 @transaction.atomic
-def api_key_revoke(*, api_key: ApiKey, actor: AbstractBaseUser | None) -> ApiKey:
-    """Revoke a key; it answers 401 from the next request on."""
+def api_key_revoke(
+    *, api_key: ApiKey, actor: AbstractBaseUser | None, grantor: Grantor | None = None
+) -> ApiKey:
+    """Revoke a key; it answers 401 from the next request on (only keys within the grantor's)."""
+    target_check(grantor=grantor, scopes=api_key.scopes)
     if api_key.revoked_at is None:
         api_key.revoked_at = timezone.now()
         api_key.revoked_by = actor
@@ -166,7 +179,7 @@ def api_key_update(
     custom_rate: str = "",
     expires_at: datetime | None = _UNCHANGED,
     actor: AbstractBaseUser | None,
-    grantor_scopes: list[str] | None = None,
+    grantor: Grantor | None = None,
 ) -> ApiKey:
     """Change a key's name, scopes, limits and expiry; effective from the next request.
 
@@ -175,17 +188,24 @@ def api_key_update(
     """
     if api_key.is_revoked:
         raise ValidationError("A revoked key cannot be changed.")
-    if grantor_scopes is not None and not scopes_within(api_key.scopes, granted=grantor_scopes):
-        raise ValidationError("A key can only change keys whose scopes it holds itself.")
+    target_check(grantor=grantor, scopes=api_key.scopes)
     new_values = {
         "name": _validated_name(name),
-        "scopes": _validated_scopes(scopes, grantor_scopes=grantor_scopes),
+        "scopes": _validated_scopes(scopes),
         "tier": tier,
         "custom_rate": _validated_limits(tier=tier, custom_rate=custom_rate),
         "expires_at": api_key.expires_at,
     }
     if expires_at is not _UNCHANGED and expires_at != api_key.expires_at:
         new_values["expires_at"] = _validated_expiry(expires_at)
+    # The key as it will be must be within the grantor's, whatever the request changes.
+    _granted(
+        grantor,
+        scopes=new_values["scopes"],
+        tier=tier,
+        custom_rate=new_values["custom_rate"],
+        expires_at=new_values["expires_at"],
+    )
     changes = {
         field: {"from": getattr(api_key, field), "to": new_values[field]}
         for field in UPDATABLE_FIELDS
@@ -224,7 +244,7 @@ def api_key_roll(
     api_key: ApiKey,
     grace: timedelta,
     actor: AbstractBaseUser | None,
-    grantor_scopes: list[str] | None = None,
+    grantor: Grantor | None = None,
 ) -> tuple[ApiKey, str]:
     """Issue a new secret for a key; the old one keeps working for `grace`, then expires.
 
@@ -237,8 +257,7 @@ def api_key_roll(
         raise ValidationError(f"This key is {api_key.status}; only an active key can be rolled.")
     if grace < timedelta(0) or grace > max(ROLL_GRACE_CHOICES.values()):
         raise ValidationError({"grace": "The grace period must be between 0 and 7 days."})
-    if grantor_scopes is not None and not scopes_within(api_key.scopes, granted=grantor_scopes):
-        raise ValidationError("A key can only roll keys whose scopes it holds itself.")
+    target_check(grantor=grantor, scopes=api_key.scopes)
     new_key, plaintext = api_key_create(
         workspace=api_key.workspace,
         name=api_key.name,
@@ -247,6 +266,7 @@ def api_key_roll(
         custom_rate=api_key.custom_rate,
         expires_at=api_key.expires_at,
         actor=actor,
+        grantor=grantor,
         rolled_from=api_key,
     )
     old_expires_at = timezone.now() + grace

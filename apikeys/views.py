@@ -11,6 +11,7 @@ from omniflow.crypto import decrypt_secret, encrypt_secret
 from workspaces.access import WorkspaceAdminMixin, WorkspaceObjectMixin
 
 from .forms import ApiKeyForm, ApiKeyRollForm
+from .grants import Grantor
 from .models import ApiKey
 from .selectors import (
     api_key_audit_for_key,
@@ -124,6 +125,7 @@ class ApiKeyCreateView(WorkspaceAdminMixin, ApiKeyFormMixin, FormView):
             custom_rate=form.cleaned_data["custom_rate"],
             expires_at=form.cleaned_data["expires_at"],
             actor=self.request.user,
+            grantor=Grantor.for_member(self.membership),
         )
         _stash_plaintext(self.request, api_key=api_key, plaintext=plaintext)
         return api_key
@@ -161,6 +163,7 @@ class ApiKeyUpdateView(WorkspaceAdminMixin, ApiKeyObjectMixin, ApiKeyFormMixin, 
             tier=form.cleaned_data["tier"],
             custom_rate=form.cleaned_data["custom_rate"],
             actor=self.request.user,
+            grantor=Grantor.for_member(self.membership),
             **changes,
         )
 
@@ -178,7 +181,10 @@ class ApiKeyRollView(WorkspaceAdminMixin, ApiKeyObjectMixin, FormView):
     def form_valid(self, form):
         try:
             new_key, plaintext = api_key_roll(
-                api_key=self.get_object(), grace=form.grace_period(), actor=self.request.user
+                api_key=self.get_object(),
+                grace=form.grace_period(),
+                actor=self.request.user,
+                grantor=Grantor.for_member(self.membership),
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -191,7 +197,11 @@ class ApiKeyRevokeView(WorkspaceAdminMixin, ApiKeyObjectMixin, TemplateView):
     template_name = "apikeys/apikey_confirm_revoke.html"
 
     def post(self, request, *args, **kwargs):
-        api_key = api_key_revoke(api_key=self.get_object(), actor=request.user)
+        api_key = api_key_revoke(
+            api_key=self.get_object(),
+            actor=request.user,
+            grantor=Grantor.for_member(self.membership),
+        )
         messages.success(
             request,
             f"Revoked “{api_key.name}” ({api_key.prefix}…). Requests with it now get 401.",

@@ -44,11 +44,16 @@ class Handled:
         return self.status < 400
 
 
+# As deep as a JSON Schema may nest (inbound.shapes): deeper is no form a person fills in.
+MAX_FORM_NESTING = 32
+
+
 def form_payload(*, fields: QueryDict, honeypot_field: str) -> tuple[dict[str, Any], bool]:
     """Map a form's fields by name into a payload; tell whether the honeypot was filled.
 
     A dotted name nests ("contact.email" → {"contact": {"email": …}}), so the trigger's paths
-    read a form as they read JSON; a name given several times becomes a list.
+    read a form as they read JSON; a name given several times becomes a list. A name nesting
+    deeper than MAX_FORM_NESTING is a ValueError (what reads the payload recurses per level).
     """
     payload: dict[str, Any] = {}
     spam = bool(honeypot_field and any(v.strip() for v in fields.getlist(honeypot_field)))
@@ -59,6 +64,10 @@ def form_payload(*, fields: QueryDict, honeypot_field: str) -> tuple[dict[str, A
         value: Any = values[0] if len(values) == 1 else values
         node = payload
         segments = name.split(".")
+        if len(segments) > MAX_FORM_NESTING:
+            raise ValueError(
+                f"the field name '{name[:40]}…' nests deeper than {MAX_FORM_NESTING} levels"
+            )
         for segment in segments[:-1]:
             child = node.get(segment)
             if not isinstance(child, dict):

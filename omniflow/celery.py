@@ -69,8 +69,9 @@ def _log_beat_pid(**kwargs) -> None:
 
 # Tasks that run hourly or less often, sent once when beat starts too: an in-memory schedule
 # starts each interval afresh, and workers restarted more often than that (deploys) would
-# otherwise never run them. Cheap when there is nothing to do.
-RUN_AT_BEAT_START = ("webhooks.prune", "inbound.prune")
+# otherwise never run them. Cheap when there is nothing to do. The sweep too, so that its
+# heartbeat (Settings' "no worker" banner, `/readyz?worker=1`) is current from the start.
+RUN_AT_BEAT_START = ("webhooks.sweep", "webhooks.prune", "inbound.prune")
 
 
 @beat_init.connect

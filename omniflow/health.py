@@ -1,4 +1,4 @@
-"""Probes for load balancers and the Docker HEALTHCHECK."""
+"""Probes for load balancers and the Docker HEALTHCHECK, and the worker check Settings shows."""
 
 from django.conf import settings
 from django.core.cache import cache
@@ -29,7 +29,7 @@ def _check_database() -> str | None:
 
 def _check_redis() -> str | None:
     if not settings.REDIS_URL:
-        return None  # embedded default: local-memory cache, file-system broker
+        return None  # embedded default: local-memory cache, SQLite broker
     try:
         cache.set("readyz", "1", 5)
         if cache.get("readyz") != "1":
@@ -49,6 +49,29 @@ def _check_sweeper() -> str | None:
     if age > settings.OMNIFLOW_WEBHOOK_SWEEP_STALE_SECONDS:
         return f"last sweep {age:.0f} s ago"
     return None
+
+
+# How long pages trust the last worker check: one heartbeat read per this many seconds and
+# cache (all web processes share Redis's), however many pages are viewed.
+WORKER_CHECK_CACHE_SECONDS = 5.0
+_WORKER_CHECK_CACHE_KEY = "health:worker-problem"
+
+
+def worker_problem() -> str | None:
+    """Return why no worker is sending webhooks now (the sweeper check of `/readyz?worker=1`)."""
+    problem = cache.get(_WORKER_CHECK_CACHE_KEY)
+    if problem is None:
+        try:
+            problem = _check_sweeper() or ""
+        except Exception as error:  # noqa: BLE001 - a page still renders without the answer
+            problem = f"the heartbeat could not be read ({error.__class__.__name__})"
+        cache.set(_WORKER_CHECK_CACHE_KEY, problem, WORKER_CHECK_CACHE_SECONDS)
+    return problem or None
+
+
+def worker_status(request) -> dict:
+    """Template context: `worker_problem`, computed only when a page shows it (the banner)."""
+    return {"worker_problem": worker_problem}
 
 
 def _check_backlog() -> str | None:

@@ -13,6 +13,8 @@ REDACTED = "[redacted]"
 _PATTERNS = (
     # A trigger's URL: the signature after the public id is the credential.
     (re.compile(r"(/hooks/inbound/[^/\s?\"']+/)[^/\s?\"']+"), rf"\g<1>{REDACTED}"),
+    # A member invitation's link: the token is the credential ("accept" holds none).
+    (re.compile(r"(/settings/invitations/)(?!accept/)[^/\s?\"']+"), rf"\g<1>{REDACTED}"),
     # Keys and tokens in a query string, e.g. ?api_key=… or &access_token=….
     (
         re.compile(

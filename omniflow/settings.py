@@ -1,7 +1,8 @@
 """Omniflow settings, read once at start-up from the environment (see .env.example).
 
-With nothing set the app runs on an embedded default: SQLite under ./var, a file-system
-Celery broker and a local-memory cache. Set DATABASE_URL and REDIS_URL for PostgreSQL and Redis.
+With nothing set the app runs on an embedded default: SQLite under ./var (the database, and
+a second file as the Celery broker) and a local-memory cache. Set DATABASE_URL and REDIS_URL
+for PostgreSQL and Redis.
 """
 
 import hashlib
@@ -64,6 +65,8 @@ MIDDLEWARE = [
     "omniflow.csp.ContentSecurityPolicyMiddleware",
     # Outside the others, so it counts the status a client really got (see /metrics).
     "omniflow.metrics.MetricsMiddleware",
+    # Our 404 page and API problem JSON with DEBUG on too (Django's debug page otherwise).
+    "omniflow.not_found.NotFoundPageMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -93,6 +96,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "workspaces.context_processors.current_workspace",
                 "workspaces.context_processors.settings_nav",
+                # The "no worker" banner of Settings pages (templates/settings/_worker_banner.html).
+                "omniflow.health.worker_status",
             ],
         },
     },
@@ -105,8 +110,19 @@ DATABASES = {
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Web and worker share the file: wait for locks rather than fail at once.
-    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20})
+    # Web, worker and beat write the one file. WAL lets readers go on while one writes;
+    # synchronous=NORMAL is WAL's safe mode (a power cut loses at most the last commits, never
+    # the file) and spares `make run`'s first migrate an fsync per migration. IMMEDIATE takes
+    # the write lock when a transaction begins: a deferred one that reads and then writes
+    # cannot wait for the lock (SQLite answers "database is locked" at once, whatever the
+    # timeout), while an immediate one waits up to `timeout` seconds like any other writer.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache (rate-limit counters, key lookups) and Celery broker --------------------
@@ -123,20 +139,19 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-CELERY_BROKER_URL = REDIS_URL or "filesystem://"
-if not REDIS_URL:
-    # Kombu's file-system transport does not create its folders: `make run` does
-    # (scripts/run.sh), as settings create no files.
-    _broker_dir = VAR_DIR / "broker"
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_broker_dir / "queue"),
-        "data_folder_out": str(_broker_dir / "queue"),
-        "processed_folder": str(_broker_dir / "processed"),
-        "control_folder": str(_broker_dir / "control"),
-        "store_processed": False,
-    }
-else:
+# The embedded default's broker: kombu's SQLAlchemy transport on a SQLite file of its own.
+# A message is one row, written and taken in a transaction (the consumer's BEGIN IMMEDIATE),
+# so no reader ever sees half of one; the file-system transport's readers could, and an empty
+# file killed the worker (kombu #1551). Its own file keeps its polling out of the database's
+# lock. It only carries nudges and sweeps: the outbox is the database, so `make run` starts it
+# afresh (scripts/run.sh) and a lost message is a delivery the next sweep picks up.
+BROKER_SQLITE_PATH = VAR_DIR / "broker.sqlite3"
+CELERY_BROKER_URL = REDIS_URL or f"sqla+sqlite:///{BROKER_SQLITE_PATH}"
+if REDIS_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+else:
+    # SQLAlchemy's create_engine arguments: wait for the file's lock rather than fail.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"connect_args": {"timeout": 20}}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -159,8 +174,10 @@ OMNIFLOW_LOGIN_ACCOUNT_RATE = env.str("OMNIFLOW_LOGIN_ACCOUNT_RATE", default="10
 OMNIFLOW_LOGIN_IP_RATE = env.str("OMNIFLOW_LOGIN_IP_RATE", default="50/15m")
 LOGIN_REDIRECT_URL = "workspaces:settings-home"
 LOGOUT_REDIRECT_URL = "login"
+# Member invitations: the emailed link to join a workspace works once, for this many days.
+OMNIFLOW_INVITATION_DAYS = env.int("OMNIFLOW_INVITATION_DAYS", default=7)
 
-# --- Email (endpoint health notices; member invitations) ----------------------------------
+# --- Email (member invitations, endpoint health notices) ----------------------------------
 # EMAIL_URL (django-environ), e.g. smtp+tls://user:password@smtp.example.com:587, or
 # EMAIL_HOST with EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS; with
 # neither, mail is printed to the console (the tests read Django's locmem outbox).
@@ -335,6 +352,11 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# --- Agent tools --------------------------------------------------------------------------
+# Tool calls of one workspace in flight at once, all its tools together, across every web
+# process: more answer concurrency_limited at once, so no tenant holds every web thread.
+OMNIFLOW_TOOL_CALLS_PER_WORKSPACE = env.int("OMNIFLOW_TOOL_CALLS_PER_WORKSPACE", default=8)
+
 # --- Inbound webhooks ---------------------------------------------------------------------
 # POSTs each trigger takes (django-ratelimit syntax); more get 429 with Retry-After.
 OMNIFLOW_INBOUND_RATE = env.str("OMNIFLOW_INBOUND_RATE", default="600/m")
@@ -346,12 +368,16 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     # Credentials (trigger URL signatures, keys and tokens) never reach a log line.
-    "filters": {"redact": {"()": "omniflow.log_redaction.RedactCredentialsFilter"}},
+    "filters": {
+        "redact": {"()": "omniflow.log_redaction.RedactCredentialsFilter"},
+        "refusals": {"()": "omniflow.log_refusals.OneLineRefusalsFilter"},
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # On the loggers themselves too: they log request paths and have handlers of their own.
     "loggers": {
-        "django.request": {"filters": ["redact"]},
+        # A 403 or 404 is one line ("Forbidden (Permission denied): /path"), no traceback.
+        "django.request": {"filters": ["redact", "refusals"]},
         # runserver's request lines: to our (redacting) console instead of Django's handler.
         "django.server": {"handlers": ["console"], "propagate": False},
     },

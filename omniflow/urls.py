@@ -7,7 +7,7 @@ from drf_spectacular.views import SpectacularAPIView
 from accounts.views import LoginView
 from inbound.receiver import InboundReceiveView
 
-from . import health, metrics
+from . import health, metrics, views
 from .api.docs import ApiDocsView
 
 api_v1 = [
@@ -22,6 +22,7 @@ api_v1 = [
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="workspaces:settings-home"), name="home"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("metrics", metrics.metrics_view, name="metrics"),

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Make sure the test suite's real parts are here and running on 127.0.0.1:
-# PostgreSQL (5432, user postgres, trust auth), Redis (6379, noeviction) and Debian's Chromium.
+# PostgreSQL (5432, user postgres, trust auth), Redis (6379, noeviction), Debian's Chromium and nginx.
 # Installs them with apt-get when missing (Debian; needs root), starts them when stopped.
 set -euo pipefail
 
@@ -53,6 +53,13 @@ if [ ! -x /usr/bin/chromium ]; then
   apt_install chromium chromium-driver
 fi
 echo "Chromium: $(/usr/bin/chromium --version 2>/dev/null || echo missing)"
+
+# --- nginx (agent-tool paths are tested against a real, normalising web server) ------------
+if [ ! -x /usr/sbin/nginx ]; then
+  echo "Installing nginx…"
+  apt_install nginx
+fi
+echo "nginx: $(/usr/sbin/nginx -v 2>&1)"
 
 # --- Node (tests verify real deliveries with the npm `standardwebhooks` package) ------------
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then

@@ -88,6 +88,8 @@ SETTINGS_TO_API: dict[tuple[str, str], object] = {
     ("member-role", "POST"): [api("PATCH", "member-detail")],
     ("member-remove", "GET"): FORM,
     ("member-remove", "POST"): [api("DELETE", "member-detail")],
+    ("invitation-resend", "POST"): [api("POST", "invitation-resend")],
+    ("invitation-cancel", "POST"): [api("DELETE", "invitation-detail")],
     # Agent tools.
     ("agenttool-list", "GET"): [api("GET", "agent-tools")],
     ("agenttool-create", "GET"): FORM,
@@ -110,7 +112,8 @@ SETTINGS_TO_API: dict[tuple[str, str], object] = {
 NOT_ACTIONS = {
     "settings-home": "a page of links to the others",
     "workspace-switch": "picks the browser session's workspace; an API key has exactly one",
-    "member-set-password": "the invited person's own one-time link, not an admin action",
+    "invitation-open": "the invited person's own emailed one-time link, not an admin action",
+    "invitation-accept": "the invited person accepts as themselves, not an admin action",
 }
 
 API_ELSEWHERE: dict[str, str] = {}

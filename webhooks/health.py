@@ -37,7 +37,7 @@ MAX_PROBE_INTERVAL_SECONDS = 24 * 3600
 # A delivery emitted while its endpoint was paused, committed just after a resume, is held on
 # an active endpoint: the sweeper releases such stragglers of endpoints resumed this recently.
 RECENTLY_ACTIVE = timedelta(minutes=10)
-_STATE_FIELDS = [
+STATE_FIELDS = [
     "state",
     "state_reason",
     "state_changed_at",
@@ -96,7 +96,7 @@ def _set_state(endpoint: WebhookEndpoint, state: str, *, reason: str, now: datet
     if state == State.DISABLED:
         endpoint.probe_interval_seconds = _first_probe_interval()
         endpoint.probe_at = now + timedelta(seconds=endpoint.probe_interval_seconds)
-    endpoint.save(update_fields=_STATE_FIELDS)
+    endpoint.save(update_fields=STATE_FIELDS)
 
 
 def _first_probe_interval() -> int:

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from omniflow.crypto import decrypt_secret, encrypt_secret
 from omniflow.http.destinations import validate_url
+from omniflow.origin import url_origin
 from omniflow.retention import delete_in_batches, retention_days
 from omniflow.sentinels import UNSET
 from workspaces.models import Workspace
@@ -107,10 +108,24 @@ def endpoint_update(
 ) -> WebhookEndpoint:
     """Change the given fields of an endpoint (a limit given as None is lifted).
 
+    A secret is bound to where it signs for: a URL on another origin (scheme, host, port) gets
+    a new secret unless one is given in the same call (`endpoint.secret_replaced` says so), so
+    requests signed for the new host never verify at the old one, nor the other way round.
+
     `enabled` is the older spelling of pause and resume: false pauses an active endpoint,
-    true resumes a paused or disabled one (webhooks/health.py; `actor` names who did it)."""
+    true resumes a paused or disabled one (webhooks/health.py; `actor` names who did it).
+    """
+    endpoint.secret_replaced = False
     if url is not None:
-        endpoint.url = _clean_url(url)
+        url = _clean_url(url)
+        if (
+            secret is UNSET
+            and endpoint.secret_encrypted
+            and url_origin(url) != url_origin(endpoint.url)
+        ):
+            secret = generate_secret()
+            endpoint.secret_replaced = True
+        endpoint.url = url
     if event_types is not None:
         endpoint.event_types = _clean_event_types(event_types)
     if description is not None:
@@ -138,12 +153,18 @@ def endpoint_update(
         ]
     )
     if enabled is True and endpoint.state != WebhookEndpoint.State.ACTIVE:
-        endpoint = health.endpoint_resume(endpoint=endpoint, actor=actor)
+        health.endpoint_resume(endpoint=endpoint, actor=actor)
+        endpoint.refresh_from_db(fields=health.STATE_FIELDS)
     elif enabled is False and endpoint.state == WebhookEndpoint.State.ACTIVE:
-        endpoint = health.endpoint_pause(endpoint=endpoint, actor=actor)
+        health.endpoint_pause(endpoint=endpoint, actor=actor)
+        endpoint.refresh_from_db(fields=health.STATE_FIELDS)
     return endpoint
 
 
+SECRET_REPLACED_NOTE = (
+    "The URL's host changed, so the endpoint got a new signing secret (the old one is never "
+    "used for a new host): reveal it and give it to the new receiver."
+)
 ENDPOINT_DELETED_ERROR = "The endpoint was deleted."
 
 

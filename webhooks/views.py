@@ -183,6 +183,8 @@ class EndpointUpdateView(WorkspaceAdminMixin, EndpointObjectMixin, FormView):
             form.add_error(None, error)
             return self.form_invalid(form)
         messages.success(self.request, f"Saved the endpoint for {endpoint.url}.")
+        if endpoint.secret_replaced:
+            messages.warning(self.request, services.SECRET_REPLACED_NOTE)
         return redirect("webhooks:endpoint-detail", endpoint_id=endpoint.id)
 
 

@@ -1,7 +1,7 @@
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 
-from .models import Membership, Workspace
+from .models import Invitation, Membership, Workspace
 
 
 def memberships_for_user(*, user: AbstractBaseUser) -> QuerySet[Membership]:
@@ -31,3 +31,13 @@ def members_for_workspace(*, workspace: Workspace) -> QuerySet[Membership]:
 def member_get(*, workspace: Workspace, member_id: int) -> Membership:
     """Return one of the workspace's memberships; Membership.DoesNotExist for others'."""
     return members_for_workspace(workspace=workspace).get(pk=member_id)
+
+
+def invitations_for_workspace(*, workspace: Workspace) -> QuerySet[Invitation]:
+    """Return the workspace's pending invitations (expired ones included), by email."""
+    return Invitation.objects.filter(workspace=workspace).order_by("email", "id")
+
+
+def invitation_get(*, workspace: Workspace, invitation_id: int) -> Invitation:
+    """Return one of the workspace's invitations; Invitation.DoesNotExist for others'."""
+    return invitations_for_workspace(workspace=workspace).get(pk=invitation_id)

@@ -1,15 +1,13 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.contrib.auth.password_validation import validate_password
-from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.urls import reverse
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 
-from .models import Membership, Workspace
+from apikeys.grants import Grantor, grant_check, target_check
+
+from .invitations import invitation_create, password_set
+from .models import Invitation, Membership, Workspace
 
 
 @transaction.atomic
@@ -57,6 +55,15 @@ def _validated_role(role: str) -> str:
     return role
 
 
+def _validated_email(email: str) -> str:
+    email = email.strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError as error:
+        raise ValidationError({"email": error.messages}) from error
+    return email
+
+
 @transaction.atomic
 def member_create(
     *,
@@ -64,59 +71,52 @@ def member_create(
     email: str,
     role: str,
     password: str | None = None,
-) -> tuple[Membership, str | None]:
-    """Add a person to a workspace; return the membership and, for a new account without a
-    password, the path of a one-time link where they set one.
+    grantor: Grantor | None = None,
+    invited_by: AbstractBaseUser | None = None,
+    base_url: str = "",
+) -> Membership | Invitation:
+    """Add a person to a workspace: a new account given a password joins at once (returns the
+    Membership); anyone else is invited by email (returns the Invitation).
 
-    A person who already has an account (in another workspace) keeps their own password: a
-    workspace admin cannot set it.
+    No credential for an account is ever handed to the person adding it: an existing account
+    keeps its own password, and its owner accepts the emailed invitation.
     """
-    email = email.strip().lower()
-    try:
-        validate_email(email)
-    except ValidationError as error:
-        raise ValidationError({"email": error.messages}) from error
+    email = _validated_email(email)
     role = _validated_role(role)
+    grant_check(grantor=grantor, role=role)
     user_model = get_user_model()
     user = user_model.objects.filter(username__iexact=email).first()
     if user is not None and Membership.objects.filter(user=user, workspace=workspace).exists():
         raise ValidationError({"email": f"{email} is already a member of {workspace.name}."})
     if user is not None and password:
         raise ValidationError(
-            {"password": f"{email} already has an Omniflow account and signs in with it."}
+            {
+                "password": f"{email} already has an Omniflow account and signs in with it: "
+                "leave the password empty to email them an invitation."
+            }
         )
-    if user is None:
-        user = user_model(username=email, email=email)
-        if password:
-            try:
-                validate_password(password, user=user)
-            except ValidationError as error:
-                raise ValidationError({"password": error.messages}) from error
-            user.set_password(password)
-        else:
-            user.set_unusable_password()
-        user.save()
-    membership = Membership.objects.create(user=user, workspace=workspace, role=role)
-    link = None if user.has_usable_password() else member_set_password_path(user=user)
-    return membership, link
-
-
-def member_set_password_path(*, user: AbstractBaseUser) -> str:
-    """Return the path of a link that lets the user set a password once (valid for
-    PASSWORD_RESET_TIMEOUT, void once any password is set)."""
-    return reverse(
-        "workspaces:member-set-password",
-        kwargs={
-            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-            "token": default_token_generator.make_token(user),
-        },
-    )
+    if not password:
+        return invitation_create(
+            workspace=workspace,
+            email=email,
+            role=role,
+            invited_by=invited_by,
+            grantor=grantor,
+            base_url=base_url,
+        )
+    user = user_model(username=email, email=email)
+    password_set(user=user, password=password, field="password")
+    return Membership.objects.create(user=user, workspace=workspace, role=role)
 
 
 @transaction.atomic
-def member_update_role(*, membership: Membership, role: str) -> Membership:
-    """Change a member's role; the workspace's last admin cannot be demoted."""
+def member_update_role(
+    *, membership: Membership, role: str, grantor: Grantor | None = None
+) -> Membership:
+    """Change a member's role (both roles within the grantor's); never demote the last admin."""
     role = _validated_role(role)
+    target_check(grantor=grantor, role=membership.role)
+    grant_check(grantor=grantor, role=role)
     admins = _admins_locked(membership.workspace)
     if role != Membership.Role.ADMIN and [m.pk for m in admins] == [membership.pk]:
         raise ValidationError("This is the workspace's last admin: make someone else admin first.")
@@ -127,8 +127,9 @@ def member_update_role(*, membership: Membership, role: str) -> Membership:
 
 
 @transaction.atomic
-def member_remove(*, membership: Membership) -> None:
+def member_remove(*, membership: Membership, grantor: Grantor | None = None) -> None:
     """Remove a member from the workspace (their account stays); never the last admin."""
+    target_check(grantor=grantor, role=membership.role)
     admins = _admins_locked(membership.workspace)
     if [m.pk for m in admins] == [membership.pk]:
         raise ValidationError("This is the workspace's last admin: make someone else admin first.")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import invitation_views, views
 
 app_name = "workspaces"
 
@@ -12,8 +12,23 @@ urlpatterns = [
     path("members/<int:member_id>/role/", views.MemberRoleView.as_view(), name="member-role"),
     path("members/<int:member_id>/remove/", views.MemberRemoveView.as_view(), name="member-remove"),
     path(
-        "set-password/<uidb64>/<token>/",
-        views.MemberSetPasswordView.as_view(),
-        name="member-set-password",
+        "members/invitations/<int:invitation_id>/resend/",
+        views.InvitationResendView.as_view(),
+        name="invitation-resend",
+    ),
+    path(
+        "members/invitations/<int:invitation_id>/cancel/",
+        views.InvitationCancelView.as_view(),
+        name="invitation-cancel",
+    ),
+    path(
+        "invitations/accept/",
+        invitation_views.InvitationAcceptView.as_view(),
+        name="invitation-accept",
+    ),
+    path(
+        "invitations/<str:token>/",
+        invitation_views.InvitationOpenView.as_view(),
+        name="invitation-open",
     ),
 ]

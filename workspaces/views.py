@@ -1,14 +1,14 @@
 from django.contrib import messages
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect
-from django.urls import reverse, reverse_lazy
-from django.utils.cache import patch_cache_control
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import FormView, TemplateView
+
+from apikeys.grants import Grantor
 
 from .access import (
     SESSION_WORKSPACE_KEY,
@@ -17,12 +17,16 @@ from .access import (
     WorkspaceObjectMixin,
 )
 from .forms import MemberCreateForm, MemberRoleForm
-from .models import Membership
-from .selectors import member_get, members_for_workspace, memberships_for_user
+from .invitations import invitation_cancel, invitation_resend
+from .models import Invitation, Membership
+from .selectors import (
+    invitation_get,
+    invitations_for_workspace,
+    member_get,
+    members_for_workspace,
+    memberships_for_user,
+)
 from .services import member_create, member_remove, member_update_role, user_label
-
-# A new member's set-password link, from the POST that made it to the one GET that shows it.
-_NEW_MEMBER_LINK_SESSION_KEY = "workspaces.new_member_link"
 
 
 class SettingsHomeView(WorkspaceMemberMixin, TemplateView):
@@ -67,16 +71,10 @@ class MemberListView(WorkspaceMemberMixin, TemplateView):
 
     template_name = "workspaces/member_list.html"
 
-    def get(self, request, *args, **kwargs):
-        new_member = request.session.pop(_NEW_MEMBER_LINK_SESSION_KEY, None)
-        response = self.render_to_response(self.get_context_data(new_member=new_member))
-        if new_member:
-            patch_cache_control(response, no_store=True, private=True)
-        return response
-
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["members"] = members_for_workspace(workspace=self.workspace)
+        context["invitations"] = invitations_for_workspace(workspace=self.workspace)
         context["roles"] = Membership.Role.choices
         context["admin_count"] = sum(1 for member in context["members"] if member.is_admin)
         return context
@@ -88,23 +86,28 @@ class MemberCreateView(WorkspaceAdminMixin, FormView):
 
     def form_valid(self, form):
         try:
-            membership, link_path = member_create(
+            added = member_create(
                 workspace=self.workspace,
                 email=form.cleaned_data["email"],
                 role=form.cleaned_data["role"],
                 password=form.cleaned_data["password"] or None,
+                grantor=Grantor.for_member(self.membership),
+                invited_by=self.request.user,
+                base_url=self.request.build_absolute_uri("/"),
             )
         except ValidationError as error:
             for field, errors in error.error_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
             return self.form_invalid(form)
-        email = user_label(membership.user)
-        if link_path:
-            self.request.session[_NEW_MEMBER_LINK_SESSION_KEY] = {
-                "email": email,
-                "url": self.request.build_absolute_uri(link_path),
-            }
-        messages.success(self.request, f"Added {email} as {membership.get_role_display().lower()}.")
+        role = added.get_role_display().lower()
+        if isinstance(added, Invitation):
+            messages.success(
+                self.request,
+                f"Invited {added.email} as {role}: they join once they accept the link we "
+                "emailed them.",
+            )
+        else:
+            messages.success(self.request, f"Added {user_label(added.user)} as {role}.")
         return redirect("workspaces:member-list")
 
 
@@ -118,7 +121,11 @@ class MemberRoleView(WorkspaceAdminMixin, MemberObjectMixin, View):
             messages.error(request, "Pick a role: admin or support.")
             return redirect("workspaces:member-list")
         try:
-            member_update_role(membership=member, role=form.cleaned_data["role"])
+            member_update_role(
+                membership=member,
+                role=form.cleaned_data["role"],
+                grantor=Grantor.for_member(self.membership),
+            )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return redirect("workspaces:member-list")
@@ -141,7 +148,7 @@ class MemberRemoveView(WorkspaceAdminMixin, MemberObjectMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         member = self.get_object()
         try:
-            member_remove(membership=member)
+            member_remove(membership=member, grantor=Grantor.for_member(self.membership))
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return redirect("workspaces:member-list")
@@ -149,9 +156,35 @@ class MemberRemoveView(WorkspaceAdminMixin, MemberObjectMixin, TemplateView):
         return redirect("workspaces:member-list")
 
 
-class MemberSetPasswordView(auth_views.PasswordResetConfirmView):
-    """The one-time link a new member gets: set a password, then you are signed in."""
+class InvitationObjectMixin(WorkspaceObjectMixin):
+    not_found = "No such invitation."
 
-    template_name = "workspaces/member_set_password.html"
-    post_reset_login = True
-    success_url = reverse_lazy("workspaces:settings-home")
+    def lookup(self) -> Invitation:
+        return invitation_get(workspace=self.workspace, invitation_id=self.kwargs["invitation_id"])
+
+
+class InvitationResendView(WorkspaceAdminMixin, InvitationObjectMixin, View):
+    """Email a pending invitation again, with a new link and expiry."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        invitation = invitation_resend(
+            invitation=self.get_object(),
+            grantor=Grantor.for_member(self.membership),
+            base_url=request.build_absolute_uri("/"),
+        )
+        messages.success(request, f"Sent the invitation to {invitation.email} again.")
+        return redirect("workspaces:member-list")
+
+
+class InvitationCancelView(WorkspaceAdminMixin, InvitationObjectMixin, View):
+    """Cancel a pending invitation; its link stops working."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        invitation = self.get_object()
+        invitation_cancel(invitation=invitation, grantor=Grantor.for_member(self.membership))
+        messages.success(request, f"Cancelled the invitation of {invitation.email}.")
+        return redirect("workspaces:member-list")

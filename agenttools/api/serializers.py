@@ -111,6 +111,14 @@ class ToolRepresentation(serializers.Serializer):
         return bool(tool.secret)
 
 
+class ToolUpdatedRepresentation(ToolRepresentation):
+    notes = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="What the change did besides what was asked, e.g. a secret cleared because "
+        "the URL's host changed.",
+    )
+
+
 class OpenAPIImportInput(serializers.Serializer):
     document = serializers.JSONField(
         help_text="The OpenAPI 3 document: a JSON object, or its JSON or YAML text."

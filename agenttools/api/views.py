@@ -25,6 +25,7 @@ from .serializers import (
     ToolRepresentation,
     ToolTryInput,
     ToolTryResult,
+    ToolUpdatedRepresentation,
 )
 
 TAG = ["Agent tools"]
@@ -96,13 +97,16 @@ class ToolDetailView(AgentToolsView):
         tags=TAG,
         operation_id="agent_tools_update",
         summary="Update an agent tool",
-        description="Makes a new version of the tool; published agents keep the one they have.",
+        description="Makes a new version of the tool; published agents keep the one they have. "
+        "A new host in `url_template` clears the stored secret unless `secret` is given too "
+        "(`notes` says so).",
         request=ToolInput,
-        responses=ToolRepresentation,
+        responses=ToolUpdatedRepresentation,
     )
     def patch(self, request, pk):
         tool = services.tool_update(tool=self.tool(), **self.validated(ToolInput, partial=True))
-        return Response(ToolRepresentation(tool).data)
+        tool.notes = [services.SECRET_CLEARED_NOTE] if tool.secret_cleared else []
+        return Response(ToolUpdatedRepresentation(tool).data)
 
     @extend_schema(
         tags=TAG,

@@ -2,6 +2,7 @@
 
 from .calls import AgentNotPublished, CallOutcome, UnknownTool, agent_tool_call, tool_try
 from .tools import (
+    SECRET_CLEARED_NOTE,
     agent_tools_set,
     tool_create,
     tool_delete,
@@ -10,6 +11,7 @@ from .tools import (
 )
 
 __all__ = [
+    "SECRET_CLEARED_NOTE",
     "AgentNotPublished",
     "CallOutcome",
     "UnknownTool",

@@ -9,6 +9,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 
 from inbox.models import Agent, AgentVersion, Conversation, TraceEntry
@@ -18,7 +19,7 @@ from omniflow.json_input import EXCERPT_BYTES
 
 from .. import limits
 from ..calls import ArgumentsUnusable, request_build, request_shown, response_body
-from ..models import AgentTool, ToolCall
+from ..models import MAX_TIMEOUT_SECONDS, AgentTool, ToolCall
 from ..schemas import argument_errors
 from ..snapshots import tool_definition
 from ..transport import ToolResponse, send
@@ -76,6 +77,12 @@ def _attempt(
         return _Attempt(
             Outcome.INVALID_ARGUMENTS, "The arguments do not match the schema.", errors=errors
         )
+    if definition["auth"] != AgentTool.Auth.NONE and not tool.secret:
+        # Cleared when the URL's host changed: the old secret never follows it.
+        return _Attempt(
+            Outcome.TOOL_UNAVAILABLE,
+            "The tool has no secret (cleared when its URL's host changed): set it again.",
+        )
     try:
         secret = decrypt_secret(token=tool.secret)
         request = request_build(definition=definition, arguments=arguments, secret=secret)
@@ -96,10 +103,25 @@ def _attempt(
             request=shown,
             retry_after_seconds=rate.retry_after_seconds,
         )
-    timeout = float(definition["timeout_seconds"])
-    with limits.concurrency_slot(
-        tool_id=tool.pk, limit=tool.max_concurrency, hold_seconds=timeout
-    ) as taken:
+    # Bounded well under the web worker's timeout, whatever an older version was saved with.
+    timeout = min(float(definition["timeout_seconds"]), MAX_TIMEOUT_SECONDS)
+    in_workspace = settings.OMNIFLOW_TOOL_CALLS_PER_WORKSPACE
+    with (
+        limits.workspace_slot(
+            workspace_id=tool.workspace_id, limit=in_workspace, hold_seconds=timeout
+        ) as workspace_taken,
+        limits.concurrency_slot(
+            tool_id=tool.pk, limit=tool.max_concurrency, hold_seconds=timeout
+        ) as taken,
+    ):
+        if not workspace_taken:
+            return _Attempt(
+                Outcome.CONCURRENCY_LIMITED,
+                f"{in_workspace} tool calls of this workspace are already in flight; retry "
+                "shortly.",
+                request=shown,
+                retry_after_seconds=1,
+            )
         if not taken:
             return _Attempt(
                 Outcome.CONCURRENCY_LIMITED,

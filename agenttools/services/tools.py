@@ -2,6 +2,7 @@
 
 import json
 import re
+import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -15,6 +16,7 @@ from apikeys.ratelimits import InvalidRate, parse_rates
 from inbox.models import Agent
 from omniflow.crypto import encrypt_secret
 from omniflow.http.destinations import validate_url
+from omniflow.origin import url_origin
 from workspaces.models import Workspace
 
 from .. import openapi
@@ -38,11 +40,37 @@ RESERVED_HEADERS = frozenset(
         "x-omniflow-tool",
     }
 )
+# Hop-by-hop headers (RFC 9110 7.6.1) steer the connection rather than the request, and
+# credential headers of the browser and of proxies are not the tool's to send: neither may be
+# a static header or carry the tool's secret.
+FORBIDDEN_HEADERS = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "expect",
+        "http2-settings",
+        "host",
+        "content-length",
+        "cookie",
+        "cookie2",
+        "set-cookie",
+        "proxy-authorization",
+        "proxy-authenticate",
+    }
+)
 # RFC 3986's characters, and { } around placeholders.
 URL_CHARACTERS = re.compile(r"^[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%{}]*$")
 # What an HTTP header value may hold: visible ASCII and spaces (no line breaks).
 HEADER_VALUE = re.compile(r"^[\x20-\x7e]*$")
 MAX_DESCRIPTION = 4096
+# One import's bounds: operations per request, and seconds (well under gunicorn's timeout).
+MAX_IMPORT_OPERATIONS = 200
+IMPORT_SECONDS = 10
 MAX_CONCURRENCY = 100
 CONFIG_FIELDS = (
     "name",
@@ -150,6 +178,10 @@ def _body_check(tool: AgentTool, refuse: Refuse, *, declared: set[str] | None) -
         refuse("body_arguments", f"A {tool.method} request has no body.")
 
 
+def _forbidden_header(name: str) -> str:
+    return f"'{name}' is a hop-by-hop or credential header, which a tool may not send."
+
+
 def _headers_check(tool: AgentTool, refuse: Refuse) -> None:
     if not isinstance(tool.headers, dict):
         refuse("headers", "Headers are a JSON object of names and values.")
@@ -157,6 +189,8 @@ def _headers_check(tool: AgentTool, refuse: Refuse) -> None:
     for name, value in tool.headers.items():
         if not HEADER_NAME.match(str(name)) or not isinstance(value, str):
             refuse("headers", f"'{name}' is not a header name with a text value.")
+        elif str(name).lower() in FORBIDDEN_HEADERS:
+            refuse("headers", _forbidden_header(str(name)))
         elif str(name).lower() in RESERVED_HEADERS:
             refuse("headers", f"'{name}' is set by the call itself.")
         elif not HEADER_VALUE.match(value):
@@ -173,6 +207,8 @@ def _auth_check(tool: AgentTool, refuse: Refuse, *, has_secret: bool, secret: st
     if tool.auth == AgentTool.Auth.HEADER:
         if not HEADER_NAME.match(tool.auth_header_name or ""):
             refuse("auth_header_name", "Name the header that carries the secret, e.g. X-Api-Key.")
+        elif tool.auth_header_name.lower() in FORBIDDEN_HEADERS:
+            refuse("auth_header_name", _forbidden_header(tool.auth_header_name))
         elif tool.auth_header_name.lower() in RESERVED_HEADERS:
             refuse("auth_header_name", f"'{tool.auth_header_name}' is set by the call itself.")
 
@@ -217,6 +253,12 @@ def _tool_check(tool: AgentTool, *, has_secret: bool, secret: str = "") -> None:
         raise ValidationError(errors)
 
 
+SECRET_CLEARED_NOTE = (
+    "The URL's host changed, so the stored secret was cleared: it is never sent to a new host. "
+    "Set the secret for the new host; until then calls answer tool_unavailable."
+)
+
+
 def _unknown_fields_refused(config: dict[str, Any]) -> None:
     unknown = set(config) - set(CONFIG_FIELDS)
     if unknown:
@@ -241,14 +283,23 @@ def tool_create(
 def tool_update(*, tool: AgentTool, **changes: Any) -> AgentTool:
     """Change a tool (a new version); published agents keep the version they snapshotted.
 
-    A `secret` left out keeps the current one.
+    A `secret` left out keeps the current one, unless the URL's origin (scheme, host, port)
+    changes: then the stored secret is cleared (`tool.secret_cleared` says so) and calls
+    answer `tool_unavailable` until one is set, so it never follows the URL to a new host.
     """
     _unknown_fields_refused(changes)
     tool = AgentTool.objects.select_for_update().get(pk=tool.pk)
     secret = (changes.pop("secret", "") or "").strip()
+    old_origin = url_origin(tool.url_template)
     for field, value in changes.items():
         setattr(tool, field, value)
-    _tool_check(tool, has_secret=bool(secret or tool.secret), secret=secret)
+    # A secret is bound to where it is sent: a new host gets it only if given again now.
+    tool.secret_cleared = bool(
+        tool.secret and not secret and url_origin(str(tool.url_template)) != old_origin
+    )
+    if tool.secret_cleared:
+        tool.secret = ""
+    _tool_check(tool, has_secret=bool(secret or tool.secret or tool.secret_cleared), secret=secret)
     if tool.auth == AgentTool.Auth.NONE:
         tool.secret = ""
     elif secret:
@@ -308,8 +359,29 @@ def tools_import_openapi(
         raise ValidationError(
             {"operations": [f"Pick operations of the document; unknown: {', '.join(unknown)}."]}
         )
+    if len(operation_keys) > MAX_IMPORT_OPERATIONS:
+        raise ValidationError(
+            {
+                "operations": [
+                    f"{len(operation_keys)} operations picked; import at most "
+                    f"{MAX_IMPORT_OPERATIONS} at once."
+                ]
+            }
+        )
+    deadline = time.monotonic() + IMPORT_SECONDS
     created, notes = [], []
     for key in operation_keys:
+        if time.monotonic() > deadline:
+            # Rolled back: all or none, and never past the web worker's timeout.
+            raise ValidationError(
+                {
+                    "operations": [
+                        f"The import took longer than {IMPORT_SECONDS} s ({len(created)} of "
+                        f"{len(operation_keys)} operations); nothing was created. Import "
+                        "fewer operations at once."
+                    ]
+                }
+            )
         try:
             config, operation_notes = openapi.tool_config(
                 document=document, operation=by_key[key], base_url=base_url

@@ -1,7 +1,8 @@
 """API of API keys (scope `api_keys`): what Settings → API Keys does.
 
-A key can give only the scopes it holds itself: it cannot create, change or roll a key into
-more access than its own.
+A key grants nothing beyond its own (apikeys.grants): scopes, limits and expiry of the keys it
+creates, changes or rolls; it revokes, changes and rolls only keys within its scopes; a key in
+its roll grace period grants nothing.
 """
 
 from datetime import timedelta
@@ -13,6 +14,7 @@ from rest_framework.response import Response
 from omniflow.api.views import WorkspaceAPIView
 
 from .. import selectors, services
+from ..grants import Grantor
 from ..usage import api_key_usage_by_day
 from .serializers import (
     ApiKeyCreatedRepresentation,
@@ -28,6 +30,10 @@ TAG = ["API keys"]
 
 class ApiKeysView(WorkspaceAPIView):
     required_scope = "api_keys"
+
+    @property
+    def grantor(self) -> Grantor:
+        return Grantor.for_api_key(self.request.auth)
 
     def api_key(self):
         return self.found(selectors.api_keys_for_workspace(workspace=self.workspace))
@@ -64,7 +70,7 @@ class ApiKeyListView(ApiKeysView):
     def post(self, request):
         data = self.validated(ApiKeyInput)
         api_key, plaintext = services.api_key_create(
-            workspace=self.workspace, grantor_scopes=request.auth.scopes, **data
+            workspace=self.workspace, grantor=self.grantor, **data
         )
         return self.created(api_key, plaintext)
 
@@ -101,7 +107,7 @@ class ApiKeyDetailView(ApiKeysView):
             tier=tier,
             custom_rate=data.get("custom_rate", default_rate),
             actor=None,
-            grantor_scopes=request.auth.scopes,
+            grantor=self.grantor,
             **({"expires_at": data["expires_at"]} if "expires_at" in data else {}),
         )
         return Response(ApiKeyRepresentation(api_key).data)
@@ -117,7 +123,7 @@ class ApiKeyRevokeView(ApiKeysView):
         responses=ApiKeyRepresentation,
     )
     def post(self, request, pk):
-        api_key = services.api_key_revoke(api_key=self.api_key(), actor=None)
+        api_key = services.api_key_revoke(api_key=self.api_key(), actor=None, grantor=self.grantor)
         return Response(ApiKeyRepresentation(api_key).data)
 
 
@@ -137,7 +143,7 @@ class ApiKeyRollView(ApiKeysView):
             api_key=self.api_key(),
             grace=timedelta(seconds=data["grace_seconds"]),
             actor=None,
-            grantor_scopes=request.auth.scopes,
+            grantor=self.grantor,
         )
         return self.created(new_key, plaintext)
 

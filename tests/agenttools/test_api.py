@@ -95,10 +95,10 @@ def test_create_read_update_delete_a_tool(api_client, customer_api):
 
     updated = api_client.patch(
         f"/api/v1/agent-tools/{tool['id']}",
-        {"timeout_seconds": 30, "rate_limit": "100 / Minute"},
+        {"timeout_seconds": 10, "rate_limit": "100 / Minute"},
         format="json",
     )
-    assert updated.json()["timeout_seconds"] == 30.0
+    assert updated.json()["timeout_seconds"] == 10.0
     assert updated.json()["rate_limit"] == "100/m"
     assert updated.json()["version"] == 2
     assert updated.json()["has_secret"] is True
@@ -126,7 +126,7 @@ def test_create_read_update_delete_a_tool(api_client, customer_api):
         ),
         ({"url_template": "https://{host}/x"}, "url_template", "never the host"),
         ({"url_template": "http://127.0.0.1/{other}"}, "url_template", "required property"),
-        ({"timeout_seconds": 31}, "timeout_seconds", "less than or equal to 30"),
+        ({"timeout_seconds": 11}, "timeout_seconds", "less than or equal to 10"),
         ({"auth": "bearer"}, "secret", "needs a secret"),
         ({"rate_limit": "lots"}, "rate_limit", "is not a rate"),
         ({"headers": {"Authorization": "x"}}, "headers", "set by the call itself"),

@@ -37,7 +37,7 @@ def test_a_tool_built_from_an_openapi_document_is_attached_published_called_and_
 
     # When the agent calls one with valid arguments
     response = call_tool(
-        api_client, agent, conversation, "getOrder", {"order_id": "A/1 2", "expand": ["lines"]}
+        api_client, agent, conversation, "getOrder", {"order_id": "A?1 2", "expand": ["lines"]}
     )
 
     # Then the customer's API got the request the mapping says, and the model reads its answer
@@ -46,11 +46,11 @@ def test_a_tool_built_from_an_openapi_document_is_attached_published_called_and_
     assert result["ok"] is True
     assert result["status"] == 200
     assert result["content_type"] == "application/json"
-    assert result["body"] == {"id": "A%2F1%202", "status": "shipped", "expand": ["lines"]}
+    assert result["body"] == {"id": "A%3F1%202", "status": "shipped", "expand": ["lines"]}
     assert result["error"] is None
     [seen] = customer_api.received()
     assert seen.method == "GET"
-    assert seen.path == "/orders/A%2F1%202"  # one path segment, whatever the argument holds
+    assert seen.path == "/orders/A%3F1%202"  # one path segment (a "/" is refused)
     assert seen.query == {"expand": ["lines"]}
     assert seen.headers["X-Omniflow-Tool"] == "getOrder"
 
@@ -63,7 +63,7 @@ def test_a_tool_built_from_an_openapi_document_is_attached_published_called_and_
     [entry] = [entry for entry in trace if entry["kind"] == "tool_call"]
     assert entry["details"]["tool"] == "getOrder"
     assert entry["details"]["call_id"] == result["call_id"]
-    assert entry["details"]["arguments"] == {"order_id": "A/1 2", "expand": ["lines"]}
+    assert entry["details"]["arguments"] == {"order_id": "A?1 2", "expand": ["lines"]}
     assert entry["details"]["outcome"] == "ok"
     assert entry["details"]["agent_version"] == 1
     log = api_client.get(f"/api/v1/agent-tool-calls?conversation={conversation.pk}").json()

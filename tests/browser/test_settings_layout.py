@@ -104,9 +104,13 @@ def _settings_routes(resolver=None, prefix: str = "", namespace: str = ""):
             yield route, name, params, getattr(entry.callback, "view_class", None)
 
 
-# Pages that are not pages: POST-only actions, and the set-password link (no Settings shell).
-# The replay job's progress is JSON that its page polls.
-NOT_PAGES = {"workspaces:member-set-password", "webhooks:replay-job-progress"}
+# Pages that are not pages: POST-only actions, and the invitation link and its acceptance (the
+# invited person's, no Settings shell). The replay job's progress is JSON that its page polls.
+NOT_PAGES = {
+    "workspaces:invitation-open",
+    "workspaces:invitation-accept",
+    "webhooks:replay-job-progress",
+}
 
 
 def _settings_pages(objects: dict) -> list[tuple[str, str, bool]]:
@@ -215,8 +219,8 @@ def test_roll_a_key_in_the_browser_and_the_new_one_is_shown_once(
     _shot(page, "flow-roll-old-key")
 
 
-def test_add_a_member_on_a_phone_and_they_set_their_password(
-    live_server, page, workspace_with_everything, _chromium
+def test_invite_a_member_on_a_phone_and_they_join_from_the_emailed_link(
+    live_server, page, workspace_with_everything, _chromium, mailoutbox
 ):
     objects = workspace_with_everything
     page.set_viewport_size({"width": 390, "height": 844})
@@ -230,34 +234,38 @@ def test_add_a_member_on_a_phone_and_they_set_their_password(
     _shot(page, "flow-member-form")
     page.get_by_role("button", name="Add member").click()
 
-    expect(page.get_by_text("Added new.agent@example.com as support.")).to_be_visible()
-    link = page.text_content("#set-password-link").strip()
-    row = page.locator('tr[data-member="new.agent@example.com"]')
-    expect(row.get_by_role("combobox")).to_have_value("support")
+    expect(page.get_by_text("Invited new.agent@example.com as support")).to_be_visible()
+    pending = page.locator('tr[data-invitation="new.agent@example.com"]')
+    expect(pending.get_by_role("button", name="Resend")).to_be_visible()
+    expect(pending.get_by_role("button", name="Cancel invitation")).to_be_visible()
+    assert "/settings/invitations/" not in page.content()  # the link went by email only
     _no_sideways_scroll(page)
-    _shot(page, "flow-member-added")
-    page.reload()
-    expect(page.locator("#set-password-link")).to_have_count(0)
+    _shot(page, "flow-member-invited")
+    [mail] = mailoutbox
+    link = next(word for word in mail.body.split() if "/settings/invitations/" in word)
 
-    # Promote them, then try to demote the last... no: there are two admins then, so fine.
-    row.get_by_role("combobox").select_option("admin")
-    row.get_by_role("button", name="Change").click()
-    expect(page.get_by_text("new.agent@example.com is now admin.")).to_be_visible()
-
-    # The new member opens the link in their own browser and is signed in.
+    # The new member opens the emailed link in their own browser and sets their password.
     context = _chromium.new_context(
         base_url=live_server.url, viewport={"width": 390, "height": 844}
     )
     try:
         theirs = context.new_page()
-        theirs.goto(link)
+        theirs.goto(link.replace("http://testserver", live_server.url))
         theirs.fill("#id_new_password1", "a-fresh-password-31")
         theirs.fill("#id_new_password2", "a-fresh-password-31")
-        _shot(theirs, "flow-member-set-password")
-        theirs.get_by_role("button", name="Set password and sign in").click()
+        _shot(theirs, "flow-member-accept-invitation")
+        theirs.get_by_role("button", name="Set password and join").click()
         theirs.wait_for_url("**/settings/")
-        expect(theirs.get_by_text("new.agent@example.com · Admin")).to_be_visible()
+        expect(theirs.get_by_text("new.agent@example.com · Support")).to_be_visible()
         _no_sideways_scroll(theirs)
     finally:
         context.close()
+
+    page.reload()
+    row = page.locator('tr[data-member="new.agent@example.com"]')
+    expect(row.get_by_role("combobox")).to_have_value("support")
+    expect(page.locator("tr[data-invitation]")).to_have_count(0)
+    row.get_by_role("combobox").select_option("admin")
+    row.get_by_role("button", name="Change").click()
+    expect(page.get_by_text("new.agent@example.com is now admin.")).to_be_visible()
     assert Membership.objects.get(user__email="new.agent@example.com").role == "admin"

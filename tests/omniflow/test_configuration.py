@@ -42,7 +42,8 @@ def test_embedded_default_needs_no_servers():
     assert loaded == {
         "engine": "django.db.backends.sqlite3",
         "cache": "django.core.cache.backends.locmem.LocMemCache",
-        "broker": "filesystem://",
+        # A transactional broker on a SQLite file of its own (kombu's SQLAlchemy transport).
+        "broker": f"sqla+sqlite:///{ROOT / 'var' / 'broker.sqlite3'}",
         "debug": True,
     }
 
@@ -78,3 +79,31 @@ def test_postgres_and_redis_configuration_loads():
 def test_suite_itself_runs_on_postgres_and_redis(db):
     assert connection.vendor == "postgresql"
     assert settings.CACHES["default"]["BACKEND"].endswith("RedisCache")
+
+
+SQLITE_PROBE = (
+    "import json, django; django.setup(); from django.db import connection; "
+    "cursor = connection.cursor(); "
+    "print(json.dumps({'journal_mode': cursor.execute('PRAGMA journal_mode').fetchone()[0], "
+    "'synchronous': cursor.execute('PRAGMA synchronous').fetchone()[0], "
+    "'busy_timeout': cursor.execute('PRAGMA busy_timeout').fetchone()[0], "
+    "'transaction_mode': connection.transaction_mode}))"
+)
+
+
+def test_embedded_sqlite_writers_wait_for_each_other_instead_of_failing(tmp_path):
+    env = _bare_env(DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+
+    output = subprocess.run(
+        [sys.executable, "-c", SQLITE_PROBE], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+
+    assert output.returncode == 0, output.stderr
+    # WAL: readers never wait for the writer; NORMAL (1) is WAL's safe mode. IMMEDIATE: a
+    # transaction takes the write lock when it begins, so it waits (20 s) instead of failing.
+    assert json.loads(output.stdout.strip().splitlines()[-1]) == {
+        "journal_mode": "wal",
+        "synchronous": 1,
+        "busy_timeout": 20000,
+        "transaction_mode": "IMMEDIATE",
+    }

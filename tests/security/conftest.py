@@ -50,6 +50,12 @@ class DocumentServer:
 
 
 @pytest.fixture
+def private_urls_allowed(settings):
+    """Agent tools' APIs in these tests listen on 127.0.0.1, which production refuses."""
+    settings.OMNIFLOW_WEBHOOK_ALLOW_PRIVATE_URLS = True
+
+
+@pytest.fixture
 def document_server():
     server = DocumentServer({"secret": "LEAKED-FROM-AN-INTERNAL-SERVICE", "x": {"type": "integer"}})
     yield server

@@ -216,7 +216,8 @@ def test_edit_changes_the_endpoint_and_keeps_its_secret(admin_client, workspace)
     response = admin_client.post(
         f"/settings/webhooks/{endpoint.id}/edit/",
         {
-            "url": "https://new.example.com/in",
+            # The same host: a new one would get a new secret (tests/security).
+            "url": "https://hooks.example.com/new-in",
             "event_types": ["ticket.status_changed"],
             "description": "New",
         },
@@ -227,7 +228,7 @@ def test_edit_changes_the_endpoint_and_keeps_its_secret(admin_client, workspace)
     assert re.search(r'value="ticket.created"[^>]*checked', form)
     assert response.redirect_chain[-1][0] == f"/settings/webhooks/{endpoint.id}/"
     endpoint.refresh_from_db()
-    assert endpoint.url == "https://new.example.com/in"
+    assert endpoint.url == "https://hooks.example.com/new-in"
     assert endpoint.event_types == ["ticket.status_changed"]
     assert (endpoint.description, endpoint.enabled) == ("New", False)
     assert endpoint_secret(endpoint=endpoint) == secret

@@ -9,8 +9,9 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
+from apikeys.scopes import ALL_SCOPES
 from tests.factories import TEST_PASSWORD, MembershipFactory, make_api_key
-from workspaces.models import Membership
+from workspaces.models import Invitation, Membership
 from workspaces.services import member_create, member_remove, member_update_role
 
 pytestmark = pytest.mark.django_db
@@ -36,30 +37,16 @@ def test_admin_adds_a_member_with_a_password_who_can_then_log_in(admin_client, w
     assert authenticate(username="agent@example.com", password="a-long-password-42")
 
 
-def test_a_member_added_without_password_gets_a_one_time_set_password_link(
-    admin_client, client, workspace
-):
+def test_a_member_added_without_password_is_invited_by_email(admin_client, workspace, mailoutbox):
     page = admin_client.post(
         CREATE_URL, {"email": "new@example.com", "role": "admin", "password": ""}, follow=True
     ).content.decode()
-    link = re.search(r'id="set-password-link">([^<]+)<', page).group(1)
-    assert link.startswith("http://testserver/settings/set-password/")
-    # Shown once: a reload of the list no longer has it.
-    assert "set-password-link" not in admin_client.get(LIST_URL).content.decode()
 
-    client.logout()
-    form_page = client.get(link, follow=True)
-    assert "Set your password" in form_page.content.decode()
-    done = client.post(
-        form_page.redirect_chain[-1][0],
-        {"new_password1": "fresh-password-77", "new_password2": "fresh-password-77"},
-        follow=True,
-    )
-    assert done.redirect_chain[-1][0] == "/settings/"
-    assert authenticate(username="new@example.com", password="fresh-password-77")
-    # One time: the same link no longer works.
-    client.logout()
-    assert "This link no longer works" in client.get(link, follow=True).content.decode()
+    assert "Invited new@example.com as admin" in page
+    assert 'data-invitation="new@example.com"' in page
+    assert mailoutbox[0].to == ["new@example.com"]
+    assert "http://testserver/settings/invitations/" in mailoutbox[0].body
+    assert not Membership.objects.filter(user__email="new@example.com").exists()
 
 
 def test_adding_refuses_a_bad_email_an_existing_member_and_a_weak_password(
@@ -128,7 +115,7 @@ def test_services_refuse_to_leave_a_workspace_without_admin(workspace, admin_mem
         member_update_role(membership=admin_membership, role="support")
     with pytest.raises(ValidationError, match="last admin"):
         member_remove(membership=admin_membership)
-    second, _ = member_create(
+    member_create(
         workspace=workspace, email="two@example.com", role="admin", password="two-admins-pass"
     )
 
@@ -175,7 +162,7 @@ def _call(*args) -> str:
     return out.getvalue()
 
 
-def test_create_member_command_with_password_and_with_a_link(workspace):
+def test_create_member_command_with_password_and_with_an_invitation(workspace, mailoutbox):
     _call(
         "create_member",
         workspace.slug,
@@ -189,17 +176,16 @@ def test_create_member_command_with_password_and_with_a_link(workspace):
 
     assert authenticate(username="ops@example.com", password="ops-password-99")
     assert Membership.objects.get(user__email="ops@example.com").role == "admin"
-    assert Membership.objects.get(user__email="agent@example.com").role == "support"
-    assert re.search(
-        r"^http://127\.0\.0\.1:8000/settings/set-password/\S+/\S+/$",
-        output.strip().splitlines()[-1],
-    )
+    assert Invitation.objects.get(email="agent@example.com").role == "support"
+    link = output.strip().splitlines()[-1]
+    assert re.search(r"^http://127\.0\.0\.1:8000/settings/invitations/\S+/$", link)
+    assert mailoutbox[0].to == ["agent@example.com"] and link in mailoutbox[0].body
 
 
 def test_create_member_command_refuses_unknown_workspace_and_duplicates(workspace):
     _call("create_member", workspace.slug, "ops@example.com", "--role", "admin")
 
-    with pytest.raises(CommandError, match="already a member"):
+    with pytest.raises(CommandError, match="already invited"):
         _call("create_member", workspace.slug, "ops@example.com", "--role", "support")
     with pytest.raises(CommandError, match="No workspace"):
         _call("create_member", "nope", "x@example.com", "--role", "admin")
@@ -227,7 +213,7 @@ def test_members_api_lists_members_with_the_members_scope(
     assert response.status_code == 403 and "members:read" in response.json()["detail"]
 
 
-def _members_client(workspace, scopes=("members:write",)) -> APIClient:
+def _members_client(workspace, scopes=ALL_SCOPES) -> APIClient:
     client = APIClient()
     client.credentials(
         HTTP_AUTHORIZATION=f"Bearer {make_api_key(workspace, scopes=list(scopes))[1]}"
@@ -235,29 +221,28 @@ def _members_client(workspace, scopes=("members:write",)) -> APIClient:
     return client
 
 
-def test_members_api_adds_a_member_with_a_one_time_set_password_link(workspace, admin_membership):
-    response = _members_client(workspace).post(
-        "/api/v1/members", {"email": "New@Example.com", "role": "support"}, format="json"
-    )
+def test_members_api_invites_a_member_without_a_password(workspace, admin_membership, mailoutbox):
+    response = _members_client(
+        workspace, scopes=("members:write", "webhooks:write", "inbound:read")
+    ).post("/api/v1/members", {"email": "New@Example.com", "role": "support"}, format="json")
 
-    assert response.status_code == 201
-    assert response["Cache-Control"] == "no-store"
+    assert response.status_code == 202
     body = response.json()
     assert body["email"] == "new@example.com" and body["role"] == "support"
-    assert body["set_password_url"].startswith("http://testserver/settings/set-password/")
-    assert "password" not in body
-    membership = Membership.objects.get(pk=body["id"], workspace=workspace)
-    assert not membership.user.has_usable_password()
+    assert body["status"] == "invited"
+    assert "password" not in body and "set_password_url" not in body
+    assert mailoutbox[0].to == ["new@example.com"]
+    assert not Membership.objects.filter(user__email="new@example.com").exists()
 
 
 def test_members_api_with_a_password_gives_no_link_and_the_person_can_log_in(workspace):
-    response = _members_client(workspace).post(
+    response = _members_client(workspace, scopes=ALL_SCOPES).post(
         "/api/v1/members",
         {"email": "ops@example.com", "role": "admin", "password": "a-long-password-42"},
         format="json",
     )
 
-    assert response.status_code == 201 and response.json()["set_password_url"] is None
+    assert response.status_code == 201 and "set_password_url" not in response.json()
     assert authenticate(username="ops@example.com", password="a-long-password-42") is not None
 
 

@@ -103,6 +103,17 @@ class EndpointRepresentation(serializers.ModelSerializer):
         return endpoint.previous_secret_expires_at if self._overlapping(endpoint) else None
 
 
+class EndpointUpdatedRepresentation(EndpointRepresentation):
+    notes = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="What the change did besides what was asked, e.g. a new secret because the "
+        "URL's host changed.",
+    )
+
+    class Meta(EndpointRepresentation.Meta):
+        fields = [*EndpointRepresentation.Meta.fields, "notes"]
+
+
 class RotateSecretInput(serializers.Serializer):
     overlap_hours = serializers.IntegerField(
         min_value=0,

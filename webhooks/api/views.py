@@ -83,8 +83,10 @@ class EndpointDetailView(EndpointView):
         tags=ENDPOINTS_TAG,
         operation_id="webhook_endpoints_update",
         summary="Update a webhook endpoint",
+        description="A URL on another host gets a new signing secret unless `secret` is given "
+        "too (`notes` says so).",
         request=s.EndpointInput,
-        responses=s.EndpointRepresentation,
+        responses=s.EndpointUpdatedRepresentation,
     )
     def patch(self, request, endpoint_id: int):
         endpoint = self._endpoint(request, endpoint_id)
@@ -93,7 +95,8 @@ class EndpointDetailView(EndpointView):
         endpoint = services.endpoint_update(
             endpoint=endpoint, actor=self.actor, **data.validated_data
         )
-        return Response(s.EndpointRepresentation(endpoint).data)
+        endpoint.notes = [services.SECRET_REPLACED_NOTE] if endpoint.secret_replaced else []
+        return Response(s.EndpointUpdatedRepresentation(endpoint).data)
 
     @extend_schema(
         tags=ENDPOINTS_TAG,

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from ..models import Membership
+from ..models import Invitation, Membership
 
 
 class MemberRepresentation(serializers.ModelSerializer):
@@ -14,17 +14,19 @@ class MemberRepresentation(serializers.ModelSerializer):
         return membership.user.email or membership.user.get_username()
 
 
-class MemberCreatedRepresentation(MemberRepresentation):
-    set_password_url = serializers.URLField(
-        allow_null=True,
-        help_text=(
-            "A one-time link where a new person without a password sets one; shown in this "
-            "response only. Null when a password was given or the person already has an account."
-        ),
+class InvitationRepresentation(serializers.ModelSerializer):
+    status = serializers.ChoiceField(
+        choices=["invited", "expired"],
+        read_only=True,
+        help_text="`invited` until the person accepts the emailed link; `expired` after it.",
     )
 
-    class Meta(MemberRepresentation.Meta):
-        fields = [*MemberRepresentation.Meta.fields, "set_password_url"]
+    class Meta:
+        model = Invitation
+        fields = [
+            *("id", "email", "role", "status", "created_at", "sent_at", "send_count"),
+            "expires_at",
+        ]
 
 
 class MemberCreateInput(serializers.Serializer):
@@ -35,7 +37,10 @@ class MemberCreateInput(serializers.Serializer):
         allow_blank=True,
         write_only=True,
         max_length=128,
-        help_text="Leave out to get a one-time set-password link instead.",
+        help_text=(
+            "For a new account only: it joins at once. Leave out to email an invitation (the "
+            "person accepts it with their own account, or sets their own password)."
+        ),
     )
 
 

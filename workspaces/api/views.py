@@ -4,13 +4,16 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
+from apikeys.grants import Grantor
 from omniflow.api.pagination import StableCursorPagination
 from omniflow.api.views import WorkspaceAPIView
 
-from ..selectors import members_for_workspace
+from ..invitations import invitation_cancel, invitation_resend
+from ..models import Invitation
+from ..selectors import invitations_for_workspace, members_for_workspace
 from ..services import member_create, member_remove, member_update_role
 from .serializers import (
-    MemberCreatedRepresentation,
+    InvitationRepresentation,
     MemberCreateInput,
     MemberRepresentation,
     MemberUpdateInput,
@@ -21,6 +24,10 @@ TAG = ["Members"]
 
 class MemberView(WorkspaceAPIView):
     required_scope = "members"
+
+    @property
+    def grantor(self) -> Grantor:
+        return Grantor.for_api_key(self.request.auth)
 
 
 class MemberListView(MemberView):
@@ -43,25 +50,29 @@ class MemberListView(MemberView):
         operation_id="members_create",
         summary="Add a member",
         description=(
-            "Adds a person by email with a role. A new person given no password gets a "
-            "one-time set-password link, answered in `set_password_url` this once."
+            "Adds a person by email with a role. Without a password (always, for an address "
+            "that already has an Omniflow account) it emails them an invitation and answers "
+            "202 with it (see `/member-invitations`): they join when they accept it. With a "
+            "password, a new account joins at once (201). No response carries a credential. "
+            "A key gives the admin role only with full access, the support role only with "
+            "`webhooks:write`, `inbound:read` and `members:read` (what support staff reach)."
         ),
         request=MemberCreateInput,
-        responses={201: MemberCreatedRepresentation},
+        responses={201: MemberRepresentation, 202: InvitationRepresentation},
     )
     def post(self, request):
         data = self.validated(MemberCreateInput)
-        membership, link_path = member_create(
+        added = member_create(
             workspace=self.workspace,
             email=data["email"],
             role=data["role"],
             password=data.get("password") or None,
+            grantor=self.grantor,
+            base_url=request.build_absolute_uri("/"),
         )
-        membership.set_password_url = request.build_absolute_uri(link_path) if link_path else None
-        response = Response(MemberCreatedRepresentation(membership).data, status.HTTP_201_CREATED)
-        # The link signs its holder in: no cache may keep it.
-        response["Cache-Control"] = "no-store"
-        return response
+        if isinstance(added, Invitation):
+            return Response(InvitationRepresentation(added).data, status.HTTP_202_ACCEPTED)
+        return Response(MemberRepresentation(added).data, status.HTTP_201_CREATED)
 
 
 class MemberDetailView(MemberView):
@@ -90,7 +101,9 @@ class MemberDetailView(MemberView):
     def patch(self, request, pk: int):
         membership = self.member()
         data = self.validated(MemberUpdateInput)
-        membership = member_update_role(membership=membership, role=data["role"])
+        membership = member_update_role(
+            membership=membership, role=data["role"], grantor=self.grantor
+        )
         return Response(MemberRepresentation(membership).data)
 
     @extend_schema(
@@ -101,5 +114,66 @@ class MemberDetailView(MemberView):
         responses={204: None},
     )
     def delete(self, request, pk: int):
-        member_remove(membership=self.member())
+        member_remove(membership=self.member(), grantor=self.grantor)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class InvitationListView(MemberView):
+    """List the pending invitations (people invited who have not accepted yet)."""
+
+    @extend_schema(
+        tags=TAG,
+        operation_id="member_invitations_list",
+        summary="List pending invitations",
+        responses=InvitationRepresentation(many=True),
+    )
+    def get(self, request):
+        invitations = invitations_for_workspace(workspace=self.workspace).order_by()
+        return self.page(invitations, InvitationRepresentation)
+
+
+class InvitationView(MemberView):
+    def invitation(self) -> Invitation:
+        return self.found(invitations_for_workspace(workspace=self.workspace))
+
+
+class InvitationDetailView(InvitationView):
+    """Read or cancel one pending invitation."""
+
+    @extend_schema(
+        tags=TAG,
+        operation_id="member_invitations_retrieve",
+        summary="Get a pending invitation",
+        responses=InvitationRepresentation,
+    )
+    def get(self, request, pk: int):
+        return Response(InvitationRepresentation(self.invitation()).data)
+
+    @extend_schema(
+        tags=TAG,
+        operation_id="member_invitations_destroy",
+        summary="Cancel an invitation",
+        description="Its emailed link stops working.",
+        responses={204: None},
+    )
+    def delete(self, request, pk: int):
+        invitation_cancel(invitation=self.invitation(), grantor=self.grantor)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class InvitationResendView(InvitationView):
+    @extend_schema(
+        tags=TAG,
+        operation_id="member_invitations_resend",
+        summary="Send an invitation again",
+        description="Emails a new link (the previous one stops working) with a new expiry.",
+        request=None,
+        responses=InvitationRepresentation,
+    )
+    def post(self, request, pk: int):
+        invitation = invitation_resend(
+            invitation=self.invitation(),
+            grantor=self.grantor,
+            base_url=request.build_absolute_uri("/"),
+        )
+        return Response(InvitationRepresentation(invitation).data)

@@ -16,8 +16,15 @@ DEMO_KEY_NAME = "Demo key (make run)"
 class Command(BaseCommand):
     help = "Create (or refresh) the demo workspace, its admin and a fresh demo API key."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--base-url",
+            default="http://127.0.0.1:8000/",
+            help="Where the web listens, for the links printed (`make run` passes its own).",
+        )
+
     @transaction.atomic
-    def handle(self, *args, **options):
+    def handle(self, *args, base_url, **options):
         workspace = Workspace.objects.filter(slug=DEMO_SLUG).first() or workspace_create(
             slug=DEMO_SLUG, name="Demo"
         )
@@ -35,10 +42,11 @@ class Command(BaseCommand):
         _, plaintext = api_key_create(
             workspace=workspace, name=DEMO_KEY_NAME, scopes=list(ALL_SCOPES)
         )
+        base_url = base_url.rstrip("/")
         self.stdout.write(
             "\n"
-            f"  Log in at http://127.0.0.1:8000/ as {DEMO_EMAIL} / {DEMO_PASSWORD}\n"
+            f"  Log in at {base_url}/ as {DEMO_EMAIL} / {DEMO_PASSWORD}\n"
             f"  Demo API key (full access): {plaintext}\n"
             f"  Try: curl -H 'Authorization: Bearer {plaintext}' "
-            "http://127.0.0.1:8000/api/v1/webhook-event-types\n"
+            f"{base_url}/api/v1/webhook-event-types\n"
         )

@@ -1,14 +1,14 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from workspaces.models import Membership, Workspace
+from workspaces.models import Invitation, Membership, Workspace
 from workspaces.services import member_create
 
 
 class Command(BaseCommand):
     help = (
-        "Add a member to a workspace. Without --password, print a one-time link where they set "
-        "their own."
+        "Add a member to a workspace. Without --password (always, for an existing account), "
+        "email them an invitation and print its link, for the operator to pass on."
     )
 
     def add_arguments(self, parser):
@@ -27,16 +27,20 @@ class Command(BaseCommand):
             workspace_obj = Workspace.objects.get(slug=workspace)
         except Workspace.DoesNotExist as error:
             raise CommandError(f"No workspace '{workspace}'.") from error
+        # The operator runs this on the server (they hold the database): no grantor ceiling.
         try:
-            membership, link_path = member_create(
-                workspace=workspace_obj, email=email, role=role, password=password
+            added = member_create(
+                workspace=workspace_obj,
+                email=email,
+                role=role,
+                password=password,
+                base_url=base_url,
             )
         except ValidationError as error:
             raise CommandError("; ".join(error.messages)) from error
-        self.stdout.write(
-            f"Added {membership.user.email or membership.user.get_username()} to "
-            f"{workspace_obj.slug} as {membership.role}."
-        )
-        if link_path:
-            self.stdout.write("Send them this one-time link to set a password:")
-            self.stdout.write(base_url.rstrip("/") + link_path)
+        if not isinstance(added, Invitation):
+            self.stdout.write(f"Added {added.user.email} to {workspace_obj.slug} as {added.role}.")
+            return
+        self.stdout.write(f"Invited {added.email} to {workspace_obj.slug} as {added.role}.")
+        self.stdout.write("The invitation was emailed; its one-time link, to pass on yourself:")
+        self.stdout.write(added.link)

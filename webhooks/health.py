@@ -103,49 +103,71 @@ def _first_probe_interval() -> int:
     return max(1, int(settings.OMNIFLOW_WEBHOOK_PROBE_SECONDS))
 
 
-def _locked(endpoint_id: int) -> WebhookEndpoint | None:
-    return (
+def _transition(
+    endpoint_id: int, *, into: str, allowed_from: tuple[str, ...], reason: str, now: datetime
+) -> tuple[WebhookEndpoint | None, int]:
+    """Move the locked endpoint into `into` from one of `allowed_from`, holding its deliveries
+    (paused, disabled) or releasing them (active); return it and how many moved (None, 0 when
+    it was not in a state it may leave so, or is deleted)."""
+    endpoint = (
         WebhookEndpoint.objects.select_for_update()
-        .filter(id=endpoint_id, deleted_at__isnull=True)
+        .filter(id=endpoint_id, deleted_at__isnull=True, state__in=allowed_from)
         .first()
     )
+    if endpoint is None:
+        return None, 0
+    _set_state(endpoint, into, reason=reason, now=now)
+    if into == State.ACTIVE:
+        return endpoint, deliveries_release(endpoint_id=endpoint.id, now=now)
+    return endpoint, deliveries_hold(endpoint_id=endpoint.id)
 
 
 @transaction.atomic
 def endpoint_pause(*, endpoint: WebhookEndpoint, actor: str) -> WebhookEndpoint:
     """Pause an endpoint: its events are held until it is resumed (it is never probed)."""
-    locked = _locked(endpoint.id)
-    if locked is None or locked.state == State.PAUSED:
-        return locked or endpoint
-    now = timezone.now()
-    _set_state(locked, State.PAUSED, reason=f"Paused by {actor}.", now=now)
-    held = deliveries_hold(endpoint_id=locked.id)
-    _history(locked, History.Kind.PAUSED, detail=f"{held} deliveries held.", actor=actor)
-    return locked
+    paused, held = _transition(
+        endpoint.id,
+        into=State.PAUSED,
+        allowed_from=(State.ACTIVE, State.DISABLED),
+        reason=f"Paused by {actor}.",
+        now=timezone.now(),
+    )
+    if paused is None:
+        return _current(endpoint)
+    _history(paused, History.Kind.PAUSED, detail=f"{held} deliveries held.", actor=actor)
+    return paused
 
 
 @transaction.atomic
 def endpoint_resume(*, endpoint: WebhookEndpoint, actor: str) -> WebhookEndpoint:
     """Resume a paused or disabled endpoint: its held deliveries go out now, in order."""
-    locked = _locked(endpoint.id)
-    if locked is None or locked.state == State.ACTIVE:
-        return locked or endpoint
-    now = timezone.now()
-    _set_state(locked, State.ACTIVE, reason="", now=now)
-    released = deliveries_release(endpoint_id=locked.id, now=now)
+    resumed, released = _transition(
+        endpoint.id,
+        into=State.ACTIVE,
+        allowed_from=(State.PAUSED, State.DISABLED),
+        reason="",
+        now=timezone.now(),
+    )
+    if resumed is None:
+        return _current(endpoint)
     detail = f"{released} held deliveries released."
-    _history(locked, History.Kind.RESUMED, detail=detail, actor=actor)
-    return locked
+    _history(resumed, History.Kind.RESUMED, detail=detail, actor=actor)
+    return resumed
+
+
+def _current(endpoint: WebhookEndpoint) -> WebhookEndpoint:
+    endpoint.refresh_from_db(fields=STATE_FIELDS)
+    return endpoint
 
 
 @transaction.atomic
 def endpoint_disable(*, endpoint_id: int, reason: str, now: datetime) -> bool:
     """Disable an active endpoint (the engine's call); tell its workspace's admins."""
-    endpoint = _locked(endpoint_id)
-    if endpoint is None or endpoint.state != State.ACTIVE:
+    endpoint, held = _transition(
+        endpoint_id, into=State.DISABLED, allowed_from=(State.ACTIVE,), reason=reason, now=now
+    )
+    if endpoint is None:
         return False
-    _set_state(endpoint, State.DISABLED, reason=reason, now=now)
-    held = deliveries_hold(endpoint_id=endpoint.id)
     _history(
         endpoint,
         History.Kind.DISABLED,
@@ -161,11 +183,11 @@ def endpoint_disable(*, endpoint_id: int, reason: str, now: datetime) -> bool:
 @transaction.atomic
 def endpoint_recover(*, endpoint_id: int, now: datetime) -> bool:
     """Re-enable a disabled endpoint after a probe succeeded; its held backlog flows."""
-    endpoint = _locked(endpoint_id)
-    if endpoint is None or endpoint.state != State.DISABLED:
+    endpoint, released = _transition(
+        endpoint_id, into=State.ACTIVE, allowed_from=(State.DISABLED,), reason="", now=now
+    )
+    if endpoint is None:
         return False
-    _set_state(endpoint, State.ACTIVE, reason="", now=now)
-    released = deliveries_release(endpoint_id=endpoint.id, now=now)
     _history(
         endpoint,
         History.Kind.RECOVERED,

@@ -3,6 +3,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Processes the suite runs on (pytest-xdist; tests/parallel.py keeps their Redis apart).
+TEST_PROCESSES ?= 2
 
 .PHONY: run test services lint format fuzz soak-run bench clean
 
@@ -20,7 +22,7 @@ run: $(STAMP)
 ## Make sure PostgreSQL, Redis and Chromium are here and running, then run the whole suite.
 test: $(STAMP)
 	scripts/ensure-services.sh
-	scripts/test.sh $(ARGS)
+	scripts/test.sh -n $(TEST_PROCESSES) --dist loadfile $(ARGS)
 
 services:
 	scripts/ensure-services.sh

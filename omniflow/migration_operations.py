@@ -30,7 +30,8 @@ class AddIndexConcurrently(AddIndex):
         fail on "already exists". A concurrent build that failed or was cancelled leaves an
         invalid index of the name behind, which serves no query: it is built afresh.
         """
-        if schema_editor.connection.vendor != "postgresql":
+        # sqlmigrate shows what a database without the index runs.
+        if schema_editor.connection.vendor != "postgresql" or schema_editor.collect_sql:
             return False
         with schema_editor.connection.cursor() as cursor:
             cursor.execute(

@@ -42,6 +42,10 @@ class Representation(serializers.ModelSerializer):
 
 class ContactRepresentation(Representation):
     assignee = serializers.IntegerField(source="assignee_id", allow_null=True, read_only=True)
+    # Not `format: email`: a contact known by its external_id only has "" here.
+    email = serializers.CharField(
+        read_only=True, help_text="The contact's email; empty for one known by external_id only."
+    )
 
     class Meta:
         model = Contact

@@ -67,6 +67,7 @@ RULES_NO_SCHEMA_STATES = [
     r"is not a header name with a text value",
     r"A secret may hold visible ASCII characters and spaces only",
     r"Name the event to record",
+    r"This is not valid (YAML|JSON)",
     r"Search by an event id",
     r"Unknown condition field",
 ]

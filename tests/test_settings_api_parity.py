@@ -34,6 +34,8 @@ SETTINGS_TO_API: dict[tuple[str, str], object] = {
     ("endpoint-rotate-secret", "POST"): [api("POST", "webhook-endpoint-rotate-secret")],
     ("endpoint-end-secret-overlap", "POST"): [api("POST", "webhook-endpoint-end-secret-overlap")],
     ("endpoint-send-test-event", "POST"): [api("POST", "webhook-endpoint-test-event")],
+    ("endpoint-pause", "POST"): [api("POST", "webhook-endpoint-pause")],
+    ("endpoint-resume", "POST"): [api("POST", "webhook-endpoint-resume")],
     # Webhooks: the deliveries log, replay, bulk replay jobs.
     ("delivery-list", "GET"): [api("GET", "webhook-delivery-list")],
     ("delivery-detail", "GET"): [api("GET", "webhook-delivery-detail")],

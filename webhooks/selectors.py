@@ -14,6 +14,7 @@ from .models import (
     WebhookDelivery,
     WebhookDeliveryAttempt,
     WebhookEndpoint,
+    WebhookEndpointHistoryEntry,
     WebhookReplayJob,
 )
 
@@ -21,6 +22,29 @@ from .models import (
 def endpoints_for_workspace(*, workspace: Workspace) -> QuerySet[WebhookEndpoint]:
     """Return the workspace's endpoints (not the deleted ones, whose history stays)."""
     return WebhookEndpoint.objects.filter(workspace=workspace, deleted_at__isnull=True)
+
+
+def endpoint_history(*, endpoint: WebhookEndpoint) -> QuerySet[WebhookEndpointHistoryEntry]:
+    """Return the endpoint's state changes, newest first."""
+    return WebhookEndpointHistoryEntry.objects.filter(
+        workspace_id=endpoint.workspace_id, endpoint=endpoint
+    ).order_by("-id")
+
+
+def endpoint_held_count(*, endpoint: WebhookEndpoint) -> int:
+    """Return how many of the endpoint's deliveries are held (webhook_delivery_held_idx)."""
+    return WebhookDelivery.objects.filter(
+        endpoint=endpoint, status=WebhookDelivery.Status.HELD
+    ).count()
+
+
+def endpoints_disabled(*, workspace: Workspace) -> list[WebhookEndpoint]:
+    """Return the workspace's endpoints the engine disabled (for the Settings banner)."""
+    return list(
+        WebhookEndpoint.objects.filter(
+            workspace=workspace, state=WebhookEndpoint.State.DISABLED, deleted_at__isnull=True
+        ).only("id", "url", "state_reason", "state_changed_at")[:5]
+    )
 
 
 def deliveries_for_log(

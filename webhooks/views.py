@@ -18,9 +18,10 @@ from django.views.generic import FormView, TemplateView
 
 from omniflow.crypto import SecretUnavailable, decrypt_secret
 from workspaces.access import WorkspaceAdminMixin, WorkspaceMemberMixin, WorkspaceObjectMixin
+from workspaces.services import user_label
 from workspaces.templatetags.timefmt import utc
 
-from . import selectors, services
+from . import health, selectors, services
 from .charts import attempt_chart
 from .delivery_views import annotate_for_display
 from .events import CATALOGUE
@@ -158,6 +159,7 @@ class EndpointDetailView(WorkspaceMemberMixin, EndpointObjectMixin, TemplateView
         )
         context["health"] = endpoint_health(endpoint=endpoint, now=timezone.now())
         context["here"] = self.request.get_full_path()
+        context.update(_health_context(endpoint))
         return context
 
 
@@ -168,10 +170,10 @@ HEALTH_WINDOWS = {"24h": "%H:%M", "7d": "%a %H:%M"}
 
 def endpoint_health(*, endpoint: WebhookEndpoint, now) -> list[dict]:
     """Return each health window's statistics and attempts chart, for the endpoint page."""
-    health = []
+    windows = []
     for window, label_format in HEALTH_WINDOWS.items():
         series = selectors.endpoint_attempt_series(endpoint=endpoint, window=window, now=now)
-        health.append(
+        windows.append(
             {
                 "window": window,
                 "stats": selectors.endpoint_stats(
@@ -180,7 +182,7 @@ def endpoint_health(*, endpoint: WebhookEndpoint, now) -> list[dict]:
                 "chart": attempt_chart(series=series, label_format=label_format),
             }
         )
-    return health
+    return windows
 
 
 def _verifier_tabs(request, endpoint: WebhookEndpoint, masked_secret: str) -> dict:
@@ -192,6 +194,16 @@ def _verifier_tabs(request, endpoint: WebhookEndpoint, masked_secret: str) -> di
     slugs = [tab["slug"] for tab in tabs]
     chosen = request.GET.get("verifier")
     return {"verifier_tabs": tabs, "verifier_tab": chosen if chosen in slugs else "python"}
+
+
+def _health_context(endpoint: WebhookEndpoint) -> dict:
+    return {
+        "history": list(selectors.endpoint_history(endpoint=endpoint)[:20]),
+        "held_count": selectors.endpoint_held_count(endpoint=endpoint),
+        "disable_after": health.duration_text(
+            seconds=int(settings.OMNIFLOW_WEBHOOK_DISABLE_AFTER_SECONDS)
+        ),
+    }
 
 
 class EndpointUpdateView(WorkspaceAdminMixin, EndpointObjectMixin, FormView):
@@ -211,7 +223,9 @@ class EndpointUpdateView(WorkspaceAdminMixin, EndpointObjectMixin, FormView):
 
     def form_valid(self, form):
         try:
-            endpoint = services.endpoint_update(endpoint=self.get_object(), **form.cleaned_data)
+            endpoint = services.endpoint_update(
+                endpoint=self.get_object(), actor=user_label(self.request.user), **form.cleaned_data
+            )
         except ValidationError as error:
             form.add_error(None, error)
             return self.form_invalid(form)
@@ -319,3 +333,31 @@ class EndpointSendTestEventView(EndpointDetailView):
             return redirect("webhooks:endpoint-detail", endpoint_id=endpoint.id)
         request.session[_TEST_SENT_SESSION_KEY] = sent.delivery.id
         return _page_at(endpoint, "test-result")
+
+
+class EndpointPauseView(EndpointDetailView):
+    """Pause the endpoint (a POST from its page): its events are held until it is resumed."""
+
+    admin_only = True
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        endpoint = health.endpoint_pause(endpoint=self.get_object(), actor=user_label(request.user))
+        messages.success(
+            request, "Paused. Its events are held, not sent or failed, until you resume it."
+        )
+        return redirect("webhooks:endpoint-detail", endpoint_id=endpoint.id)
+
+
+class EndpointResumeView(EndpointDetailView):
+    """Resume a paused or disabled endpoint (a POST from its page): held events go out."""
+
+    admin_only = True
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        endpoint = health.endpoint_resume(
+            endpoint=self.get_object(), actor=user_label(request.user)
+        )
+        messages.success(request, "Resumed. Its held events are going out now, in order.")
+        return redirect("webhooks:endpoint-detail", endpoint_id=endpoint.id)

@@ -211,7 +211,13 @@ def test_endpoint_statistics_count_by_status_with_success_rate_and_latency(
     page = admin_client.get(f"/settings/webhooks/{endpoint.id}/").content.decode()
 
     assert stats["window"] == "24h"
-    assert stats["deliveries"] == {"pending": 1, "retrying": 0, "succeeded": 3, "failed": 1}
+    assert stats["deliveries"] == {
+        "pending": 1,
+        "retrying": 0,
+        "succeeded": 3,
+        "failed": 1,
+        "held": 0,
+    }
     assert (stats["total"], stats["success_rate"], stats["attempts"]) == (5, 0.75, 4)
     assert stats["latency_ms"] == {"p50": 20, "p95": 40, "p99": 40}
     assert (week["total"], week["deliveries"]["failed"], week["attempts"]) == (6, 2, 5)

@@ -142,8 +142,8 @@ def test_list_shows_url_events_status_description_and_recent_counts(admin_client
 
     assert "https://hooks.example.com/in" in page and "https://other.example.com/" in page
     assert "ticket.created" in page and "CRM sync" in page
-    assert '<span class="badge active">Enabled</span>' in page
-    assert '<span class="badge">Disabled</span>' in page
+    assert '<span class="badge active" data-state="active">Active</span>' in page
+    assert 'data-state="paused"' in page
     assert '<span class="badge succeeded">2 succeeded</span>' in page
     assert '<span class="badge failed">1 failed</span>' in page
     assert "New endpoint" in page

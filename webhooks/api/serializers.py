@@ -8,7 +8,13 @@ from omniflow.crypto import SecretUnavailable, decrypt_secret
 from .. import filters
 from ..events import CATALOGUE
 from ..failures import failure_reason
-from ..models import WebhookDelivery, WebhookDeliveryAttempt, WebhookEndpoint, WebhookReplayJob
+from ..models import (
+    WebhookDelivery,
+    WebhookDeliveryAttempt,
+    WebhookEndpoint,
+    WebhookEndpointHistoryEntry,
+    WebhookReplayJob,
+)
 from ..selectors import DEFAULT_STATS_WINDOW, STATS_WINDOWS
 from ..services import MAX_ENDPOINT_LIMIT
 from ..signing import (
@@ -39,6 +45,32 @@ class EndpointRepresentation(serializers.ModelSerializer):
         "`X-Omniflow-Signature`, but Standard Webhooks libraries cannot check "
         "`webhook-signature` under it. Rotate it (POST …/rotate-secret)."
     )
+    state = serializers.ChoiceField(
+        choices=WebhookEndpoint.State.choices,
+        read_only=True,
+        help_text="`active`: events go out. `paused`: paused by an admin (POST …/pause); "
+        "`disabled`: disabled by the engine after a 410 Gone or when every attempt failed for "
+        "OMNIFLOW_WEBHOOK_DISABLE_AFTER_SECONDS (5 days by default). While paused or disabled, "
+        "events are held (status `held`): not sent, not failed, their 24-hour retry window not "
+        "running. A disabled endpoint is probed with its oldest held delivery (hourly, the "
+        "wait doubling to 24 h) and re-enabled by the first success; POST …/resume re-enables "
+        "either at once. Held deliveries then go out in per-resource order.",
+    )
+    state_reason = serializers.CharField(
+        read_only=True, help_text="Why it is paused or disabled; empty while active."
+    )
+    state_changed_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="When the state last changed."
+    )
+    next_probe_at = serializers.DateTimeField(
+        source="probe_at",
+        read_only=True,
+        allow_null=True,
+        help_text="While disabled: when its oldest held delivery is next sent as a probe.",
+    )
+    enabled = serializers.BooleanField(
+        read_only=True, help_text="Whether `state` is `active` (kept for older clients)."
+    )
 
     class Meta:
         model = WebhookEndpoint
@@ -47,6 +79,10 @@ class EndpointRepresentation(serializers.ModelSerializer):
             "url",
             "event_types",
             "description",
+            "state",
+            "state_reason",
+            "state_changed_at",
+            "next_probe_at",
             "enabled",
             "max_in_flight",
             "rate_limit_per_second",
@@ -142,7 +178,11 @@ class EndpointInput(serializers.Serializer):
         child=serializers.ChoiceField(choices=list(CATALOGUE)), allow_empty=False
     )
     description = serializers.CharField(max_length=500, required=False, allow_blank=True)
-    enabled = serializers.BooleanField(required=False)
+    enabled = serializers.BooleanField(
+        required=False,
+        help_text="False pauses an active endpoint, true resumes a paused or disabled one "
+        "(as POST …/pause and …/resume).",
+    )
     max_in_flight = serializers.IntegerField(
         min_value=1,
         max_value=MAX_ENDPOINT_LIMIT,
@@ -170,6 +210,14 @@ class EndpointInput(serializers.Serializer):
         help_text="Left out: one is generated. Empty: requests go unsigned. "
         + STANDARD_SECRET_RULE,
     )
+
+
+class EndpointHistoryRepresentation(serializers.ModelSerializer):
+    """One change of an endpoint's state."""
+
+    class Meta:
+        model = WebhookEndpointHistoryEntry
+        fields = ["id", "kind", "detail", "actor", "created_at"]
 
 
 class AttemptRepresentation(serializers.ModelSerializer):

@@ -20,7 +20,7 @@ def _log_url(**filters) -> str:
 
 
 def deliveries_panel(*, workspace, membership) -> OverviewPanel:  # noqa: ARG001
-    """Return the last 24 h of deliveries: how many, how many failed or are retrying."""
+    """Return the last 24 h of deliveries: how many, and how many failed, retry or are held."""
     since = timezone.now() - timedelta(hours=24)
     after = since.strftime("%Y-%m-%dT%H:%M")
     rows = (
@@ -31,7 +31,7 @@ def deliveries_panel(*, workspace, membership) -> OverviewPanel:  # noqa: ARG001
     )
     counts = {row["status"]: row["count"] for row in rows}
     total, failed = sum(counts.values()), counts.get(Status.FAILED, 0)
-    retrying = counts.get(Status.RETRYING, 0)
+    retrying, held = counts.get(Status.RETRYING, 0), counts.get(Status.HELD, 0)
     return OverviewPanel(
         title="Deliveries, last 24 h",
         facts=[
@@ -48,12 +48,18 @@ def deliveries_panel(*, workspace, membership) -> OverviewPanel:  # noqa: ARG001
                 _log_url(status=Status.RETRYING, created_after=after),
                 "warn" if retrying else "ok",
             ),
+            OverviewFact(
+                "held for paused or disabled endpoints",
+                held,
+                _log_url(status=Status.HELD, created_after=after),
+                "warn" if held else "ok",
+            ),
         ],
     )
 
 
 def endpoints_panel(*, workspace, membership) -> OverviewPanel:  # noqa: ARG001
-    """Return the endpoints that need a look: disabled, or failing in the last 24 h."""
+    """Return the endpoints that need a look: paused, disabled, or failing in the last 24 h."""
     since = timezone.now() - timedelta(hours=24)
     endpoints = WebhookEndpoint.objects.filter(workspace=workspace).annotate(
         failing=Count(
@@ -67,7 +73,10 @@ def endpoints_panel(*, workspace, membership) -> OverviewPanel:  # noqa: ARG001
     items = []
     for endpoint in endpoints.order_by("id"):
         url = reverse("webhooks:endpoint-detail", args=[endpoint.id])
-        if not endpoint.enabled:
+        if endpoint.state != WebhookEndpoint.State.ACTIVE:
+            state = endpoint.get_state_display().lower()
+            items.append(OverviewFact(endpoint.url, state, url, "bad"))
+        elif not endpoint.enabled:
             items.append(OverviewFact(endpoint.url, "disabled", url, "warn"))
         elif endpoint.failing:
             items.append(OverviewFact(endpoint.url, f"{endpoint.failing} failing", url, "bad"))

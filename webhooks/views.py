@@ -95,6 +95,11 @@ _TEST_SENT_SESSION_KEY = "webhooks.test_sent"
 _TEST_TYPE_SESSION_KEY = "webhooks.test_event_type"
 
 
+def _page_at(endpoint: WebhookEndpoint, anchor: str):
+    """Redirect to the endpoint's page scrolled to what the action answered (shown on top)."""
+    return redirect(reverse("webhooks:endpoint-detail", args=[endpoint.id]) + f"#{anchor}")
+
+
 class EndpointDetailView(WorkspaceMemberMixin, EndpointObjectMixin, TemplateView):
     template_name = "webhooks/endpoint_detail.html"
     revealed_secret: str | None = None
@@ -259,7 +264,7 @@ class EndpointRevealSecretView(EndpointDetailView):
     def post(self, request, *args, **kwargs):
         endpoint = self.get_object()
         request.session[_REVEAL_SESSION_KEY] = endpoint.id
-        return redirect("webhooks:endpoint-detail", endpoint_id=endpoint.id)
+        return _page_at(endpoint, "revealed-secret")
 
 
 class EndpointRotateSecretView(EndpointDetailView):
@@ -292,7 +297,7 @@ class EndpointRotateSecretView(EndpointDetailView):
                 request, "Rotated the secret. Requests are signed with the new one only now."
             )
         request.session[_REVEAL_SESSION_KEY] = endpoint.id
-        return redirect("webhooks:endpoint-detail", endpoint_id=endpoint.id)
+        return _page_at(endpoint, "revealed-secret")
 
 
 class EndpointEndSecretOverlapView(EndpointDetailView):
@@ -327,7 +332,7 @@ class EndpointSendTestEventView(EndpointDetailView):
             messages.error(request, "The secret cannot be decrypted: rotate it, then try again.")
             return redirect("webhooks:endpoint-detail", endpoint_id=endpoint.id)
         request.session[_TEST_SENT_SESSION_KEY] = sent.delivery.id
-        return redirect("webhooks:endpoint-detail", endpoint_id=endpoint.id)
+        return _page_at(endpoint, "test-result")
 
 
 class EndpointPauseView(EndpointDetailView):

@@ -185,7 +185,8 @@ def test_reveal_shows_the_secret_only_in_that_response(admin_client, workspace):
     again = admin_client.get(f"/settings/webhooks/{endpoint.id}/")
 
     # POST-redirect-GET: Back and reload land on the endpoint's page, not on the POST-only URL.
-    assert revealed.redirect_chain == [(f"/settings/webhooks/{endpoint.id}/", 302)]
+    # Back on the page, scrolled to the secret shown on top.
+    assert revealed.redirect_chain == [(f"/settings/webhooks/{endpoint.id}/#revealed-secret", 302)]
     assert revealed.status_code == 200
     assert f'<code id="endpoint-secret">{secret}</code>' in revealed.content.decode()
     assert "no-store" in revealed["Cache-Control"]

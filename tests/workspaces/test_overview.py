@@ -49,12 +49,15 @@ def test_the_overview_shows_each_kind_of_trouble_with_a_link_to_it(admin_client,
     page = admin_client.get("/settings/").content.decode()
 
     assert "Is everything flowing?" in page
-    # Three deliveries in 24 h (a fourth, from three days ago, is not counted), two failed.
-    assert '<strong class="figure ">3</strong> sent or queued' in page
+    # Seven deliveries in 24 h (one from three days ago is not counted), two failed, and the
+    # four of the disabled endpoint held.
+    assert '<strong class="figure ">7</strong> sent or queued' in page
+    assert '<strong class="figure warn">4</strong> held for paused or disabled endpoints' in page
     assert '<strong class="figure bad">2</strong> failed' in page
     assert "/settings/deliveries/?status=failed&amp;created_after=" in page
     assert f'href="/settings/webhooks/{busy_workspace["failing"].id}/"' in page
-    assert ">2 failing</span>" in page and ">disabled</span>" in page
+    assert ">2 failing</span>" in page
+    assert ">paused</span>" in page  # the one created not enabled starts paused
     assert ">1 of 1 rejected</span>" in page and "Shop: order shipped" in page
     assert f'href="/settings/api-keys/{busy_workspace["limited"].pk}/"' in page
     assert ">12 refused today (429)</span>" in page

@@ -29,6 +29,7 @@ from .services import (
     agent_tools_set,
     tool_create,
     tool_delete,
+    tool_problems,
     tool_try,
     tool_update,
     tools_import_openapi,
@@ -104,6 +105,19 @@ class ToolFormMixin:
         if getattr(tool, "secret_cleared", False):
             messages.warning(self.request, SECRET_CLEARED_NOTE)
         return redirect(tool)
+
+    def form_invalid(self, form):
+        # The fields that parsed are checked as the service would, so that every problem
+        # shows at this submit, not one after another.
+        config = {name: form.cleaned_data.get(name) for name in form.fields}
+        existing = getattr(self, "kwargs", {}).get("tool_id")
+        has_secret = bool(existing and self.get_object().secret)
+        problems = tool_problems(workspace=self.workspace, config=config, has_secret=has_secret)
+        for name, messages_ in problems.items():
+            if name in form.fields and name not in form.errors:
+                for message in messages_:
+                    form.add_error(name, message)
+        return super().form_invalid(form)
 
 
 class ToolCreateView(WorkspaceAdminMixin, ToolFormMixin, FormView):

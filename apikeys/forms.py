@@ -1,12 +1,13 @@
 """Forms of Settings → API Keys: they parse input; the services validate and change keys."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from omniflow.ratelimits import InvalidRate, parse_rates
 
 from .models import ApiKey
 from .scopes import ACCESS_LEVELS, ALL_SCOPES, READ, RESOURCES, WRITE
-from .services import ROLL_GRACE_CHOICES
+from .services import ROLL_GRACE_CHOICES, api_key_expiry_check
 
 SCOPE_CHOICES = [
     (f"{resource}:{access}", f"{resource}:{access}")
@@ -63,6 +64,10 @@ class ApiKeyForm(forms.Form):
                 "custom_rate",
                 "Custom limits apply to the Custom tier only: pick it, or clear them.",
             )
+        try:
+            api_key_expiry_check(expires_at=cleaned_data.get("expires_at"))
+        except ValidationError as error:
+            self.add_error(None, error)
         return cleaned_data
 
     def granted_scopes(self) -> list[str]:

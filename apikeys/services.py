@@ -59,9 +59,14 @@ def _granted(
 
 
 def _validated_expiry(expires_at: datetime | None) -> datetime | None:
+    api_key_expiry_check(expires_at=expires_at)
+    return expires_at
+
+
+def api_key_expiry_check(*, expires_at: datetime | None) -> None:
+    """Refuse an expiry that is not in the future (the key form shows it with its other errors)."""
     if expires_at is not None and expires_at <= timezone.now():
         raise ValidationError({"expires_at": "The expiry must be in the future."})
-    return expires_at
 
 
 def _iso(moment: datetime | None) -> str | None:

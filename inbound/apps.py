@@ -7,5 +7,10 @@ class InboundConfig(AppConfig):
     name = "inbound"
     verbose_name = "Inbound webhooks"
 
-    def ready(self):
+    def ready(self) -> None:
+        from workspaces.overview import overview_panel_register
+
+        from .overview import triggers_panel
+
         register_settings_check("OMNIFLOW_INBOUND_RATE")
+        overview_panel_register(triggers_panel, order=30)

@@ -1,7 +1,5 @@
 """Form of Settings → Inbound webhooks: it parses input; the services check the trigger."""
 
-import json
-
 from django import forms
 from django.contrib.auth import get_user_model
 
@@ -226,62 +224,6 @@ def trigger_initial(trigger: InboundTrigger) -> dict:
     }
 
 
-class RuleForm(forms.Form):
-    """A rule fired by this trigger's events: the API's rule body, with JSON for its lists."""
-
-    name = forms.CharField(max_length=200)
-    conditions = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false", "class": "monospace"}),
-        initial="[]",
-        help_text='A JSON list, all must hold, e.g. [{"field": "payload.incident.status", '
-        '"operator": "equals", "value": "triggered"}]. Operators: equals, not_equals, contains, '
-        "in, exists, gt, gte, lt, lte. Fields: payload.<path>, or the named conversation's.",
-    )
-    actions = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false", "class": "monospace"}),
-        help_text="A JSON list: tag, untag, assign, set_priority, set_ticket_status, "
-        "set_ticket_priority (with a selector), upsert_contact, trace_note.",
-    )
-    event_name = forms.CharField(
-        max_length=100, required=False, help_text="Only custom events of this name (optional)."
-    )
-    max_tickets = forms.IntegerField(
-        min_value=1,
-        max_value=10_000,
-        required=False,
-        label="Most tickets per firing",
-        help_text="Empty: the server's OMNIFLOW_INBOUND_RULE_MAX_TICKETS.",
-    )
-
-    def __init__(self, *args, workspace: Workspace, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.workspace = workspace
-
-    def _json_list(self, name: str, serializer_class) -> list:
-        try:
-            value = json_loads(self.cleaned_data[name])
-        except JSONInputError as error:
-            raise forms.ValidationError(f"This is not valid JSON: {error}") from error
-        # The API's own input checks, so the page and the API accept the same rules.
-        serializer = serializer_class(data=value, many=True, context={"workspace": self.workspace})
-        if not serializer.is_valid():
-            raise forms.ValidationError(json.dumps(serializer.errors))
-        return [dict(item) for item in serializer.validated_data]
-
-    def clean_conditions(self):
-        from inbox.api.rule_serializers import ConditionInput
-
-        return self._json_list("conditions", ConditionInput)
-
-    def clean_actions(self):
-        from inbox.api.rule_serializers import ActionInput
-
-        actions = self._json_list("actions", ActionInput)
-        if not actions:
-            raise forms.ValidationError("Give at least one action.")
-        return actions
-
-
 class DryRunForm(forms.Form):
     payload = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 10, "spellcheck": "false", "class": "monospace"}),
@@ -293,19 +235,3 @@ class DryRunForm(forms.Form):
             return json_loads(self.cleaned_data["payload"])
         except JSONInputError as error:
             raise forms.ValidationError(f"This is not valid JSON: {error}") from error
-
-
-def rule_initial_from_preset(key: str) -> dict:
-    """Return the rule form's initial values from a preset, for the admin to edit."""
-    from .presets import RULE_PRESETS
-
-    preset = RULE_PRESETS.get(key)
-    if preset is None:
-        return {"conditions": "[]"}
-    rule = preset["rule"]
-    return {
-        "name": rule["name"],
-        "conditions": json.dumps(rule["conditions"], indent=2),
-        "actions": json.dumps(rule["actions"], indent=2),
-        "max_tickets": rule.get("max_tickets"),
-    }

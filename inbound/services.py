@@ -266,3 +266,21 @@ def receipts_prune(*, now: datetime | None = None) -> int:
     """Delete receipts older than OMNIFLOW_RETENTION_DAYS, in small batches."""
     kept_since = (now or timezone.now()) - timedelta(days=retention_days())
     return delete_in_batches(InboundReceipt.objects.filter(received_at__lt=kept_since))
+
+
+@transaction.atomic
+def inbound_rule_move(*, trigger: InboundTrigger, rule, offset: int) -> None:
+    """Move one of the trigger's rules `offset` places in their order; number them 0, 1, …"""
+    from inbox.models import RoutingRule
+
+    from .rules import inbound_rules_for
+
+    rules = list(
+        inbound_rules_for(trigger=trigger, active_only=False).select_for_update(of=("self",))
+    )
+    index = next(position for position, item in enumerate(rules) if item.pk == rule.pk)
+    target = min(max(index + offset, 0), len(rules) - 1)
+    rules.insert(target, rules.pop(index))
+    for position, item in enumerate(rules):
+        item.position = position
+    RoutingRule.objects.bulk_update(rules, ["position"])

@@ -6,23 +6,17 @@ from django.shortcuts import get_object_or_404, redirect
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from inbox.models import RoutingRule
-from inbox.services import routing_rule_create
 from workspaces.access import WorkspaceAdminMixin, WorkspaceMemberMixin, WorkspaceObjectMixin
 
 from .forms import (
     EXAMPLE_SCHEMA,
     DryRunForm,
-    RuleForm,
     TriggerForm,
     initial_from_data,
-    rule_initial_from_preset,
     trigger_initial,
 )
 from .models import InboundTrigger
-from .presets import rule_presets
 from .receiving import event_dry_run, receipt_rerun
-from .rules import inbound_rules_for
 from .selectors import (
     receipts_for_trigger,
     receipts_for_workspace,
@@ -143,41 +137,6 @@ class TriggerDeleteView(WorkspaceAdminMixin, TriggerObjectMixin, TemplateView):
         trigger_delete(trigger=trigger)
         messages.success(request, f"Deleted “{trigger.name}”. Its URL now answers 404.")
         return redirect("inbound:trigger-list")
-
-
-class TriggerRulesView(WorkspaceAdminMixin, TriggerObjectMixin, FormView):
-    """The rules this trigger's events fire, and a form (a preset fills it) to add one."""
-
-    template_name = "inbound/trigger_rules.html"
-    form_class = RuleForm
-
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "workspace": self.workspace}
-
-    def get_initial(self):
-        return rule_initial_from_preset(self.request.GET.get("preset", ""))
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        # Active or not, the rules this trigger names; rules for every trigger show on each.
-        context["rules"] = inbound_rules_for(trigger=self.get_object(), active_only=False)
-        context["presets"] = rule_presets()
-        context["dry_run_form"] = DryRunForm()
-        return context
-
-    def form_valid(self, form):
-        try:
-            rule = routing_rule_create(
-                workspace=self.workspace,
-                trigger=RoutingRule.Trigger.INBOUND,
-                inbound_trigger=self.get_object(),
-                **form.cleaned_data,
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-            return self.form_invalid(form)
-        messages.success(self.request, f"Saved the rule “{rule.name}”.")
-        return redirect("inbound:trigger-rules", trigger_id=self.get_object().pk)
 
 
 class TriggerDryRunView(WorkspaceAdminMixin, TriggerObjectMixin, FormView):

@@ -179,15 +179,25 @@ LOGOUT_REDIRECT_URL = "login"
 # Member invitations: the emailed link to join a workspace works once, for this many days.
 OMNIFLOW_INVITATION_DAYS = env.int("OMNIFLOW_INVITATION_DAYS", default=7)
 
-# --- Email (member invitations) -----------------------------------------------------------
-# EMAIL_URL: e.g. smtp+tls://user:password@smtp.example.com:587 (django-environ); unset, mail
-# is printed to the console (the tests read Django's locmem outbox).
+# --- Email (member invitations, endpoint health notices) ----------------------------------
+# EMAIL_URL (django-environ), e.g. smtp+tls://user:password@smtp.example.com:587, or
+# EMAIL_HOST with EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS; with
+# neither, mail is printed to the console (the tests read Django's locmem outbox).
 if env.str("EMAIL_URL", default=""):
     globals().update(env.email_url("EMAIL_URL"))
+elif env.str("EMAIL_HOST", default=""):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = env.str("EMAIL_HOST")
+    EMAIL_PORT = env.int("EMAIL_PORT", default=587)
+    EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+    EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+    EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Omniflow <no-reply@localhost>")
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+# Where people reach this Omniflow, for links in emails sent without a request (no slash).
+OMNIFLOW_PUBLIC_URL = env.str("OMNIFLOW_PUBLIC_URL", default="http://127.0.0.1:8000")
 
 # --- i18n / static ------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -246,8 +256,8 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Omniflow API",
-    "DESCRIPTION": "Public REST API of Omniflow: conversations, contacts, tickets, "
-    "scorecards, agents, training and webhooks.",
+    # The introduction's sections come from omniflow/api/introduction.py (a hook below).
+    "DESCRIPTION": "",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "REDOC_DIST": "SIDECAR",
@@ -255,6 +265,14 @@ SPECTACULAR_SETTINGS = {
     # payload of every event type is documented (webhooks/event_schemas.py).
     "OAS_VERSION": "3.1.0",
     "WEBHOOKS": "webhooks.event_schemas.OPENAPI_WEBHOOKS",
+    # drf-spectacular's enum hook, then the introduction (one section per topic, the webhooks
+    # and their verifiers once) and a curl and a Python sample on every operation.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "omniflow.api.introduction.add_introduction",
+        "webhooks.event_schemas.add_webhooks_introduction",
+        "omniflow.api.introduction.add_code_samples",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "ConversationStatusEnum": "inbox.models.Conversation.Status",
         "TicketStatusEnum": "inbox.models.Ticket.Status",
@@ -300,6 +318,14 @@ OMNIFLOW_WEBHOOK_SWEEP_STALE_SECONDS = env.float(
 OMNIFLOW_WEBHOOK_DUE_AGE_LIMIT_SECONDS = env.float(
     "OMNIFLOW_WEBHOOK_DUE_AGE_LIMIT_SECONDS", default=300.0
 )
+
+# An endpoint whose every attempt failed for this long is disabled (5 days, as Svix); its
+# events are then held, and it is probed every OMNIFLOW_WEBHOOK_PROBE_SECONDS (doubling to
+# 24 h) with its oldest held delivery until one succeeds.
+OMNIFLOW_WEBHOOK_DISABLE_AFTER_SECONDS = env.float(
+    "OMNIFLOW_WEBHOOK_DISABLE_AFTER_SECONDS", default=5 * 86400.0
+)
+OMNIFLOW_WEBHOOK_PROBE_SECONDS = env.float("OMNIFLOW_WEBHOOK_PROBE_SECONDS", default=3600.0)
 
 # --- Retention and metrics (operations) ---------------------------------------------------
 # Succeeded deliveries with their attempts, events no delivery needs any more and inbound

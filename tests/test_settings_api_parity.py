@@ -34,6 +34,8 @@ SETTINGS_TO_API: dict[tuple[str, str], object] = {
     ("endpoint-rotate-secret", "POST"): [api("POST", "webhook-endpoint-rotate-secret")],
     ("endpoint-end-secret-overlap", "POST"): [api("POST", "webhook-endpoint-end-secret-overlap")],
     ("endpoint-send-test-event", "POST"): [api("POST", "webhook-endpoint-test-event")],
+    ("endpoint-pause", "POST"): [api("POST", "webhook-endpoint-pause")],
+    ("endpoint-resume", "POST"): [api("POST", "webhook-endpoint-resume")],
     # Webhooks: the deliveries log, replay, bulk replay jobs.
     ("delivery-list", "GET"): [api("GET", "webhook-delivery-list")],
     ("delivery-detail", "GET"): [api("GET", "webhook-delivery-detail")],
@@ -59,6 +61,12 @@ SETTINGS_TO_API: dict[tuple[str, str], object] = {
     ("trigger-delete", "POST"): [api("DELETE", "inbound-trigger-detail")],
     ("trigger-rules", "GET"): [api("GET", "routing-rules"), api("GET", "inbound-rule-presets")],
     ("trigger-rules", "POST"): [api("POST", "routing-rules")],
+    ("rule-edit", "GET"): FORM,
+    ("rule-edit", "POST"): [api("PATCH", "routing-rule-detail")],
+    ("rule-delete", "GET"): FORM,
+    ("rule-delete", "POST"): [api("DELETE", "routing-rule-detail")],
+    ("rule-toggle", "POST"): [api("PATCH", "routing-rule-detail")],  # is_active
+    ("rule-move", "POST"): [api("PATCH", "routing-rule-detail")],  # position
     ("trigger-dry-run", "GET"): FORM,
     ("trigger-dry-run", "POST"): [api("POST", "inbound-trigger-dry-run")],
     ("receipt-rerun", "POST"): [api("POST", "inbound-receipt-rerun")],

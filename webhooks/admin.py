@@ -15,8 +15,8 @@ from .models import (
 
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(ReadOnlyAdmin):
-    list_display = ("url", "workspace", "enabled", "created_at", "deleted_at")
-    list_filter = ("enabled",)
+    list_display = ("url", "workspace", "state", "created_at", "deleted_at")
+    list_filter = ("state",)
     search_fields = ("url", "description")
     # The signing secret, even encrypted, has no business on a page.
     exclude = ("secret_encrypted",)

@@ -20,6 +20,7 @@ from workspaces.access import WorkspaceMemberMixin, WorkspaceObjectMixin
 
 from . import replays, selectors
 from .failures import failure_reason
+from .filters import filters_text
 from .forms import DeliveryFilterForm
 from .models import WebhookDelivery, WebhookReplayJob
 
@@ -71,7 +72,7 @@ class DeliveryListView(WorkspaceMemberMixin, TemplateView):
             context["search_hit"] = page.deliveries[0]
             return context
         filter_data = {name: form.data.get(name, "") for name in form.fields}
-        _annotate_for_display(page.deliveries)
+        annotate_for_display(page.deliveries)
         context["page"] = page
         context["replay_jobs"] = list(selectors.replay_jobs_active(workspace=self.workspace))
         context["filter_query"] = _query(filter_data)
@@ -93,7 +94,7 @@ class DeliveryListView(WorkspaceMemberMixin, TemplateView):
         return context
 
 
-def _annotate_for_display(deliveries: list[WebhookDelivery]) -> None:
+def annotate_for_display(deliveries: list[WebhookDelivery]) -> None:
     """Attach what a page shows beside each delivery's own fields, in two queries per page."""
     waiting_for = selectors.deliveries_waiting_for(deliveries=deliveries)
     replayed_as = selectors.latest_replays(deliveries=deliveries)
@@ -133,7 +134,7 @@ class DeliveryDetailView(WorkspaceMemberMixin, DeliveryObjectMixin, TemplateView
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         delivery = self.get_object()
-        _annotate_for_display([delivery])
+        annotate_for_display([delivery])
         context["delivery"] = delivery
         context["event_json"] = _pretty_json(delivery.event.body)
         context["attempts"] = [
@@ -202,8 +203,10 @@ class DeliveryBulkReplayView(WorkspaceMemberMixin, TemplateView):
             context["count"] = selectors.deliveries_to_replay(
                 workspace=self.workspace, **filters
             ).count()
-            context["endpoint_urls"] = dict(form.fields["endpoint"].choices)
             context["filters"] = filters
+            context["filters_text"] = filters_text(
+                filters, endpoint_urls=dict(form.fields["endpoint"].choices)
+            )
             context["log_url"] = (
                 reverse("webhooks:delivery-list")
                 + "?"
@@ -250,6 +253,11 @@ class ReplayJobDetailView(WorkspaceMemberMixin, ReplayJobObjectMixin, TemplateVi
         context = super().get_context_data(**kwargs)
         job = self.get_object()
         context["job"] = job
+        endpoints = selectors.endpoints_for_workspace(workspace=self.workspace)
+        context["filters_text"] = filters_text(
+            job.filters, endpoint_urls={endpoint.id: endpoint.url for endpoint in endpoints}
+        )
+        context["outcomes"] = selectors.replay_job_outcomes(job=job)
         form = _log_filter_form(self, self.request.GET)
         query = _query(
             {name: form.data.get(name, "") for name in form.fields if form.data.get(name)}

@@ -83,14 +83,29 @@ def event_schema(*, event_type: str) -> dict[str, Any]:
     return deepcopy(_schemas()[event_type])
 
 
-_VERIFYING = (
-    "Signed with `X-Omniflow-Signature` = base64(HMAC-SHA256(key = the whole secret string, "
-    "body)) and the Standard Webhooks headers `webhook-id` (the event id: your dedupe key), "
-    "`webhook-timestamp` and `webhook-signature` = `v1,` + base64(HMAC-SHA256(key = the "
-    "base64-decoded part after `whsec_`, `{id}.{timestamp}.{body}`)); during a secret "
-    "rotation also `X-Omniflow-Signature-Previous`, and two `v1,` values. Verifiers "
-    "(5-minute tolerance, constant-time comparison), the same as in the README:\n\n"
-)
+# The reference's section on webhooks, after the introduction's (omniflow/api/introduction.py);
+# each event's entry links here instead of repeating the verifiers.
+WEBHOOKS_SECTION = "Webhooks-and-verifying-them"
+_VERIFYING = """
+# Webhooks and verifying them
+
+Add an endpoint in **Settings → Webhooks** (or `POST /api/v1/webhook-endpoints`) and choose
+its events; each event is POSTed to it as JSON, listed under **Webhooks** in this reference by
+event name, with its schema and an example. Answer with any `2xx` within 10 seconds; anything
+else is retried with backoff for 24 hours, and every attempt is in the deliveries log.
+
+Every request is signed:
+
+- `X-Omniflow-Signature` = base64(HMAC-SHA256(key = the whole secret string, body)).
+- The Standard Webhooks headers `webhook-id` (the event id: your dedupe key, the same on
+  every retry and replay), `webhook-timestamp` and `webhook-signature` = `v1,` +
+  base64(HMAC-SHA256(key = the base64-decoded part after `whsec_`, `{id}.{timestamp}.{body}`)).
+- During a secret rotation also `X-Omniflow-Signature-Previous`, and two `v1,` values.
+
+Verify over the exact bytes received, in constant time, and refuse timestamps more than 5
+minutes off. These verifiers do (the same as in the README):
+
+"""
 
 
 def verifiers_markdown() -> str:
@@ -110,7 +125,6 @@ class _OpenApiWebhooks:
     def __iter__(self):
         from .payloads import example_body
 
-        description = _VERIFYING + verifiers_markdown()
         for event_type, entry in CATALOGUE.items():
             schema = event_schema(event_type=event_type)
             schema.pop("$schema")
@@ -118,8 +132,9 @@ class _OpenApiWebhooks:
                 name=event_type,
                 decorator={
                     "post": {
-                        "summary": entry.description,
-                        "description": description,
+                        "summary": event_type,
+                        "description": f"{entry.description} Signed as "
+                        f"[Webhooks and verifying them](#section/{WEBHOOKS_SECTION}) says.",
                         "requestBody": {
                             "content": {
                                 "application/json": {
@@ -135,3 +150,11 @@ class _OpenApiWebhooks:
 
 
 OPENAPI_WEBHOOKS = _OpenApiWebhooks()
+
+
+def add_webhooks_introduction(result: dict[str, Any], **_kwargs) -> dict[str, Any]:
+    """Add the webhooks section, with the verifiers (once), to the reference's introduction."""
+    result["info"]["description"] = (
+        result["info"].get("description", "") + _VERIFYING + verifiers_markdown()
+    )
+    return result

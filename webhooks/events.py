@@ -135,6 +135,8 @@ def _deliveries_of(event: WebhookEvent, endpoints) -> list[WebhookDelivery]:
             event_type=event.event_type,
             resource_type=event.resource_type,
             resource_id=event.resource_id,
+            # Held while the endpoint is paused or disabled (webhooks/health.py).
+            status=endpoint.new_delivery_status,
             next_attempt_at=event.created_at,
             created_at=event.created_at,
         )
@@ -148,8 +150,8 @@ def _record_portably(*, event: WebhookEvent) -> int:
     endpoints = [
         endpoint
         for endpoint in WebhookEndpoint.objects.filter(
-            workspace_id=event.workspace_id, enabled=True
-        ).only("id", "event_types")
+            workspace_id=event.workspace_id, deleted_at__isnull=True
+        ).only("id", "event_types", "state", "deleted_at")
         # Filtered here rather than in SQL: JSON containment is not portable to SQLite.
         if event.event_type in endpoint.event_types
     ]
@@ -173,6 +175,7 @@ def _record_in_one_statement(*, event: WebhookEvent, connection) -> int:
     params += [
         field.get_db_prep_save(getattr(prototype, field.attname), connection)
         for field in delivery_fields
+        if field.attname != "status"  # from each endpoint's state, in the SQL
     ]
     params += [event.workspace_id, json.dumps([event.event_type])]
     with connection.cursor() as cursor:
@@ -197,9 +200,7 @@ def _one_statement() -> tuple[str, list, list]:
     event_columns = ", ".join(quote(field.column) for field in event_fields)
     delivery_columns = ", ".join(quote(field.column) for field in delivery_fields)
     # Typed: in a SELECT list a bare NULL or string would not take the column's type.
-    delivery_values = ", ".join(
-        f"CAST(%s AS {field.cast_db_type(connection)})" for field in delivery_fields
-    )
+    delivery_values = ", ".join(_delivery_value(field, connection) for field in delivery_fields)
     sql = f"""
         WITH event AS (
             INSERT INTO {quote(WebhookEvent._meta.db_table)} ({event_columns})
@@ -209,7 +210,7 @@ def _one_statement() -> tuple[str, list, list]:
                 ({quote("event_id")}, {quote("endpoint_id")}, {delivery_columns})
             SELECT event.id, endpoint.id, {delivery_values}
             FROM event, {quote(WebhookEndpoint._meta.db_table)} AS endpoint
-            WHERE endpoint.workspace_id = %s AND endpoint.enabled
+            WHERE endpoint.workspace_id = %s AND endpoint.deleted_at IS NULL
                 AND endpoint.event_types @> %s::jsonb
             ORDER BY endpoint.id
             RETURNING 1
@@ -217,6 +218,17 @@ def _one_statement() -> tuple[str, list, list]:
         SELECT (SELECT id FROM event), (SELECT count(*) FROM deliveries)
     """
     return sql, event_fields, delivery_fields
+
+
+def _delivery_value(field, connection) -> str:
+    """Return the SELECT-list expression of one delivery column in `_one_statement`."""
+    if field.attname == "status":
+        # Held while the endpoint is paused or disabled (webhooks/health.py).
+        return (
+            f"CASE WHEN endpoint.state = '{WebhookEndpoint.State.ACTIVE}' "
+            f"THEN '{WebhookDelivery.Status.PENDING}' ELSE '{WebhookDelivery.Status.HELD}' END"
+        )
+    return f"CAST(%s AS {field.cast_db_type(connection)})"
 
 
 def nudge_after_commit() -> None:

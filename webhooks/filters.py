@@ -89,3 +89,28 @@ def with_search(filters: dict[str, Any], search: str | None) -> dict[str, Any]:
         if filters.get(name) not in (None, value):
             raise SearchInvalid(f"The search names a {name} other than the filter's.")
     return {**filters, **found}
+
+
+FILTER_WORDS = {
+    "status": "status",
+    "endpoint_id": "endpoint",
+    "event_type": "event",
+    "resource_type": "resource type",
+    "resource_id": "resource id",
+    "created_after": "created from",
+    "created_before": "created until",
+}
+
+
+def filters_text(filters: dict[str, Any], *, endpoint_urls: dict[int, str]) -> str:
+    """Return the log's filters as words: "endpoint https://…, event ticket.created"."""
+    parts = []
+    for name, value in filters.items():
+        if name == "endpoint_id":
+            value = endpoint_urls.get(value, f"#{value} (deleted)")
+        elif hasattr(value, "strftime"):
+            value = value.strftime("%Y-%m-%d %H:%M UTC")
+        elif isinstance(value, str) and name.startswith("created_"):
+            value = value.replace("T", " ")[:16] + " UTC"
+        parts.append(f"{FILTER_WORDS.get(name, name.replace('_', ' '))} {value}")
+    return ", ".join(parts)

@@ -28,7 +28,9 @@ class EndpointForm(forms.Form):
     )
     description = forms.CharField(max_length=500, required=False)
     enabled = forms.BooleanField(
-        required=False, initial=True, help_text="Disabled endpoints receive nothing."
+        required=False,
+        initial=True,
+        help_text="Unchecked: paused, its events held (not sent, not failed) until resumed.",
     )
     max_in_flight = forms.IntegerField(
         min_value=1,

@@ -39,6 +39,14 @@ class WebhookEvent(models.Model):
 class WebhookEndpoint(models.Model):
     """A customer URL subscribed to some event types."""
 
+    class State(models.TextChoices):
+        ACTIVE = "active", "Active"
+        # By an admin: its events are held until an admin resumes it; never probed.
+        PAUSED = "paused", "Paused"
+        # By the engine (410 Gone, or every attempt failed for the disable window): its
+        # events are held and the oldest is sent now and then as a probe (webhooks/health.py).
+        DISABLED = "disabled", "Disabled"
+
     workspace = models.ForeignKey(
         Workspace, on_delete=models.CASCADE, related_name="webhook_endpoints"
     )
@@ -54,7 +62,15 @@ class WebhookEndpoint(models.Model):
     previous_secret_created_at = models.DateTimeField(null=True, blank=True)
     previous_secret_expires_at = models.DateTimeField(null=True, blank=True)
     description = models.CharField(max_length=500, blank=True, default="")
-    enabled = models.BooleanField(default=True)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.ACTIVE)
+    # Why the endpoint is paused or disabled, for people; empty while active.
+    state_reason = models.CharField(max_length=500, blank=True, default="")
+    state_changed_at = models.DateTimeField(null=True, blank=True)
+    # Since when every attempt has failed (null: the latest attempt succeeded, or none yet).
+    failing_since = models.DateTimeField(null=True, blank=True)
+    # While disabled: when the next probe goes out, and the wait after it (doubling to 24 h).
+    probe_at = models.DateTimeField(null=True, blank=True)
+    probe_interval_seconds = models.PositiveIntegerField(default=0)
     # A hard ceiling on this endpoint's requests in flight, across every worker (None: its
     # fair share of the engine, see webhooks/engine/lanes.py), for a fragile receiver.
     max_in_flight = models.PositiveIntegerField(null=True, blank=True)
@@ -69,10 +85,20 @@ class WebhookEndpoint(models.Model):
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["workspace", "enabled"])]
+        indexes = [models.Index(fields=["workspace", "state"], name="webhook_endpoint_state_idx")]
 
     def __str__(self) -> str:
         return self.url
+
+    @property
+    def enabled(self) -> bool:
+        """Tell whether events go out now (the API's `enabled`, kept beside `state`)."""
+        return self.state == self.State.ACTIVE and self.deleted_at is None
+
+    @property
+    def new_delivery_status(self) -> str:
+        """Return the status a new delivery here starts in: held unless the endpoint is active."""
+        return WebhookDelivery.Status.PENDING if self.enabled else WebhookDelivery.Status.HELD
 
     @property
     def has_secret(self) -> bool:
@@ -91,6 +117,8 @@ class WebhookEndpoint(models.Model):
         )
 
 
+# Deliveries the engine may claim. A held delivery is unfinished too, but waits for its
+# endpoint to be active again: it is in none of the engine's indexes (see HELD).
 UNFINISHED_STATUSES = ("pending", "retrying")
 
 
@@ -102,6 +130,9 @@ class WebhookDelivery(models.Model):
         RETRYING = "retrying", "Retrying"
         SUCCEEDED = "succeeded", "Succeeded"
         FAILED = "failed", "Failed"
+        # Its endpoint is paused or disabled: not sent, not failed, its retry window not
+        # running; released (pending, window restarted) when the endpoint is active again.
+        HELD = "held", "Held"
 
     event = models.ForeignKey(WebhookEvent, on_delete=models.CASCADE, related_name="deliveries")
     # Not indexed alone: webhook_delivery_endpoint_idx below leads with it.
@@ -183,6 +214,13 @@ class WebhookDelivery(models.Model):
             # Retention: the deliveries created before a cutoff. Written once, at insert (the
             # column never changes), so claims and outcomes stay HOT updates.
             models.Index(fields=["created_at"], name="webhook_delivery_created_idx"),
+            # An endpoint's held deliveries, oldest first: the probe takes the first, a resume
+            # releases them all. Only held rows are in it.
+            models.Index(
+                fields=["endpoint", "id"],
+                name="webhook_delivery_held_idx",
+                condition=models.Q(status="held"),
+            ),
             # Replays of a delivery; only replays are in it, not every delivery.
             models.Index(
                 fields=["replay_of"],
@@ -252,6 +290,31 @@ class WebhookReplayJob(models.Model):
     @property
     def percent(self) -> int:
         return 100 if not self.total else min(100, self.done * 100 // self.total)
+
+
+class WebhookEndpointHistoryEntry(models.Model):
+    """One change of an endpoint's state (paused, resumed, disabled, recovered), for its page."""
+
+    class Kind(models.TextChoices):
+        PAUSED = "paused", "Paused"
+        RESUMED = "resumed", "Resumed"
+        DISABLED = "disabled", "Disabled"
+        RECOVERED = "recovered", "Recovered"
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="history")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    detail = models.CharField(max_length=500, blank=True, default="")
+    # Who: a member's label, an API key's trace label, or "engine".
+    actor = models.CharField(max_length=200, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["endpoint", "-id"], name="webhook_endpoint_history_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} endpoint {self.endpoint_id} at {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class SweeperHeartbeat(models.Model):

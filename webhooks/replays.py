@@ -21,6 +21,12 @@ logger = logging.getLogger(__name__)
 
 def _replays_of(deliveries: list[WebhookDelivery]) -> list[WebhookDelivery]:
     now = timezone.now()
+    # A replay to a paused or disabled endpoint is held with the rest of its backlog.
+    paused_or_disabled = set(
+        WebhookEndpoint.objects.filter(id__in={d.endpoint_id for d in deliveries})
+        .exclude(state=WebhookEndpoint.State.ACTIVE)
+        .values_list("id", flat=True)
+    )
     return [
         WebhookDelivery(
             event_id=delivery.event_id,
@@ -30,6 +36,9 @@ def _replays_of(deliveries: list[WebhookDelivery]) -> list[WebhookDelivery]:
             resource_type=delivery.resource_type,
             resource_id=delivery.resource_id,
             replay_of=delivery,
+            status=WebhookDelivery.Status.HELD
+            if delivery.endpoint_id in paused_or_disabled
+            else WebhookDelivery.Status.PENDING,
             next_attempt_at=now,
             created_at=now,
         )

@@ -14,6 +14,7 @@ from .models import (
     WebhookDelivery,
     WebhookDeliveryAttempt,
     WebhookEndpoint,
+    WebhookEndpointHistoryEntry,
     WebhookReplayJob,
 )
 
@@ -21,6 +22,29 @@ from .models import (
 def endpoints_for_workspace(*, workspace: Workspace) -> QuerySet[WebhookEndpoint]:
     """Return the workspace's endpoints (not the deleted ones, whose history stays)."""
     return WebhookEndpoint.objects.filter(workspace=workspace, deleted_at__isnull=True)
+
+
+def endpoint_history(*, endpoint: WebhookEndpoint) -> QuerySet[WebhookEndpointHistoryEntry]:
+    """Return the endpoint's state changes, newest first."""
+    return WebhookEndpointHistoryEntry.objects.filter(
+        workspace_id=endpoint.workspace_id, endpoint=endpoint
+    ).order_by("-id")
+
+
+def endpoint_held_count(*, endpoint: WebhookEndpoint) -> int:
+    """Return how many of the endpoint's deliveries are held (webhook_delivery_held_idx)."""
+    return WebhookDelivery.objects.filter(
+        endpoint=endpoint, status=WebhookDelivery.Status.HELD
+    ).count()
+
+
+def endpoints_disabled(*, workspace: Workspace) -> list[WebhookEndpoint]:
+    """Return the workspace's endpoints the engine disabled (for the Settings banner)."""
+    return list(
+        WebhookEndpoint.objects.filter(
+            workspace=workspace, state=WebhookEndpoint.State.DISABLED, deleted_at__isnull=True
+        ).only("id", "url", "state_reason", "state_changed_at")[:5]
+    )
 
 
 def deliveries_for_log(
@@ -315,6 +339,76 @@ def _duration_percentiles(
         attempts=attempts, fractions=list(LATENCY_PERCENTILES.values())
     )
     return count, dict(zip(LATENCY_PERCENTILES, values, strict=True))
+
+
+def replay_job_outcomes(*, job: WebhookReplayJob) -> dict[str, int]:
+    """Return {status: count} of the deliveries a bulk replay made, as they stand now.
+
+    A job's replays are the replays of deliveries up to its last id, made while it ran (a
+    hand replay of one of them in those seconds is counted too: close enough for a page).
+    """
+    if job.started_at is None:
+        return {}
+    made = WebhookDelivery.objects.filter(
+        workspace=job.workspace_id,
+        replay_of__isnull=False,
+        replay_of_id__lte=job.up_to_delivery_id,
+        created_at__gte=job.started_at,
+    )
+    if job.finished_at is not None:
+        made = made.filter(created_at__lte=job.finished_at)
+    endpoint_id = (job.filters or {}).get("endpoint_id")
+    if endpoint_id is not None:
+        made = made.filter(endpoint_id=endpoint_id)
+    rows = made.order_by().values("status").annotate(count=Count("id"))
+    return {row["status"]: row["count"] for row in rows}
+
+
+# Each window's chart buckets: a bar per 5 minutes of the last hour, per hour of the last day...
+BUCKET_SECONDS = {"1h": 300, "24h": 3600, "7d": 6 * 3600, "30d": 86400}
+SERIES_PERCENTILES = {"p50": 0.5, "p95": 0.95}
+
+
+@dataclass
+class AttemptBucket:
+    """The attempts made in one slice of a window: how many, how many got a 2xx, latency."""
+
+    start: datetime
+    attempts: int
+    succeeded: int
+    failed: int
+    latency_ms: dict[str, int | None]  # p50, p95 of the slice's attempt durations
+
+
+def endpoint_attempt_series(
+    *, endpoint: WebhookEndpoint, window: str, now: datetime
+) -> list[AttemptBucket]:
+    """Return the window's attempts in equal slices, oldest first, empty slices included."""
+    bucket_seconds = BUCKET_SECONDS[window]
+    count = int(STATS_WINDOWS[window].total_seconds() // bucket_seconds)
+    since = now - timedelta(seconds=bucket_seconds * count)
+    attempts = WebhookDeliveryAttempt.objects.filter(
+        delivery__endpoint=endpoint, created_at__gte=since, created_at__lt=now
+    )
+    found = storage.backend().attempt_buckets(
+        attempts=attempts,
+        since=since,
+        bucket_seconds=bucket_seconds,
+        fractions=list(SERIES_PERCENTILES.values()),
+    )
+    series = []
+    for index in range(count):
+        total, succeeded, values = found.get(index, (0, 0, [None] * len(SERIES_PERCENTILES)))
+        series.append(
+            AttemptBucket(
+                start=since + timedelta(seconds=bucket_seconds * index),
+                attempts=total,
+                succeeded=succeeded,
+                failed=total - succeeded,
+                latency_ms=dict(zip(SERIES_PERCENTILES, values, strict=True)),
+            )
+        )
+    return series
 
 
 def test_send_result(

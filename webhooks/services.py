@@ -19,6 +19,7 @@ from omniflow.retention import delete_in_batches, retention_days
 from omniflow.sentinels import UNSET
 from workspaces.models import Workspace
 
+from . import health
 from .events import CATALOGUE
 from .models import (
     UNFINISHED_STATUSES,
@@ -75,13 +76,18 @@ def endpoint_create(
     max_in_flight: int | None = None,
     rate_limit_per_second: int | None = None,
 ) -> WebhookEndpoint:
-    """Create an endpoint; a secret is generated unless one is given ('' for none)."""
+    """Create an endpoint; a secret is generated unless one is given ('' for none).
+
+    Not `enabled`: it starts paused (its events held until it is resumed)."""
+    now = timezone.now()
     return WebhookEndpoint.objects.create(
         workspace=workspace,
         url=_clean_url(url),
         event_types=_clean_event_types(event_types),
         description=description,
-        enabled=enabled,
+        state=WebhookEndpoint.State.ACTIVE if enabled else WebhookEndpoint.State.PAUSED,
+        state_reason="" if enabled else "Created paused.",
+        state_changed_at=None if enabled else now,
         max_in_flight=_clean_limit("max_in_flight", max_in_flight),
         rate_limit_per_second=_clean_limit("rate_limit_per_second", rate_limit_per_second),
         secret_encrypted=encrypt_secret(secret=generate_secret() if secret is None else secret),
@@ -98,12 +104,16 @@ def endpoint_update(
     secret: object = UNSET,
     max_in_flight: object = UNSET,
     rate_limit_per_second: object = UNSET,
+    actor: str = "",
 ) -> WebhookEndpoint:
     """Change the given fields of an endpoint (a limit given as None is lifted).
 
     A secret is bound to where it signs for: a URL on another origin (scheme, host, port) gets
     a new secret unless one is given in the same call (`endpoint.secret_replaced` says so), so
     requests signed for the new host never verify at the old one, nor the other way round.
+
+    `enabled` is the older spelling of pause and resume: false pauses an active endpoint,
+    true resumes a paused or disabled one (webhooks/health.py; `actor` names who did it).
     """
     endpoint.secret_replaced = False
     if url is not None:
@@ -120,8 +130,6 @@ def endpoint_update(
         endpoint.event_types = _clean_event_types(event_types)
     if description is not None:
         endpoint.description = description
-    if enabled is not None:
-        endpoint.enabled = enabled
     if max_in_flight is not UNSET:
         endpoint.max_in_flight = _clean_limit("max_in_flight", max_in_flight)
     if rate_limit_per_second is not UNSET:
@@ -133,7 +141,23 @@ def endpoint_update(
         endpoint.secret_encrypted = encrypt_secret(secret=str(secret or ""))
         endpoint.secret_created_at = timezone.now()
         _previous_secret_forget(endpoint)
-    endpoint.save()
+    # Not the state fields: the engine may change those meanwhile (pause and resume below).
+    endpoint.save(
+        update_fields=[
+            "url",
+            "event_types",
+            "description",
+            "max_in_flight",
+            "rate_limit_per_second",
+            *_SECRET_FIELDS,
+        ]
+    )
+    if enabled is True and endpoint.state != WebhookEndpoint.State.ACTIVE:
+        health.endpoint_resume(endpoint=endpoint, actor=actor)
+        endpoint.refresh_from_db(fields=health.STATE_FIELDS)
+    elif enabled is False and endpoint.state == WebhookEndpoint.State.ACTIVE:
+        health.endpoint_pause(endpoint=endpoint, actor=actor)
+        endpoint.refresh_from_db(fields=health.STATE_FIELDS)
     return endpoint
 
 
@@ -153,10 +177,11 @@ def endpoint_delete(*, endpoint: WebhookEndpoint) -> None:
     still waiting fail now rather than at their next turn.
     """
     now = timezone.now()
-    endpoint.enabled = False
     endpoint.deleted_at = now
-    endpoint.save(update_fields=["enabled", "deleted_at", "updated_at"])
-    WebhookDelivery.objects.filter(endpoint=endpoint, status__in=UNFINISHED_STATUSES).update(
+    endpoint.save(update_fields=["deleted_at", "updated_at"])
+    WebhookDelivery.objects.filter(
+        endpoint=endpoint, status__in=[*UNFINISHED_STATUSES, WebhookDelivery.Status.HELD]
+    ).update(
         status=WebhookDelivery.Status.FAILED,
         failed_at=now,
         locked_until=None,

@@ -11,10 +11,11 @@ from celery import shared_task
 from celery.signals import worker_process_shutdown
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import timezone
 
 from omniflow import metrics
 
-from . import replays, services
+from . import health, replays, services
 from .engine import transport
 from .engine.dispatch import deliveries_dispatch
 from .engine.wakeup import nudge_flag_clear, request_dispatch
@@ -63,6 +64,7 @@ def sweep() -> int:
     """Send whatever is due that no nudge picked up: retries, and work of crashed workers."""
     services.sweeper_heartbeat_record()
     _requeue_stalled_replay_jobs()
+    _endpoint_health_tick()
     try:
         return deliveries_dispatch(
             on_full_batch=_more_due, time_budget_seconds=_lease_seconds()
@@ -99,9 +101,25 @@ def _requeue_stalled_replay_jobs() -> None:
         logger.warning("Webhooks: could not look for stalled replay jobs.", exc_info=True)
 
 
+def _endpoint_health_tick() -> None:
+    """Start the probes of disabled endpoints that are due; release held stragglers."""
+    try:
+        now = timezone.now()
+        health.probes_start(now=now)
+        health.held_stragglers_release(now=now)
+    except Exception:
+        logger.warning("Webhooks: could not probe disabled endpoints.", exc_info=True)
+
+
 @worker_process_shutdown.connect
 def _close_connection_pool(**kwargs) -> None:
     transport.close()
+
+
+@shared_task(name="webhooks.endpoint_notice", ignore_result=True)
+def endpoint_notice(endpoint_id: int, kind: str) -> int:
+    """Email the workspace's admins that an endpoint was disabled or recovered."""
+    return health.admins_notify(endpoint_id=endpoint_id, kind=kind)
 
 
 @shared_task(name="webhooks.replay_job", ignore_result=True)

@@ -17,6 +17,16 @@ urlpatterns = [
         name="endpoint-delete",
     ),
     path(
+        "webhooks/<int:endpoint_id>/pause/",
+        views.EndpointPauseView.as_view(),
+        name="endpoint-pause",
+    ),
+    path(
+        "webhooks/<int:endpoint_id>/resume/",
+        views.EndpointResumeView.as_view(),
+        name="endpoint-resume",
+    ),
+    path(
         "webhooks/<int:endpoint_id>/secret/reveal/",
         views.EndpointRevealSecretView.as_view(),
         name="endpoint-reveal-secret",

@@ -18,10 +18,14 @@ from django.views.generic import FormView, TemplateView
 
 from omniflow.crypto import SecretUnavailable, decrypt_secret
 from workspaces.access import WorkspaceAdminMixin, WorkspaceMemberMixin, WorkspaceObjectMixin
+from workspaces.services import user_label
 from workspaces.templatetags.timefmt import utc
 
-from . import selectors, services
+from . import health, selectors, services
+from .charts import attempt_chart
+from .delivery_views import annotate_for_display
 from .events import CATALOGUE
+from .failures import failure_reason
 from .forms import EndpointCreateForm, EndpointForm, RotateSecretForm
 from .models import WebhookEndpoint
 from .signing import mask_secret, secret_rotation_advised
@@ -87,6 +91,8 @@ class EndpointCreateView(WorkspaceAdminMixin, FormView):
 _REVEAL_SESSION_KEY = "webhooks.reveal_secret_of"
 # The test delivery whose outcome the next GET of the endpoint page shows (its id only).
 _TEST_SENT_SESSION_KEY = "webhooks.test_sent"
+# The event type last sent as a test: the form keeps it chosen across the reload.
+_TEST_TYPE_SESSION_KEY = "webhooks.test_event_type"
 
 
 class EndpointDetailView(WorkspaceMemberMixin, EndpointObjectMixin, TemplateView):
@@ -123,28 +129,76 @@ class EndpointDetailView(WorkspaceMemberMixin, EndpointObjectMixin, TemplateView
                 context["masked_previous_secret"] = "(cannot be decrypted)"
         context["events"] = [CATALOGUE[name] for name in endpoint.event_types if name in CATALOGUE]
         context["test_event_types"] = list(CATALOGUE)
-        context["verifiers"] = verifier_snippets(
-            endpoint_url=endpoint.url, masked_secret=context.get("masked_secret", "")
+        chosen = self.request.session.get(_TEST_TYPE_SESSION_KEY)
+        context["test_event_type"] = (
+            chosen if chosen in CATALOGUE else next(iter(endpoint.event_types), "")
         )
+        context.update(_verifier_tabs(self.request, endpoint, context.get("masked_secret", "")))
         test_delivery_id = getattr(self, "test_delivery_id", None)
         if test_delivery_id is not None:
-            context["test_sent"] = selectors.test_send_result(
-                endpoint=endpoint, delivery_id=test_delivery_id
-            )
-        context["counts"] = selectors.endpoint_delivery_counts(workspace=self.workspace).get(
-            endpoint.id, {}
+            sent = selectors.test_send_result(endpoint=endpoint, delivery_id=test_delivery_id)
+            context["test_sent"] = sent
+            if sent is not None:
+                context["test_failure"] = failure_reason(
+                    error=sent.error, status_code=sent.response_status_code
+                )
+        recent = list(
+            selectors.deliveries_for_log(workspace=self.workspace, endpoint_id=endpoint.id)[
+                :RECENT_DELIVERIES
+            ]
         )
+        annotate_for_display(recent)
+        context["recent_deliveries"] = recent
         context["deliveries_url"] = (
             reverse("webhooks:delivery-list") + "?" + urlencode({"endpoint": endpoint.id})
         )
-        window = self.request.GET.get("window", "")
-        window = window if window in selectors.STATS_WINDOWS else selectors.DEFAULT_STATS_WINDOW
-        context["stats_window"] = window
-        context["stats_windows"] = list(selectors.STATS_WINDOWS)
-        context["stats"] = selectors.endpoint_stats(
-            endpoint=endpoint, since=timezone.now() - selectors.STATS_WINDOWS[window]
-        )
+        context["health"] = endpoint_health(endpoint=endpoint, now=timezone.now())
+        context["here"] = self.request.get_full_path()
+        context.update(_health_context(endpoint))
         return context
+
+
+RECENT_DELIVERIES = 10
+# The endpoint page's health panel: the windows it shows, and how its chart labels the slices.
+HEALTH_WINDOWS = {"24h": "%H:%M", "7d": "%a %H:%M"}
+
+
+def endpoint_health(*, endpoint: WebhookEndpoint, now) -> list[dict]:
+    """Return each health window's statistics and attempts chart, for the endpoint page."""
+    windows = []
+    for window, label_format in HEALTH_WINDOWS.items():
+        series = selectors.endpoint_attempt_series(endpoint=endpoint, window=window, now=now)
+        windows.append(
+            {
+                "window": window,
+                "stats": selectors.endpoint_stats(
+                    endpoint=endpoint, since=now - selectors.STATS_WINDOWS[window]
+                ),
+                "chart": attempt_chart(series=series, label_format=label_format),
+            }
+        )
+    return windows
+
+
+def _verifier_tabs(request, endpoint: WebhookEndpoint, masked_secret: str) -> dict:
+    """Return the verifiers as tabs, one per language, and the one ?verifier= shows."""
+    tabs = [
+        {"slug": snippet.language.split()[0].lower(), "snippet": snippet}
+        for snippet in verifier_snippets(endpoint_url=endpoint.url, masked_secret=masked_secret)
+    ]
+    slugs = [tab["slug"] for tab in tabs]
+    chosen = request.GET.get("verifier")
+    return {"verifier_tabs": tabs, "verifier_tab": chosen if chosen in slugs else "python"}
+
+
+def _health_context(endpoint: WebhookEndpoint) -> dict:
+    return {
+        "history": list(selectors.endpoint_history(endpoint=endpoint)[:20]),
+        "held_count": selectors.endpoint_held_count(endpoint=endpoint),
+        "disable_after": health.duration_text(
+            seconds=int(settings.OMNIFLOW_WEBHOOK_DISABLE_AFTER_SECONDS)
+        ),
+    }
 
 
 class EndpointUpdateView(WorkspaceAdminMixin, EndpointObjectMixin, FormView):
@@ -164,7 +218,9 @@ class EndpointUpdateView(WorkspaceAdminMixin, EndpointObjectMixin, FormView):
 
     def form_valid(self, form):
         try:
-            endpoint = services.endpoint_update(endpoint=self.get_object(), **form.cleaned_data)
+            endpoint = services.endpoint_update(
+                endpoint=self.get_object(), actor=user_label(self.request.user), **form.cleaned_data
+            )
         except ValidationError as error:
             form.add_error(None, error)
             return self.form_invalid(form)
@@ -264,10 +320,39 @@ class EndpointSendTestEventView(EndpointDetailView):
         if event_type not in CATALOGUE:
             messages.error(request, "Choose an event type to send.")
             return redirect("webhooks:endpoint-detail", endpoint_id=endpoint.id)
+        request.session[_TEST_TYPE_SESSION_KEY] = event_type
         try:
             sent = endpoint_send_test_event(endpoint=endpoint, event_type=event_type)
         except SecretUnavailable:
             messages.error(request, "The secret cannot be decrypted: rotate it, then try again.")
             return redirect("webhooks:endpoint-detail", endpoint_id=endpoint.id)
         request.session[_TEST_SENT_SESSION_KEY] = sent.delivery.id
+        return redirect("webhooks:endpoint-detail", endpoint_id=endpoint.id)
+
+
+class EndpointPauseView(EndpointDetailView):
+    """Pause the endpoint (a POST from its page): its events are held until it is resumed."""
+
+    admin_only = True
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        endpoint = health.endpoint_pause(endpoint=self.get_object(), actor=user_label(request.user))
+        messages.success(
+            request, "Paused. Its events are held, not sent or failed, until you resume it."
+        )
+        return redirect("webhooks:endpoint-detail", endpoint_id=endpoint.id)
+
+
+class EndpointResumeView(EndpointDetailView):
+    """Resume a paused or disabled endpoint (a POST from its page): held events go out."""
+
+    admin_only = True
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        endpoint = health.endpoint_resume(
+            endpoint=self.get_object(), actor=user_label(request.user)
+        )
+        messages.success(request, "Resumed. Its held events are going out now, in order.")
         return redirect("webhooks:endpoint-detail", endpoint_id=endpoint.id)

@@ -19,6 +19,7 @@ from .access import (
 from .forms import MemberCreateForm, MemberRoleForm
 from .invitations import invitation_cancel, invitation_resend
 from .models import Invitation, Membership
+from .overview import overview_panels
 from .selectors import (
     invitation_get,
     invitations_for_workspace,
@@ -35,6 +36,7 @@ class SettingsHomeView(WorkspaceMemberMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["members"] = members_for_workspace(workspace=self.workspace)
+        context["panels"] = overview_panels(workspace=self.workspace, membership=self.membership)
         return context
 
 

@@ -6,6 +6,7 @@ from .tools import (
     agent_tools_set,
     tool_create,
     tool_delete,
+    tool_problems,
     tool_update,
     tools_import_openapi,
 )
@@ -19,6 +20,7 @@ __all__ = [
     "agent_tools_set",
     "tool_create",
     "tool_delete",
+    "tool_problems",
     "tool_try",
     "tool_update",
     "tools_import_openapi",

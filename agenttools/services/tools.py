@@ -253,6 +253,26 @@ def _tool_check(tool: AgentTool, *, has_secret: bool, secret: str = "") -> None:
         raise ValidationError(errors)
 
 
+def tool_problems(
+    *, workspace: Workspace, config: dict[str, Any], has_secret: bool
+) -> dict[str, list[str]]:
+    """Return what the checks of `tool_create` would refuse in `config`, by field (no write).
+
+    The tool form asks this when some fields did not even parse, so that the others' problems
+    show at the same submit; a field given as None is one that did not parse.
+    """
+    fields = {name: value for name, value in config.items() if name in CONFIG_FIELDS}
+    secret = (fields.pop("secret", "") or "").strip()
+    tool = AgentTool(workspace=workspace, **{k: v for k, v in fields.items() if v is not None})
+    if config.get("input_schema", {}) is None:
+        tool.input_schema = None  # unparsed: the checks that read the schema stand back
+    try:
+        _tool_check(tool, has_secret=has_secret or bool(secret), secret=secret)
+    except ValidationError as error:
+        return error.message_dict
+    return {}
+
+
 SECRET_CLEARED_NOTE = (
     "The URL's host changed, so the stored secret was cleared: it is never sent to a new host. "
     "Set the secret for the new host; until then calls answer tool_unavailable."

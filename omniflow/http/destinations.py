@@ -74,7 +74,9 @@ def validate_url(url: str) -> None:
     allow_private = private_urls_allowed()
     allowed_schemes = ("https", "http") if allow_private else ("https",)
     if parts.scheme not in allowed_schemes:
-        raise ValueError("The URL must use https.")
+        raise ValueError(
+            "The URL must use http or https." if allow_private else "The URL must use https."
+        )
     if not parts.hostname:
         raise ValueError("The URL has no host.")
     if parts.username or parts.password:

@@ -1,6 +1,11 @@
-// The Settings navigation is a <details> that is open in the markup (so it works without
-// script); on narrow screens it starts folded into a menu until tapped.
+// The Settings navigation is a <details>, folded in the markup so that a phone shows the page
+// first (and without script a wide screen shows its summary to open it); here it opens on wide
+// screens, and folds again when the window narrows.
 (function () {
   var menu = document.querySelector("details.settings-menu");
-  if (menu && window.matchMedia("(max-width: 760px)").matches) { menu.open = false; }
+  if (!menu) { return; }
+  var wide = window.matchMedia("(min-width: 761px)");
+  function sync() { menu.open = wide.matches; }
+  sync();
+  wide.addEventListener("change", sync);
 })();

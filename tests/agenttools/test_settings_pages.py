@@ -76,6 +76,29 @@ def test_a_service_refusal_lands_on_the_form(admin_client, customer_api):
     assert "must be a required property of the schema" in response.content.decode()
 
 
+def test_every_error_of_the_tool_form_shows_at_the_first_submit(admin_client, customer_api):
+    response = admin_client.post(
+        f"{LIST_URL}new/",
+        _form(
+            customer_api,
+            input_schema="{not json",
+            url_template="ftp://example.com/orders",
+            rate_limit="fast",
+            auth="bearer",
+            secret="",
+        ),
+    )
+
+    assert response.status_code == 200
+    form = response.context["form"]
+    # The schema did not parse; the URL, the rate and the missing secret are refused with it.
+    assert {"input_schema", "url_template", "rate_limit", "secret"} <= form.errors.keys()
+    page = response.content.decode()
+    assert 'id="error-summary"' in page and "things to fix" in page
+    assert page.count('aria-invalid="true"') >= 4
+    assert not AgentTool.objects.exists()
+
+
 def test_support_staff_and_strangers_get_no_access(support_client, customer_api, workspace):
     tool = make_tool(workspace, customer_api)
 
@@ -205,3 +228,11 @@ def test_the_agents_page_lists_and_sets_its_tools(admin_client, customer_api, wo
         "other",
     }
     assert "lookup_order, other" in admin_client.get(f"{LIST_URL}agents/").content.decode()
+
+
+def test_no_agents_yet_says_how_to_get_one_and_links_the_way(admin_client):
+    page = admin_client.get(f"{LIST_URL}agents/").content.decode()
+
+    assert 'id="no-agents"' in page
+    assert "POST /api/v1/agents" in page and 'href="/api/docs' in page
+    assert f'href="{LIST_URL}new/"' in page and f'href="{LIST_URL}import/"' in page

@@ -119,6 +119,25 @@ def test_custom_limits_with_another_tier_are_an_error_not_dropped(admin_client, 
     assert not ApiKey.objects.exists()
 
 
+def test_a_bad_rate_and_a_past_expiry_are_refused_at_the_same_submit(admin_client):
+    response = admin_client.post(
+        CREATE_URL,
+        {
+            "name": "Fast",
+            "scopes": ["tickets:read"],
+            "tier": "custom",
+            "custom_rate": "lots",
+            "expires_at": "2001-01-01T00:00",
+        },
+    )
+
+    errors = response.context["form"].errors
+    assert {"custom_rate", "expires_at"} <= errors.keys()
+    assert "The expiry must be in the future." in errors["expires_at"]
+    assert 'id="error-summary"' in response.content.decode()
+    assert not ApiKey.objects.exists()
+
+
 def test_expiry_can_be_set_changed_and_cleared_after_creation(admin_client):
     api_key, _ = _create(admin_client, scopes=["tickets:read"])
     edit_url = f"/settings/api-keys/{api_key.pk}/edit/"

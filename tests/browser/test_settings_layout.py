@@ -14,6 +14,7 @@ from agenttools.services import agent_tools_set, tool_create
 from apikeys import tokens
 from apikeys.models import ApiKey
 from inbound.services import trigger_create
+from inbox.models import RoutingRule
 from tests.agenttools.conftest import ORDER_SCHEMA as ORDER_LOOKUP_SCHEMA
 from tests.conftest import browser_login
 from tests.factories import AgentFactory, MembershipFactory, make_api_key
@@ -65,6 +66,21 @@ def workspace_with_everything(transactional_db, settings):
         conversation_path="order.conversation_id",
         tags=["shipped"],
     )
+    rule = RoutingRule.objects.create(
+        workspace=workspace,
+        name="Escalate the shipped orders' tickets when the carrier reports a delay",
+        trigger="inbound",
+        inbound_trigger=trigger,
+        conditions=[{"field": "payload.order.status", "operator": "in", "value": ["delayed"]}],
+        actions=[
+            {"type": "tag", "tag": "carrier-delay"},
+            {
+                "type": "set_ticket_status",
+                "status": "escalated",
+                "selector": {"conversation": True, "open_since_minutes": 1440},
+            },
+        ],
+    )
     replay_job = replay_job_create(workspace=workspace, endpoint_id=endpoint.pk)
     tool = tool_create(
         workspace=workspace,
@@ -84,6 +100,7 @@ def workspace_with_everything(transactional_db, settings):
         "endpoint_id": endpoint.pk,
         "delivery_id": WebhookDelivery.objects.filter(endpoint=endpoint).first().pk,
         "trigger_id": trigger.pk,
+        "rule_id": rule.pk,
         "member_id": support.pk,
         "job_id": replay_job.pk,
         "tool_id": tool.pk,

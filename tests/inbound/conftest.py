@@ -35,8 +35,8 @@ def member(workspace):
     return MembershipFactory(workspace=workspace, role="support").user
 
 
-@pytest.fixture
-def tag_trigger(workspace):
+def make_tag_trigger(workspace):
+    """Create the "order shipped" trigger that tags the conversation an order names."""
     return trigger_create(
         workspace=workspace,
         created_by=None,
@@ -46,6 +46,11 @@ def tag_trigger(workspace):
         conversation_path="order.conversation_id",
         tags=["shipped"],
     )
+
+
+@pytest.fixture
+def tag_trigger(workspace):
+    return make_tag_trigger(workspace)
 
 
 def post_json(client, trigger, payload, **extra):

@@ -52,7 +52,7 @@ def test_create_a_trigger_copy_its_url_post_to_it_and_see_the_receipt(live_serve
     expect(receipts).to_have_count(2)
     expect(receipts.nth(0)).to_contain_text("conversation_not_found")
     expect(receipts.nth(1)).to_contain_text("Accepted")
-    expect(receipts.nth(1)).to_contain_text("tags_added")
+    expect(receipts.nth(1)).to_contain_text("tags added: shipped")
     page.screenshot(path=str(SCREENSHOTS / "inbound-trigger-detail.png"), full_page=True)
 
     page.get_by_role("link", name="Back to inbound webhooks").click()

@@ -69,7 +69,7 @@ def test_admin_creates_a_trigger_and_sees_its_url_and_receipts(
     assert "curl -X POST" in page
     assert "conversation_not_found" in page
     assert "No conversation with external_id &#x27;nope&#x27;" in page
-    assert "tags_added" in page
+    assert "tags added: delivered, shipped · conversation id" in page
     listing = admin_client.get(LIST_URL).content.decode()
     assert "Shop: order shipped" in listing and "rejected" in listing
 

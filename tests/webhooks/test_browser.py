@@ -67,7 +67,11 @@ def test_create_an_endpoint_see_a_delivery_fail_and_replay_it_to_success(
     page.fill("#id_url", receiver.url())
     page.fill("#id_description", "Browser receiver")
     page.get_by_role("button", name="Create endpoint").click()
-    expect(page.get_by_text("Subscribe to at least one event type.")).to_be_visible()
+    # At the field, and in the summary of every error on top of the form.
+    expect(page.get_by_text("Subscribe to at least one event type.", exact=True)).to_be_visible()
+    expect(page.locator("#error-summary")).to_contain_text(
+        "Events: Subscribe to at least one event type."
+    )
     expect(page.locator("#id_url")).to_have_value(receiver.url())
     _shot(page, "endpoint-form-errors")
     page.check("#event-ticket\\.created")

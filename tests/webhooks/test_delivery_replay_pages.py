@@ -142,3 +142,39 @@ def test_log_hides_bulk_replay_when_filtering_another_status(admin_client, works
     page = admin_client.get(LOG_URL, {"status": "succeeded"}).content.decode()
 
     assert "Replay all failed" not in page
+
+
+def test_a_bulk_replay_says_how_many_of_its_replays_then_succeeded(support_client, workspace):
+    endpoint = make_endpoint(workspace)
+    other = make_endpoint(workspace, url="https://other.example.com/in")
+    for resource_id in range(4):
+        make_delivery(endpoint, status="failed", resource_id=resource_id)
+    make_delivery(other, status="failed", resource_id=9)
+    replayed_by_hand = make_delivery(endpoint, status="failed", resource_id=8)
+    WebhookDelivery.objects.create(
+        event_id=replayed_by_hand.event_id,
+        endpoint=endpoint,
+        workspace=workspace,
+        event_type=replayed_by_hand.event_type,
+        resource_type="ticket",
+        resource_id="8",
+        replay_of=replayed_by_hand,
+        status="succeeded",
+        created_at=timezone.now() - timedelta(hours=1),
+    )
+    support_client.post(BULK_URL, {"endpoint": endpoint.id})
+    _run_replay_jobs()
+    job = WebhookReplayJob.objects.get()
+    replays = list(WebhookDelivery.objects.filter(replay_of__endpoint=endpoint).order_by("id"))
+    # The worker then delivers three of them and one fails for good.
+    outcomes = ["succeeded", "succeeded", "succeeded", "failed"]
+    for replay, status in zip(replays[1:], outcomes, strict=True):
+        WebhookDelivery.objects.filter(id=replay.id).update(status=status)
+
+    page = support_client.get(f"/settings/deliveries/replay-jobs/{job.id}/").content.decode()
+
+    assert job.done == 4
+    assert '<span class="badge succeeded">3 succeeded</span>' in page
+    assert '<span class="badge failed">1 failed</span>' in page
+    assert f"Failed deliveries with endpoint {endpoint.url}." in page
+    assert "endpoint_id" not in page

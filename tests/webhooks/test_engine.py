@@ -46,14 +46,14 @@ def test_emit_refuses_unknown_event_types(workspace):
         emit(workspace=workspace, event_type="ticket.deleted", resource_id=1, data={})
 
 
-def test_emit_writes_one_delivery_per_subscribed_enabled_endpoint(
+def test_emit_writes_one_delivery_per_subscribed_endpoint_held_for_a_paused_one(
     workspace, other_workspace, allow_private_urls
 ):
     subscribed = endpoint_create(
         workspace=workspace, url="http://127.0.0.1:9/a", event_types=["ticket.status_changed"]
     )
     endpoint_create(workspace=workspace, url="http://127.0.0.1:9/b", event_types=["ticket.created"])
-    endpoint_create(
+    paused = endpoint_create(
         workspace=workspace,
         url="http://127.0.0.1:9/c",
         event_types=["ticket.status_changed"],
@@ -72,7 +72,8 @@ def test_emit_writes_one_delivery_per_subscribed_enabled_endpoint(
             previous_attributes={"status": "open"},
         )
 
-    (delivery,) = WebhookDelivery.objects.all()
+    delivery, held = WebhookDelivery.objects.order_by("id")
+    assert (held.endpoint, held.status) == (paused, "held")
     assert delivery.endpoint == subscribed
     assert (delivery.event, delivery.status) == (event, "pending")
     assert (delivery.resource_type, delivery.resource_id) == ("ticket", "42")

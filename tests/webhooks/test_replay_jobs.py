@@ -211,14 +211,22 @@ def test_endpoint_statistics_count_by_status_with_success_rate_and_latency(
     page = admin_client.get(f"/settings/webhooks/{endpoint.id}/").content.decode()
 
     assert stats["window"] == "24h"
-    assert stats["deliveries"] == {"pending": 1, "retrying": 0, "succeeded": 3, "failed": 1}
+    assert stats["deliveries"] == {
+        "pending": 1,
+        "retrying": 0,
+        "succeeded": 3,
+        "failed": 1,
+        "held": 0,
+    }
     assert (stats["total"], stats["success_rate"], stats["attempts"]) == (5, 0.75, 4)
     assert stats["latency_ms"] == {"p50": 20, "p95": 40, "p99": 40}
     assert (week["total"], week["deliveries"]["failed"], week["attempts"]) == (6, 2, 5)
     assert bad.status_code == 400 and bad.json()["type"] == "validation_error"
     assert api_client.get(f"/api/v1/webhook-endpoints/{foreign.id}/stats").status_code == 404
     assert '<td id="stats-success-rate">75%</td>' in page
-    assert "p50 20 ms · p95 40 ms · p99 40 ms" in page
+    assert '<td id="stats-latency">p50 20 ms · p95 40 ms</td>' in page
+    assert '<td id="stats-7d-latency">p50 30 ms · p95 5000 ms</td>' in page
+    assert '<td id="stats-7d-attempts">5</td>' in page
 
 
 @pytest.mark.worker

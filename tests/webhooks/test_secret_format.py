@@ -9,7 +9,7 @@ import standardwebhooks
 
 from omniflow.crypto import body_signature
 from tests.webhooks.helpers import emit_committed
-from webhooks import delivery as engine
+from webhooks.engine import dispatch as engine
 from webhooks.models import WebhookEndpoint
 from webhooks.services import endpoint_create
 

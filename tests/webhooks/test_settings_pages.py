@@ -142,8 +142,8 @@ def test_list_shows_url_events_status_description_and_recent_counts(admin_client
 
     assert "https://hooks.example.com/in" in page and "https://other.example.com/" in page
     assert "ticket.created" in page and "CRM sync" in page
-    assert '<span class="badge active">Enabled</span>' in page
-    assert '<span class="badge">Disabled</span>' in page
+    assert '<span class="badge active" data-state="active">Active</span>' in page
+    assert 'data-state="paused"' in page
     assert '<span class="badge succeeded">2 succeeded</span>' in page
     assert '<span class="badge failed">1 failed</span>' in page
     assert "New endpoint" in page
@@ -274,3 +274,18 @@ def test_delete_asks_for_confirmation_then_deletes(admin_client, workspace):
     assert admin_client.get(f"/settings/webhooks/{endpoint.id}/").status_code == 404
     assert WebhookEndpoint.objects.get(id=endpoint.id).deleted_at is not None
     assert "Deleted the endpoint" in response.content.decode()
+
+
+def test_the_endpoint_form_says_what_the_mode_allows(admin_client, settings):
+    settings.OMNIFLOW_WEBHOOK_ALLOW_PRIVATE_URLS = True
+    dev = admin_client.get("/settings/webhooks/new/").content.decode()
+    refused = admin_client.post(
+        "/settings/webhooks/new/",
+        {"url": "ftp://127.0.0.1/in", "event_types": ["ticket.created"], "secret_mode": "generate"},
+    ).content.decode()
+    settings.OMNIFLOW_WEBHOOK_ALLOW_PRIVATE_URLS = False
+    production = admin_client.get("/settings/webhooks/new/").content.decode()
+
+    assert "may use plain http" in dev and "must use https" not in dev
+    assert "must use https" not in refused
+    assert "It must use https and reach a public address." in production

@@ -9,7 +9,13 @@ from omniflow.crypto import SecretUnavailable, decrypt_secret
 from .. import filters
 from ..events import CATALOGUE
 from ..failures import failure_reason
-from ..models import WebhookDelivery, WebhookDeliveryAttempt, WebhookEndpoint, WebhookReplayJob
+from ..models import (
+    WebhookDelivery,
+    WebhookDeliveryAttempt,
+    WebhookEndpoint,
+    WebhookEndpointHistoryEntry,
+    WebhookReplayJob,
+)
 from ..selectors import DEFAULT_STATS_WINDOW, STATS_WINDOWS
 from ..services import MAX_ENDPOINT_LIMIT
 from ..signing import (
@@ -40,6 +46,32 @@ class EndpointRepresentation(serializers.ModelSerializer):
         "`X-Omniflow-Signature`, but Standard Webhooks libraries cannot check "
         "`webhook-signature` under it. Rotate it (POST …/rotate-secret)."
     )
+    state = serializers.ChoiceField(
+        choices=WebhookEndpoint.State.choices,
+        read_only=True,
+        help_text="`active`: events go out. `paused`: paused by an admin (POST …/pause); "
+        "`disabled`: disabled by the engine after a 410 Gone or when every attempt failed for "
+        "OMNIFLOW_WEBHOOK_DISABLE_AFTER_SECONDS (5 days by default). While paused or disabled, "
+        "events are held (status `held`): not sent, not failed, their 24-hour retry window not "
+        "running. A disabled endpoint is probed with its oldest held delivery (hourly, the "
+        "wait doubling to 24 h) and re-enabled by the first success; POST …/resume re-enables "
+        "either at once. Held deliveries then go out in per-resource order.",
+    )
+    state_reason = serializers.CharField(
+        read_only=True, help_text="Why it is paused or disabled; empty while active."
+    )
+    state_changed_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="When the state last changed."
+    )
+    next_probe_at = serializers.DateTimeField(
+        source="probe_at",
+        read_only=True,
+        allow_null=True,
+        help_text="While disabled: when its oldest held delivery is next sent as a probe.",
+    )
+    enabled = serializers.BooleanField(
+        read_only=True, help_text="Whether `state` is `active` (kept for older clients)."
+    )
 
     class Meta:
         model = WebhookEndpoint
@@ -48,6 +80,10 @@ class EndpointRepresentation(serializers.ModelSerializer):
             "url",
             "event_types",
             "description",
+            "state",
+            "state_reason",
+            "state_changed_at",
+            "next_probe_at",
             "enabled",
             "max_in_flight",
             "rate_limit_per_second",
@@ -143,7 +179,11 @@ class EndpointInput(serializers.Serializer):
         child=serializers.ChoiceField(choices=list(CATALOGUE)), allow_empty=False
     )
     description = serializers.CharField(max_length=500, required=False, allow_blank=True)
-    enabled = serializers.BooleanField(required=False)
+    enabled = serializers.BooleanField(
+        required=False,
+        help_text="False pauses an active endpoint, true resumes a paused or disabled one "
+        "(as POST …/pause and …/resume).",
+    )
     max_in_flight = serializers.IntegerField(
         min_value=1,
         max_value=MAX_ENDPOINT_LIMIT,
@@ -171,6 +211,14 @@ class EndpointInput(serializers.Serializer):
         help_text="Left out: one is generated. Empty: requests go unsigned. "
         + STANDARD_SECRET_RULE,
     )
+
+
+class EndpointHistoryRepresentation(serializers.ModelSerializer):
+    """One change of an endpoint's state."""
+
+    class Meta:
+        model = WebhookEndpointHistoryEntry
+        fields = ["id", "kind", "detail", "actor", "created_at"]
 
 
 class AttemptRepresentation(serializers.ModelSerializer):
@@ -384,6 +432,21 @@ class EndpointLatencyRepresentation(serializers.Serializer):
     p99 = serializers.IntegerField(allow_null=True)
 
 
+class EndpointSeriesLatencyRepresentation(serializers.Serializer):
+    p50 = serializers.IntegerField(allow_null=True)
+    p95 = serializers.IntegerField(allow_null=True)
+
+
+class EndpointAttemptBucketRepresentation(serializers.Serializer):
+    start = serializers.DateTimeField(help_text="Start of the slice; it lasts `bucket_seconds`.")
+    attempts = serializers.IntegerField()
+    succeeded = serializers.IntegerField(help_text="Attempts answered with a 2xx.")
+    failed = serializers.IntegerField(help_text="Attempts with another answer or none.")
+    latency_ms = EndpointSeriesLatencyRepresentation(
+        help_text="Percentiles of the slice's attempt durations; null without attempts."
+    )
+
+
 class EndpointStatsRepresentation(serializers.Serializer):
     window = serializers.CharField()
     since = serializers.DateTimeField()
@@ -396,3 +459,9 @@ class EndpointStatsRepresentation(serializers.Serializer):
     )
     attempts = serializers.IntegerField(help_text="HTTP attempts made in the window.")
     latency_ms = EndpointLatencyRepresentation(help_text="Percentiles of the attempts' durations.")
+    bucket_seconds = serializers.IntegerField(help_text="Length of each slice of `series`.")
+    series = EndpointAttemptBucketRepresentation(
+        many=True,
+        help_text="The window's attempts in equal slices, oldest first, empty slices included "
+        "(what the endpoint page's chart draws).",
+    )

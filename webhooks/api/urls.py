@@ -12,6 +12,21 @@ urlpatterns = [
         name="webhook-endpoint-detail",
     ),
     path(
+        "webhook-endpoints/<int:endpoint_id>/pause",
+        views.EndpointPauseView.as_view(),
+        name="webhook-endpoint-pause",
+    ),
+    path(
+        "webhook-endpoints/<int:endpoint_id>/resume",
+        views.EndpointResumeView.as_view(),
+        name="webhook-endpoint-resume",
+    ),
+    path(
+        "webhook-endpoints/<int:endpoint_id>/history",
+        views.EndpointHistoryView.as_view(),
+        name="webhook-endpoint-history",
+    ),
+    path(
         "webhook-endpoints/<int:endpoint_id>/secret",
         views.EndpointSecretView.as_view(),
         name="webhook-endpoint-secret",

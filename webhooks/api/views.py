@@ -11,7 +11,7 @@ from omniflow.api.errors import Conflict
 from omniflow.api.views import WorkspaceAPIView, query_values
 from omniflow.crypto import SecretUnavailable
 
-from .. import replays, selectors, services
+from .. import health, replays, selectors, services
 from ..event_schemas import event_schema
 from ..events import CATALOGUE
 from ..models import WebhookDelivery, WebhookReplayJob
@@ -92,7 +92,9 @@ class EndpointDetailView(EndpointView):
     def patch(self, request, endpoint_id: int):
         endpoint = self._endpoint(request, endpoint_id)
         data = self.checked(s.EndpointInput(data=request.data, partial=True))
-        endpoint = services.endpoint_update(endpoint=endpoint, **data.validated_data)
+        endpoint = services.endpoint_update(
+            endpoint=endpoint, actor=self.actor, **data.validated_data
+        )
         endpoint.notes = [services.SECRET_REPLACED_NOTE] if endpoint.secret_replaced else []
         return Response(s.EndpointUpdatedRepresentation(endpoint).data)
 
@@ -105,6 +107,57 @@ class EndpointDetailView(EndpointView):
     def delete(self, request, endpoint_id: int):
         services.endpoint_delete(endpoint=self._endpoint(request, endpoint_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class EndpointPauseView(EndpointView):
+    @extend_schema(
+        tags=ENDPOINTS_TAG,
+        operation_id="webhook_endpoints_pause",
+        summary="Pause a webhook endpoint",
+        description="Its events are held (not sent, not failed, their retry window not "
+        "running) until it is resumed; a paused endpoint is never probed. Requests already "
+        "in flight finish. Pausing a paused endpoint changes nothing. Recorded in its history.",
+        request=None,
+        responses=s.EndpointRepresentation,
+    )
+    def post(self, request, endpoint_id: int):
+        endpoint = health.endpoint_pause(
+            endpoint=self._endpoint(request, endpoint_id), actor=self.actor
+        )
+        return Response(s.EndpointRepresentation(endpoint).data)
+
+
+class EndpointResumeView(EndpointView):
+    @extend_schema(
+        tags=ENDPOINTS_TAG,
+        operation_id="webhook_endpoints_resume",
+        summary="Resume a paused or disabled webhook endpoint",
+        description="Its held deliveries become due now, each with a fresh 24-hour retry "
+        "window, and go out in per-resource order. Resuming an active endpoint changes "
+        "nothing. Recorded in its history.",
+        request=None,
+        responses=s.EndpointRepresentation,
+    )
+    def post(self, request, endpoint_id: int):
+        endpoint = health.endpoint_resume(
+            endpoint=self._endpoint(request, endpoint_id), actor=self.actor
+        )
+        return Response(s.EndpointRepresentation(endpoint).data)
+
+
+class EndpointHistoryView(EndpointView):
+    @extend_schema(
+        tags=ENDPOINTS_TAG,
+        operation_id="webhook_endpoints_history",
+        summary="State changes of a webhook endpoint",
+        description="Paused, resumed (by whom), disabled (why), recovered; newest first.",
+        responses=s.EndpointHistoryRepresentation(many=True),
+    )
+    def get(self, request, endpoint_id: int):
+        endpoint = self._endpoint(request, endpoint_id)
+        return self.page(
+            selectors.endpoint_history(endpoint=endpoint), s.EndpointHistoryRepresentation
+        )
 
 
 class EndpointSecretView(EndpointView):
@@ -328,6 +381,10 @@ class EndpointStatsView(EndpointView):
         tags=ENDPOINTS_TAG,
         operation_id="webhook_endpoints_stats",
         summary="Delivery statistics of an endpoint",
+        description="Success rate of the deliveries created in the window, p50/p95/p99 latency "
+        "and the number of HTTP attempts, and the attempts in equal slices (`series`: one per 5 "
+        "minutes over `1h`, per hour over `24h`, per 6 hours over `7d`, per day over `30d`), "
+        "as the endpoint's Settings page charts them.",
         parameters=[s.EndpointStatsFilters],
         responses=s.EndpointStatsRepresentation,
     )
@@ -335,8 +392,19 @@ class EndpointStatsView(EndpointView):
         query = s.EndpointStatsFilters(data=query_values(request.query_params))
         query.is_valid(raise_exception=True)
         window = query.validated_data["window"]
+        endpoint = self._endpoint(request, endpoint_id)
+        now = timezone.now()
         stats = selectors.endpoint_stats(
-            endpoint=self._endpoint(request, endpoint_id),
-            since=timezone.now() - selectors.STATS_WINDOWS[window],
+            endpoint=endpoint, since=now - selectors.STATS_WINDOWS[window]
         )
-        return Response(s.EndpointStatsRepresentation({"window": window, **vars(stats)}).data)
+        series = selectors.endpoint_attempt_series(endpoint=endpoint, window=window, now=now)
+        return Response(
+            s.EndpointStatsRepresentation(
+                {
+                    "window": window,
+                    **vars(stats),
+                    "bucket_seconds": selectors.BUCKET_SECONDS[window],
+                    "series": series,
+                }
+            ).data
+        )

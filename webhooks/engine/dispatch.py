@@ -22,7 +22,7 @@ from django.utils import timezone
 from omniflow import metrics
 from omniflow.crypto import SecretUnavailable
 
-from . import lanes, storage, transport
+from . import health, lanes, storage, transport
 from .attempts import attempt_record, request_build
 from .claims import BATCH_SIZE, Claim, lease_end
 from .outcomes import outcomes_record
@@ -131,8 +131,8 @@ class _Pipeline:
         secrets: dict[int, tuple[str, str]] = {}
         requests = []
         for claim in claims:
-            if not claim.endpoint_enabled:
-                delivery_give_up(delivery=claim, error="The endpoint is disabled.", now=now)
+            if health.claim_held(delivery=claim):
+                pass  # paused since it was released: held again, recorded unsent
             elif not fresh and (claim.claimed_until - now).total_seconds() < self.lease_needed:
                 # Its turn came too late to finish within the lease: back to the queue.
                 claim.locked_until = None

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..models import WebhookDelivery
-from . import storage
+from . import health, storage
 from .claims import Claim
 
 Status = WebhookDelivery.Status
@@ -31,6 +31,8 @@ def outcomes_record(*, deliveries: Sequence[Claim], attempts: list[dict[str, Any
     never a lost event. Claims commit the same way, for the same reason.
     """
     store = storage.backend()
+    # First: it may hold deliveries a disabled endpoint or a 410 did not accept.
+    observed = health.outcomes_settle(deliveries=deliveries, attempts=attempts)
     retrying = [d.id for d in deliveries if d.status == Status.RETRYING]
     # Only a delivery that has been retrying deferred its successors: one that succeeded at
     # its first attempt (most of them) has nothing to release. Failures are few: all released.
@@ -39,7 +41,7 @@ def outcomes_record(*, deliveries: Sequence[Claim], attempts: list[dict[str, Any
         for d in deliveries
         if d.status == Status.FAILED or (d.status == Status.SUCCEEDED and d.attempt_count > 1)
     ]
-    if not (retrying or finished):
+    if not (retrying or finished or observed.endpoints_change):
         # The usual batch: one statement (one round trip) where the database can.
         store.record(deliveries=deliveries, attempts=attempts)
         return
@@ -50,3 +52,4 @@ def outcomes_record(*, deliveries: Sequence[Claim], attempts: list[dict[str, Any
             window_seconds=float(settings.OMNIFLOW_WEBHOOK_RETRY_WINDOW_SECONDS),
         )
         store.successors_release(delivery_ids=finished, now=timezone.now())
+        health.outcomes_observe(observed=observed, now=timezone.now())

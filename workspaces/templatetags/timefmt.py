@@ -42,14 +42,36 @@ def relative_text(value: datetime, *, now: datetime | None = None) -> str:
     return f"in {timeuntil(value, now, depth=1)}"
 
 
-@register.simple_tag
-def reltime(value: datetime | None, missing: str = "—") -> str:
-    """Render a <time> with the relative text and the absolute UTC time as its tooltip."""
+def _time_tag(value: datetime | None, *, missing: str, classes: str, text) -> str:
     if value is None:
         return format_html('<span class="muted">{}</span>', missing)
     return format_html(
-        '<time class="reltime" datetime="{}" title="{}">{}</time>',
+        '<time class="{}" datetime="{}" title="{}">{}</time>',
+        classes,
         value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         utc(value),
-        relative_text(value),
+        text(value),
     )
+
+
+@register.simple_tag
+def reltime(value: datetime | None, missing: str = "—") -> str:
+    """Render a <time> with the relative text and the absolute UTC time as its tooltip."""
+    return _time_tag(value, missing=missing, classes="reltime", text=relative_text)
+
+
+def countdown_text(value: datetime, *, now: datetime | None = None) -> str:
+    """Return "in 28 s" under a minute, else what `relative_text` says; "due now" once due."""
+    now = now or timezone.now()
+    seconds = (value - now).total_seconds()
+    if seconds < 1:
+        return "due now"
+    if seconds < 60:
+        return f"in {int(seconds)} s"
+    return relative_text(value, now=now)
+
+
+@register.simple_tag
+def countdown(value: datetime | None, missing: str = "—") -> str:
+    """Render when something happens next, to the second; js/countdown.js ticks it down."""
+    return _time_tag(value, missing=missing, classes="reltime countdown", text=countdown_text)

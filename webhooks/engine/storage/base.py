@@ -61,3 +61,15 @@ class Storage:
     ) -> tuple[int, list[int | None]]:
         """Return how many `attempts` there are and their durations at each of `fractions`."""
         raise NotImplementedError
+
+    def attempt_buckets(
+        self,
+        *,
+        attempts: QuerySet[WebhookDeliveryAttempt],
+        since: datetime,
+        bucket_seconds: int,
+        fractions: list[float],
+    ) -> dict[int, tuple[int, int, list[int | None]]]:
+        """Return, per bucket index since `since`, the attempts, how many got a 2xx, and their
+        durations at each of `fractions`; buckets without attempts are left out."""
+        raise NotImplementedError

@@ -256,3 +256,28 @@ class DatabaseStorage(Storage):
             )
             count, values = cursor.fetchone()
         return count, values or [None] * len(fractions)
+
+    def attempt_buckets(
+        self,
+        *,
+        attempts: QuerySet[WebhookDeliveryAttempt],
+        since: datetime,
+        bucket_seconds: int,
+        fractions: list[float],
+    ) -> dict[int, tuple[int, int, list[int | None]]]:
+        # Grouped in the database, as the percentiles above: a week of a busy endpoint.
+        sql, params = (
+            attempts.values("created_at", "duration_ms", "response_status_code")
+            .order_by()
+            .query.sql_with_params()
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT floor(extract(epoch FROM t.created_at - %s) / %s)::int AS bucket, "
+                "count(*), count(*) FILTER (WHERE t.response_status_code BETWEEN 200 AND 299), "
+                "percentile_disc(%s::float8[]) WITHIN GROUP (ORDER BY t.duration_ms) "
+                f"FROM ({sql}) AS t GROUP BY bucket",
+                [since, bucket_seconds, fractions, *params],
+            )
+            rows = cursor.fetchall()
+        return {bucket: (count, ok, values) for bucket, count, ok, values in rows}

@@ -84,3 +84,27 @@ class DatabaseStorage(Storage):
         return len(durations), [
             durations[max(0, math.ceil(fraction * len(durations)) - 1)] for fraction in fractions
         ]
+
+    def attempt_buckets(
+        self,
+        *,
+        attempts: QuerySet[WebhookDeliveryAttempt],
+        since: datetime,
+        bucket_seconds: int,
+        fractions: list[float],
+    ) -> dict[int, tuple[int, int, list[int | None]]]:
+        grouped: dict[int, list[tuple[int, bool]]] = {}
+        rows = attempts.values_list("created_at", "duration_ms", "response_status_code")
+        for created_at, duration, status in rows:
+            index = int((created_at - since).total_seconds() // bucket_seconds)
+            ok = status is not None and 200 <= status < 300
+            grouped.setdefault(index, []).append((duration, ok))
+        buckets = {}
+        for index, found in grouped.items():
+            durations = sorted(duration for duration, _ in found)
+            buckets[index] = (
+                len(found),
+                sum(ok for _, ok in found),
+                [durations[max(0, math.ceil(f * len(durations)) - 1)] for f in fractions],
+            )
+        return buckets

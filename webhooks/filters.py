@@ -32,10 +32,15 @@ def selector_filters(validated: dict[str, Any]) -> dict[str, Any]:
 SEARCH_MAX_LENGTH = 128
 RESOURCE_TYPES = sorted({entry.resource_type for entry in CATALOGUE.values()})
 SEARCH_HELP = "An event id (evt_…), a delivery id (123) or a resource (ticket:123 or ticket 123)."
-# `evt_` and the 24 hexadecimal characters models._event_public_id makes.
-_EVENT_ID = re.compile(r"evt_[0-9a-f]{24}")
-_DELIVERY_ID = re.compile(r"#?(\d{1,18})")
-_RESOURCE = re.compile(r"([a-z_]+)\s*[:\s]\s*#?(\S+)", re.IGNORECASE)
+_EVENT_ID = "evt_[0-9a-f]{24}"  # as models._event_public_id makes them
+_RESOURCE_ID = f"[!-~]{{1,{RESOURCE_ID_MAX_LENGTH}}}"
+# Every form a search takes, in the syntax JSON Schema and Python share (the API's schema
+# states it): spaces around, `ticket:123`, `ticket 123`, `ticket: #123`.
+SEARCH_PATTERN = (
+    f"^ *(?:({_EVENT_ID})|#?([0-9]{{1,18}})"
+    f"|({'|'.join(RESOURCE_TYPES)})(?::|:? +)#?({_RESOURCE_ID})) *$"
+)
+_SEARCH = re.compile(SEARCH_PATTERN.removeprefix("^").removesuffix("$"))
 
 
 class SearchInvalid(ValueError):
@@ -44,29 +49,35 @@ class SearchInvalid(ValueError):
 
 def parse_search(text: str) -> dict[str, Any]:
     """Return the filters a search names: an event id, a delivery id or a resource."""
-    text = text.strip()
-    lowered = text.lower()
-    if lowered.startswith("evt_"):
-        if not _EVENT_ID.fullmatch(lowered):
-            raise SearchInvalid(
-                "An event id is evt_ followed by 24 hexadecimal characters, "
-                "as in the webhook-id header."
-            )
-        return {"event_id": lowered}
-    if match := _DELIVERY_ID.fullmatch(text):
-        return {"delivery_id": int(match.group(1))}
-    if text.lstrip("#").isdigit():
-        raise SearchInvalid("A delivery id has at most 18 digits.")
-    if match := _RESOURCE.fullmatch(text):
-        resource_type, resource_id = match.group(1).lower(), match.group(2)
-        if resource_type not in RESOURCE_TYPES:
-            raise SearchInvalid(
-                f"Unknown resource type '{resource_type}'; one of: {', '.join(RESOURCE_TYPES)}."
-            )
-        if len(resource_id) > RESOURCE_ID_MAX_LENGTH:
-            raise SearchInvalid(f"A resource id has at most {RESOURCE_ID_MAX_LENGTH} characters.")
+    if match := _SEARCH.fullmatch(text):
+        event_id, delivery_id, resource_type, resource_id = match.groups()
+        if event_id:
+            return {"event_id": event_id}
+        if delivery_id:
+            return {"delivery_id": int(delivery_id)}
         return {"resource_type": resource_type, "resource_id": resource_id}
-    raise SearchInvalid(f"Search by {SEARCH_HELP[0].lower()}{SEARCH_HELP[1:]}")
+    raise SearchInvalid(_why_not(text.strip()))
+
+
+def _why_not(text: str) -> str:
+    if text.lower().startswith("evt_"):
+        return (
+            "An event id is evt_ followed by 24 lowercase hexadecimal characters, "
+            "as in the webhook-id header."
+        )
+    if text.lstrip("#").isdigit():
+        return "A delivery id has at most 18 digits."
+    # What looks like "type:id" or "type id" (one word each).
+    if (shaped := re.fullmatch(r"([A-Za-z_]+)(?::|:? +)#?\S+", text)) and (
+        resource_type := shaped.group(1)
+    ) not in RESOURCE_TYPES:
+        return f"Unknown resource type '{resource_type}'; one of: {', '.join(RESOURCE_TYPES)}."
+    if re.split(r"[: ]", text, maxsplit=1)[0] in RESOURCE_TYPES:
+        return (
+            f"A resource id has 1 to {RESOURCE_ID_MAX_LENGTH} visible characters, "
+            "no spaces (ticket:123)."
+        )
+    return f"Search by {SEARCH_HELP[0].lower()}{SEARCH_HELP[1:]}"
 
 
 def with_search(filters: dict[str, Any], search: str | None) -> dict[str, Any]:

@@ -13,7 +13,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def endpoints(workspace, other_workspace):
-    """Two subscribed endpoints, one disabled, one not subscribed, one of another workspace."""
+    """Two subscribed endpoints, one disabled (its deliveries are held), one not subscribed,
+    one of another workspace."""
     made = {}
     for name, event_types, enabled, owner in [
         ("a", ["ticket.created", "ticket.status_changed"], True, workspace),
@@ -49,7 +50,11 @@ def test_emit_records_the_event_and_its_deliveries_in_one_query(
     stored = WebhookEvent.objects.get(pk=event.pk)
     assert (stored.public_id, stored.body, stored.data) == (event.public_id, event.body, event.data)
     deliveries = WebhookDelivery.objects.filter(event=stored).order_by("id")
-    assert [d.endpoint_id for d in deliveries] == [endpoints["a"].id, endpoints["b"].id]
+    assert [(d.endpoint_id, d.status) for d in deliveries] == [
+        (endpoints["a"].id, "pending"),
+        (endpoints["b"].id, "pending"),
+        (endpoints["disabled"].id, "held"),
+    ]
 
 
 def test_emit_to_no_subscribed_endpoint_records_the_event_alone(other_workspace):
@@ -90,4 +95,4 @@ def test_one_statement_writes_what_the_orm_path_writes(workspace, endpoints, tim
         return [_row(d) for d in WebhookDelivery.objects.filter(event=event).order_by("id")]
 
     assert rows(one_statement) == rows(portable)
-    assert [row["status"] for row in rows(one_statement)] == ["pending", "pending"]
+    assert [row["status"] for row in rows(one_statement)] == ["pending", "pending", "held"]

@@ -1,6 +1,7 @@
 from datetime import datetime
 
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from omniflow.crypto import SecretUnavailable, decrypt_secret
@@ -319,11 +320,20 @@ class _DeliveryMatch(serializers.Serializer):
         return filters.selector_filters(self.validated_data)
 
 
+@extend_schema_field(
+    {"type": "string", "maxLength": filters.SEARCH_MAX_LENGTH, "pattern": filters.SEARCH_PATTERN}
+)
+class SearchField(serializers.CharField):
+    """The log's search: its forms are a pattern in the schema, its messages say which failed."""
+
+
 class DeliveryFilters(_DeliveryMatch):
     status = serializers.ChoiceField(choices=filters.STATUS_CHOICES, required=False)
-    search = serializers.CharField(
+    search = SearchField(
         max_length=filters.SEARCH_MAX_LENGTH,
         required=False,
+        # The pattern is over the text as sent: stripping it first would accept what it refuses.
+        trim_whitespace=False,
         help_text=f"Find deliveries by what people quote: {filters.SEARCH_HELP[0].lower()}"
         f"{filters.SEARCH_HELP[1:-1]}; combines with the other filters.",
     )

@@ -5,7 +5,6 @@ The destination is checked when the call is made, not only when the tool was sav
 `omniflow.http.client`, whose answer aiohttp connects to. Redirects are never followed.
 """
 
-import asyncio
 import time
 from dataclasses import dataclass, field
 
@@ -18,6 +17,7 @@ from omniflow.http.client import (
     literal_refused,
     public_connector,
     read_capped,
+    run_to_completion,
 )
 from omniflow.http.destinations import validate_url
 
@@ -80,7 +80,7 @@ def send(*, request: ToolRequest, timeout_seconds: float, max_response_bytes: in
         return ToolResponse(failure="refused", error=f"Refused: {refusal}")
     started = time.monotonic()
     try:
-        result = asyncio.run(_send(request, timeout_seconds, max_response_bytes))
+        result = run_to_completion(_send(request, timeout_seconds, max_response_bytes))
     except TimeoutError:
         result = ToolResponse(failure="timeout", error=f"Timed out after {timeout_seconds:g} s.")
     except (aiohttp.ClientError, OSError, ValueError) as error:

@@ -5,8 +5,12 @@ address when checked and a private one when used. It skips the resolver for IP l
 those are checked before the request (`literal_refused`).
 """
 
+import asyncio
+import concurrent.futures
 import socket
+from collections.abc import Coroutine
 from functools import lru_cache
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -87,3 +91,21 @@ async def read_capped(response: aiohttp.ClientResponse, cap: int) -> tuple[bytes
 def excerpt(body: bytes) -> str:
     """Return a body excerpt for people to read (and for PostgreSQL text, which holds no NUL)."""
     return body.decode("utf-8", errors="replace").replace("\x00", "\ufffd")
+
+
+T = TypeVar("T")
+
+
+def run_to_completion(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine from synchronous code and return its result (or raise its error).
+
+    A request a person waits on (a tool call, a test event) is made on an event loop of its
+    own. Where this thread already runs one (an ASGI server, a test harness driving a
+    browser), `asyncio.run` refuses, so the loop then runs on a short-lived thread instead.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()

@@ -19,7 +19,14 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
-from omniflow.http.client import REFUSED_LITERAL, REFUSED_NAME, excerpt, is_refusal, literal_refused
+from omniflow.http.client import (
+    REFUSED_LITERAL,
+    REFUSED_NAME,
+    excerpt,
+    is_refusal,
+    literal_refused,
+    run_to_completion,
+)
 from omniflow.http.keepalive import Pool
 
 RESPONSE_BODY_CAP = 4096
@@ -154,7 +161,7 @@ def send_one(*, request: Request) -> Result:
         finally:
             await pool.close()
 
-    return asyncio.run(post())
+    return run_to_completion(post())
 
 
 def close() -> None:

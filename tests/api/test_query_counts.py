@@ -48,7 +48,7 @@ def populated(workspace, client, settings):
         ticket = TicketFactory(workspace=workspace, conversation=conversation)
         ticket.tags.set(tags)
         ids.update(
-            members=member.pk,
+            members=member.user_id,  # a member is addressed by its user id
             contacts=contact.pk,
             conversations=conversation.pk,
             tickets=ticket.pk,

@@ -7,7 +7,9 @@ The engine's three touch points with endpoint state (webhooks/health.py owns the
   (its probe) or a 410 Gone answered without success is held, not failed or retried;
 - `outcomes_observe`, in the same transaction after: a success clears the endpoint's failing
   run (and re-enables it when disabled); a 410 disables it at once; a failing run older than
-  `OMNIFLOW_WEBHOOK_DISABLE_AFTER_SECONDS` disables it.
+  `OMNIFLOW_WEBHOOK_DISABLE_AFTER_SECONDS` disables it;
+- `retries_hold_where_stopped`, last: a retry whose endpoint stopped while it was in flight
+  is held with the endpoint's others.
 """
 
 from collections.abc import Sequence
@@ -77,6 +79,22 @@ def outcomes_settle(*, deliveries: Sequence[Claim], attempts: list[dict[str, Any
             delivery.status = Status.HELD
             delivery.failed_at = None
     return observed
+
+
+def retries_hold_where_stopped(*, delivery_ids: list[int]) -> int:
+    """Hold the batch's retrying deliveries whose endpoint was paused or disabled while they
+    were in flight (by another batch's outcomes, or an admin); return how many.
+
+    Their claim read the endpoint as active, so their outcome said "retry"; left so, a disabled
+    endpoint would be sent them as the retries fall due, besides its probes.
+    """
+    if not delivery_ids:
+        return 0
+    return WebhookDelivery.objects.filter(
+        id__in=delivery_ids,
+        status=Status.RETRYING,
+        endpoint__state__in=(State.PAUSED, State.DISABLED),
+    ).update(status=Status.HELD)
 
 
 def outcomes_observe(*, observed: Observed, now: datetime) -> None:

@@ -53,3 +53,4 @@ def outcomes_record(*, deliveries: Sequence[Claim], attempts: list[dict[str, Any
         )
         store.successors_release(delivery_ids=finished, now=timezone.now())
         health.outcomes_observe(observed=observed, now=timezone.now())
+        health.retries_hold_where_stopped(delivery_ids=retrying)

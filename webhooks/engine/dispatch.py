@@ -6,12 +6,15 @@ each endpoint may have in flight), `attempts` (the signed request and its record
 module per database). This one only runs them.
 
 A worker process keeps up to `OMNIFLOW_WEBHOOK_CONCURRENCY` requests in flight: it claims
-more whenever a third of its slots are free, and records finished requests in small batches
-(one transaction each) while the others are still out. No request waits for another, and a
-slow endpoint holds only the slots its lane was dealt.
+more whenever a third of its slots are free, gives each lane slot back (with the next grant)
+as its answer arrives, and has finished requests recorded in small batches (one transaction
+each, on the recorder thread where the database allows: `recorder`) while the others are
+still out. No request waits for another, and a slow endpoint holds only the slots its lane
+was dealt.
 """
 
 import logging
+import math
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -22,7 +25,7 @@ from django.utils import timezone
 from omniflow import metrics
 from omniflow.crypto import SecretUnavailable
 
-from . import health, lanes, storage, transport
+from . import health, lanes, recorder, storage, transport
 from .attempts import attempt_record, request_build
 from .claims import BATCH_SIZE, Claim, lease_end
 from .outcomes import outcomes_record
@@ -41,6 +44,8 @@ IDLE_POLL_SECONDS = 0.05
 # A free slot waits at most this long for the third of them a claim waits for: when slow
 # requests free slots one by one, another endpoint's work must not wait for a whole third.
 CLAIM_AT_LEAST_EVERY_SECONDS = 0.05
+# How long a pipeline reuses the due lanes it read (see _DueLanes).
+DUE_LANES_SECONDS = 0.025
 
 
 def _lease_seconds() -> float:
@@ -56,14 +61,53 @@ class ClaimRound:
     throttled: bool = False
 
 
-def _claim_round(*, limit: int, capacity: int) -> ClaimRound:
+class _DueLanes:
+    """The endpoints with due work, read at most every `DUE_LANES_SECONDS` by a pipeline.
+
+    A claim round takes a few milliseconds and the lanes change far more slowly than that:
+    read on every round, they cost a quarter of the dispatcher's time under load. A lane read
+    and since run dry only gets slots its claim gives back unused; a newly due endpoint waits
+    at most this long to be seen.
+    """
+
+    def __init__(self) -> None:
+        self.lanes: list[lanes.Lane] = []
+        self.read_at = -math.inf
+
+    def read(self, *, store, now) -> list[lanes.Lane]:
+        if time.monotonic() - self.read_at >= DUE_LANES_SECONDS:
+            self.lanes = store.due_lanes(now=now)
+            self.read_at = time.monotonic()
+        return self.lanes
+
+    def forget(self) -> None:
+        self.read_at = -math.inf
+
+
+def _claim_round(
+    *,
+    limit: int,
+    capacity: int,
+    give_back: lanes.GiveBack | None = None,
+    due_lanes: _DueLanes | None = None,
+) -> ClaimRound:
+    """Give `give_back` back, then claim up to `limit`. Slots granted and not used go into
+    `give_back` (with the next grant), or back at once when there is none to carry them."""
     now = timezone.now()
     store = storage.backend()
-    due = store.due_lanes(now=now)
+    due = (due_lanes or _DueLanes()).read(store=store, now=now)
     grant = lanes.slots_grant(
-        lanes=due, free=limit, capacity=capacity, lease_seconds=_lease_seconds()
+        lanes=due,
+        free=limit,
+        capacity=capacity,
+        lease_seconds=_lease_seconds(),
+        give_back=give_back,
     )
+    if give_back is not None:
+        give_back.clear()
     if not grant.slots:
+        if due_lanes is not None and not due:
+            due_lanes.forget()  # nothing was due: the next round looks afresh
         return ClaimRound(claims=[], throttled=grant.throttled)
     quotas = {endpoint_id: len(slots) for endpoint_id, slots in grant.slots.items()}
     try:
@@ -73,10 +117,15 @@ def _claim_round(*, limit: int, capacity: int) -> ClaimRound:
     except BaseException:
         lanes.slots_release(slots=grant.slots, feedback={})
         raise
+    if due_lanes is not None and not claims:
+        due_lanes.forget()  # the lanes read ran dry: read them again next round
     for claim in claims:
         claim.slot = grant.slots[claim.endpoint_id].pop()
     unused = {endpoint_id: slots for endpoint_id, slots in grant.slots.items() if slots}
-    if unused:
+    if unused and give_back is not None:
+        for endpoint_id, slots in unused.items():
+            give_back.add_unused(endpoint_id, slots)
+    elif unused:
         lanes.slots_release(
             slots=unused,
             feedback={e: lanes.Feedback(unused=len(slots)) for e, slots in unused.items()},
@@ -116,6 +165,12 @@ class _Pipeline:
         # Set when a claim found nothing more to take: look again at this time, or as soon
         # as a record gives slots back (windows and shares move then).
         self.idle_until = 0.0
+        # Where the database allows, outcomes are written on a thread beside this one.
+        self.recorder = recorder.beside(_batch_write)
+        # Slots of finished requests, given back with the next grant.
+        self.give_back = lanes.GiveBack()
+        self.due_lanes = _DueLanes()
+        self.writes_seen = self.recorder.writes if self.recorder is not None else 0
 
     @property
     def free(self) -> int:
@@ -153,6 +208,26 @@ class _Pipeline:
         if not self.finished:
             self.first_finished_at = time.monotonic()
         self.finished.append((claim, request, result))
+        if claim.slot is not None:
+            # Its request is over (or never went): the slot is free for the next grant, before
+            # the outcome is written (a resource's next delivery still waits for that).
+            congested = result is not None and is_congestion(result)
+            answered = result is not None and not congested
+            self.give_back.add(
+                claim.endpoint_id, claim.slot, answered=int(answered), congested=int(congested)
+            )
+            claim.slot = None
+
+    def give_back_due(self) -> bool:
+        """Tell whether slots have waited long enough for a grant to carry them back."""
+        return bool(self.give_back) and (
+            time.monotonic() - self.give_back.since >= CLAIM_AT_LEAST_EVERY_SECONDS
+        )
+
+    def give_back_now(self) -> None:
+        if self.give_back:
+            lanes.slots_release(slots=self.give_back.slots, feedback=self.give_back.feedback)
+            self.give_back.clear()
 
     def collect(self, *, wait: float) -> None:
         """Take the results finished so far, waiting up to `wait` seconds for one."""
@@ -160,8 +235,13 @@ class _Pipeline:
             # A result of an earlier run that ended by an error is nobody's: skipped.
             if (sent := self.in_flight.pop(result.delivery_id, None)) is not None:
                 self._finish(*sent, result)
+        if self.recorder is not None and self.recorder.writes != self.writes_seen:
+            self.writes_seen = self.recorder.writes
+            self.idle_until = 0.0  # a write gave slots back and made successors due
 
     def record_due(self) -> bool:
+        if self.recorder is not None:
+            return bool(self.finished)  # at once: the recorder batches what piles up
         return bool(self.finished) and (
             len(self.finished) >= RECORD_BATCH
             or not self.in_flight
@@ -174,32 +254,28 @@ class _Pipeline:
         return max(0.0, self.first_finished_at + RECORD_WAIT_SECONDS - time.monotonic())
 
     def record(self) -> None:
-        """Write the finished deliveries' outcomes in one transaction; give their slots back."""
+        """Write the finished deliveries' outcomes (or hand them to the recorder thread)."""
         if not self.finished:
             return
         batch, self.finished = self.finished, []
-        now = timezone.now()
-        attempts, outcomes = [], []
-        slots: dict[int, list[int]] = {}
-        feedback: dict[int, lanes.Feedback] = {}
-        for claim, request, result in batch:
-            if claim.slot is not None:
-                slots.setdefault(claim.endpoint_id, []).append(claim.slot)
-            if result is None:
-                continue
-            error = attempt_settle(delivery=claim, result=result, now=now)
-            attempts.append(attempt_record(request=request, result=result, error=error, now=now))
-            outcomes.append((claim.status, result.duration_ms / 1000))
-            said = feedback.setdefault(claim.endpoint_id, lanes.Feedback())
-            if is_congestion(result):
-                said.congested += 1
-            else:
-                said.answered += 1
-        outcomes_record(deliveries=[claim for claim, _, _ in batch], attempts=attempts)
-        lanes.slots_release(slots=slots, feedback=feedback)
+        if self.recorder is not None:
+            self.recorder.hand_over(batch)
+            return
+        _batch_write(batch)
         self.idle_until = 0.0
-        if outcomes:
-            metrics.count_many(metrics.attempt_fields(outcomes))
+
+    def recording(self) -> bool:
+        """Tell whether outcomes handed over are still being written (their successors and
+        slots come free when they are)."""
+        return self.recorder is not None and self.recorder.busy()
+
+    def idle(self) -> None:
+        """Nothing in flight: wait for the recorder's writes, or until the idle time is over."""
+        if self.recording():
+            self.recorder.wait(timeout=max(0.0, self.idle_until - time.monotonic()))
+            self.idle_until = 0.0  # written: successors and slots may be free now
+        else:
+            time.sleep(max(0.0, self.idle_until - time.monotonic()))
 
     def drain(self) -> None:
         """Wait for every request in flight and record them all."""
@@ -208,6 +284,25 @@ class _Pipeline:
             if self.record_due():
                 self.record()
         self.record()
+        self.give_back_now()
+        if self.recorder is not None:
+            self.recorder.wait()
+
+
+def _batch_write(batch: list[tuple[Claim, transport.Request | None, transport.Result | None]]):
+    """Write a batch's outcomes and attempts in one transaction (its slots went back as each
+    request finished)."""
+    now = timezone.now()
+    attempts, outcomes = [], []
+    for claim, request, result in batch:
+        if result is None:
+            continue
+        error = attempt_settle(delivery=claim, result=result, now=now)
+        attempts.append(attempt_record(request=request, result=result, error=error, now=now))
+        outcomes.append((claim.status, result.duration_ms / 1000))
+    outcomes_record(deliveries=[claim for claim, _, _ in batch], attempts=attempts)
+    if outcomes:
+        metrics.count_many(metrics.attempt_fields(outcomes))
 
 
 def deliveries_send(*, deliveries: list[Claim]) -> None:
@@ -266,12 +361,14 @@ def deliveries_dispatch(
                 over = _claim_and_start(pipeline, report, limit=free, on_full=on_full_batch)
                 if over:
                     break
+            elif pipeline.give_back_due():
+                pipeline.give_back_now()  # no grant soon to carry them
             if pipeline.in_flight:
                 pipeline.collect(wait=pipeline.wait_for_record())
             if pipeline.record_due():
                 pipeline.record()
             elif not pipeline.in_flight:
-                time.sleep(max(0.0, pipeline.idle_until - time.monotonic()))
+                pipeline.idle()
     finally:
         pipeline.drain()
     if report.deliveries:
@@ -287,7 +384,12 @@ def _claim_and_start(
     on_full: Callable[[], None] | None,
 ) -> bool:
     """Claim up to `limit` and send them; return whether the run is over (nothing left)."""
-    claim_round = _claim_round(limit=limit, capacity=pipeline.concurrency)
+    claim_round = _claim_round(
+        limit=limit,
+        capacity=pipeline.concurrency,
+        give_back=pipeline.give_back,
+        due_lanes=pipeline.due_lanes,
+    )
     claims = claim_round.claims
     report.last_batch_full = len(claims) == limit
     if report.last_batch_full and on_full is not None:
@@ -298,5 +400,11 @@ def _claim_and_start(
         pipeline.start(claims)
     if not report.last_batch_full:
         pipeline.idle_until = time.monotonic() + IDLE_POLL_SECONDS
-    # Nothing claimable, no rate holding any back, nothing out: this run is done.
-    return not claims and not claim_round.throttled and not pipeline.in_flight
+    # Nothing claimable, no rate holding any back, nothing out or being written (a write
+    # makes its deliveries' successors due): this run is done.
+    return (
+        not claims
+        and not claim_round.throttled
+        and not pipeline.in_flight
+        and not pipeline.recording()
+    )

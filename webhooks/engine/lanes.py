@@ -31,7 +31,7 @@ import os
 import socket
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.core.cache import cache
 from redis.exceptions import RedisError
@@ -74,6 +74,39 @@ class Feedback:
     congested: int = 0
     # Slots granted but not used: their rate tokens are refunded.
     unused: int = 0
+
+
+@dataclass
+class GiveBack:
+    """Slots of finished requests and what their endpoints answered, not yet given back:
+    they go with the next grant (one round trip for both) or by themselves."""
+
+    slots: dict[int, list[int]] = field(default_factory=dict)
+    feedback: dict[int, Feedback] = field(default_factory=dict)
+    since: float = 0.0  # monotonic time of the oldest one held
+
+    def __bool__(self) -> bool:
+        return bool(self.slots or self.feedback)
+
+    def clear(self) -> None:
+        self.slots, self.feedback = {}, {}
+
+    def add_unused(self, endpoint_id: int, slots: list[int]) -> None:
+        """Slots granted and not used: back, with their rate tokens refunded."""
+        if not self:
+            self.since = time.monotonic()
+        self.slots.setdefault(endpoint_id, []).extend(slots)
+        self.feedback.setdefault(endpoint_id, Feedback()).unused += len(slots)
+
+    def add(self, endpoint_id: int, slot: int | None, *, answered=0, congested=0) -> None:
+        if not self:
+            self.since = time.monotonic()
+        if slot is not None:
+            self.slots.setdefault(endpoint_id, []).append(slot)
+        if answered or congested:
+            said = self.feedback.setdefault(endpoint_id, Feedback())
+            said.answered += answered
+            said.congested += congested
 
 
 def _worker_id() -> str:
@@ -188,7 +221,15 @@ return 1
 
 
 class _RedisLanes:
-    def grant(self, *, lanes: list[Lane], free: int, capacity: int, lease_seconds: float) -> Grant:
+    def grant(
+        self,
+        *,
+        lanes: list[Lane],
+        free: int,
+        capacity: int,
+        lease_seconds: float,
+        give_back: "GiveBack | None" = None,
+    ) -> Grant:
         now = time.time()
         args: list = [
             f"{now:.6f}",
@@ -207,20 +248,30 @@ class _RedisLanes:
                 lane.rate_limit_per_second or 0,
                 lane.due,
             ]
-        reply = cache.run_script(GRANT_SCRIPT, keys=[STATE_KEY], args=args)
+        if give_back:
+            # The slots given back first, in the same round trip: the grant sees them free.
+            release = (RELEASE_SCRIPT, [STATE_KEY], self._release_args(give_back))
+            reply = cache.run_scripts([release, (GRANT_SCRIPT, [STATE_KEY], args)])[1]
+        else:
+            reply = cache.run_script(GRANT_SCRIPT, keys=[STATE_KEY], args=args)
         slots = {
             int(reply[i]): list(range(int(reply[i + 1]), int(reply[i + 1]) + int(reply[i + 2])))
             for i in range(1, len(reply), 3)
         }
         return Grant(slots=slots, throttled=bool(reply[0]))
 
-    def release(self, *, slots: dict[int, list[int]], feedback: dict[int, Feedback]) -> None:
+    @staticmethod
+    def _release_args(give_back: "GiveBack") -> list:
         args: list = [INITIAL_WINDOW, MAX_WINDOW, STATE_TTL_SECONDS]
-        for endpoint_id in slots.keys() | feedback.keys():
-            given_back = slots.get(endpoint_id, [])
-            said = feedback.get(endpoint_id, Feedback())
+        for endpoint_id in give_back.slots.keys() | give_back.feedback.keys():
+            given_back = give_back.slots.get(endpoint_id, [])
+            said = give_back.feedback.get(endpoint_id, Feedback())
             args += [endpoint_id, said.answered, said.congested, said.unused, len(given_back)]
             args += given_back
+        return args
+
+    def release(self, *, slots: dict[int, list[int]], feedback: dict[int, Feedback]) -> None:
+        args = self._release_args(GiveBack(slots=slots, feedback=feedback))
         cache.run_script(RELEASE_SCRIPT, keys=[STATE_KEY], args=args)
 
 
@@ -335,18 +386,34 @@ def _shared() -> bool:
     return hasattr(cache, "run_script")
 
 
-def slots_grant(*, lanes: list[Lane], free: int, capacity: int, lease_seconds: float) -> Grant:
-    """Give this worker up to `free` slots among `lanes`, by the rules above.
+def slots_grant(
+    *,
+    lanes: list[Lane],
+    free: int,
+    capacity: int,
+    lease_seconds: float,
+    give_back: GiveBack | None = None,
+) -> Grant:
+    """Give this worker up to `free` slots among `lanes`, by the rules above, after giving
+    back `give_back` (in the same round trip).
 
     While Redis is unreachable, this process's own state decides: deliveries go on (limits
     then hold per process), as they do for everything else the engine keeps in the database.
     """
     if not lanes or free <= 0:
+        if give_back:
+            slots_release(slots=give_back.slots, feedback=give_back.feedback)
         return Grant(slots={})
+    if give_back:
+        _local.release(slots=give_back.slots, feedback=give_back.feedback)
     if _shared():
         try:
             return _redis.grant(
-                lanes=lanes, free=free, capacity=capacity, lease_seconds=lease_seconds
+                lanes=lanes,
+                free=free,
+                capacity=capacity,
+                lease_seconds=lease_seconds,
+                give_back=give_back,
             )
         except (RedisError, OSError):
             logger.warning("Webhooks: Redis unreachable; lanes decided in-process.", exc_info=True)

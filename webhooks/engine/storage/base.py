@@ -24,6 +24,10 @@ DUE_COUNT_BOUND = 512
 class Storage:
     """The engine's database steps; a backend implements each for its database."""
 
+    # Whether outcomes may be written on a second connection while claims go on
+    # (engine/recorder.py): not where the database has one writer at a time.
+    concurrent_writers = False
+
     def due_lanes(self, *, now: datetime) -> list[Lane]:
         """Return the endpoints with deliveries due at `now` and not leased, with their limits."""
         raise NotImplementedError

@@ -168,6 +168,8 @@ def _attempts_sql(names: tuple[str, ...]) -> str:
 
 
 class DatabaseStorage(Storage):
+    concurrent_writers = True
+
     def due_lanes(self, *, now: datetime) -> list[Lane]:
         with connection.cursor() as cursor:
             cursor.execute(_DUE_LANES_SQL, [now, now, DUE_COUNT_BOUND])

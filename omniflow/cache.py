@@ -79,10 +79,14 @@ class ReusingRedisCacheClient(DjangoRedisCacheClient):
             raise ValueError(f"Key '{key}' not found.")
         return value
 
-    def run_script(self, source, keys, args):
+    def _sha(self, source: str) -> str:
         sha = self._script_shas.get(source)
         if sha is None:
             sha = self._script_shas[source] = hashlib.sha1(source.encode()).hexdigest()
+        return sha
+
+    def run_script(self, source, keys, args):
+        sha = self._sha(source)
         connection = self._script_connection()
         try:
             return self._evalsha(connection, sha, source, keys, args)
@@ -98,16 +102,9 @@ class ReusingRedisCacheClient(DjangoRedisCacheClient):
         Each call is (source, keys, args). A reply that is an error is raised after every
         reply was read (the connection stays in step).
         """
-        shas = []
-        for source, _, _ in calls:
-            sha = self._script_shas.get(source)
-            if sha is None:
-                sha = self._script_shas[source] = hashlib.sha1(source.encode()).hexdigest()
-            shas.append(sha)
         connection = self._script_connection()
         commands = [
-            ("EVALSHA", sha, len(keys), *keys, *args)
-            for sha, (_, keys, args) in zip(shas, calls, strict=True)
+            ("EVALSHA", self._sha(source), len(keys), *keys, *args) for source, keys, args in calls
         ]
         try:
             connection.send_packed_command(connection.pack_commands(commands))

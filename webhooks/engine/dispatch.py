@@ -88,11 +88,11 @@ def _claim_round(
     *,
     limit: int,
     capacity: int,
-    give_back: lanes.GiveBack | None = None,
+    give_back: lanes.GiveBack,
     due_lanes: _DueLanes | None = None,
 ) -> ClaimRound:
-    """Give `give_back` back, then claim up to `limit`. Slots granted and not used go into
-    `give_back` (with the next grant), or back at once when there is none to carry them."""
+    """Give `give_back` back, then claim up to `limit`; slots granted and not used go into
+    `give_back`, to go back with the next grant."""
     now = timezone.now()
     store = storage.backend()
     due = (due_lanes or _DueLanes()).read(store=store, now=now)
@@ -103,8 +103,7 @@ def _claim_round(
         lease_seconds=_lease_seconds(),
         give_back=give_back,
     )
-    if give_back is not None:
-        give_back.clear()
+    give_back.clear()
     if not grant.slots:
         if due_lanes is not None and not due:
             due_lanes.forget()  # nothing was due: the next round looks afresh
@@ -121,21 +120,18 @@ def _claim_round(
         due_lanes.forget()  # the lanes read ran dry: read them again next round
     for claim in claims:
         claim.slot = grant.slots[claim.endpoint_id].pop()
-    unused = {endpoint_id: slots for endpoint_id, slots in grant.slots.items() if slots}
-    if unused and give_back is not None:
-        for endpoint_id, slots in unused.items():
+    for endpoint_id, slots in grant.slots.items():
+        if slots:
             give_back.add_unused(endpoint_id, slots)
-    elif unused:
-        lanes.slots_release(
-            slots=unused,
-            feedback={e: lanes.Feedback(unused=len(slots)) for e, slots in unused.items()},
-        )
     return ClaimRound(claims=claims, throttled=grant.throttled)
 
 
 def deliveries_claim(*, limit: int = BATCH_SIZE) -> list[Claim]:
     """Lease up to `limit` due deliveries to this worker, fairly across endpoints."""
-    return _claim_round(limit=limit, capacity=_capacity()).claims
+    unused = lanes.GiveBack()
+    claims = _claim_round(limit=limit, capacity=_capacity(), give_back=unused).claims
+    lanes.slots_release(slots=unused.slots, feedback=unused.feedback)
+    return claims
 
 
 def _capacity() -> int:

@@ -93,20 +93,21 @@ class GiveBack:
 
     def add_unused(self, endpoint_id: int, slots: list[int]) -> None:
         """Slots granted and not used: back, with their rate tokens refunded."""
+        self._add(endpoint_id, slots, Feedback(unused=len(slots)))
+
+    def add(self, endpoint_id: int, slot: int, *, answered=0, congested=0) -> None:
+        """The slot of a finished request (or one that never went) and what it met."""
+        self._add(endpoint_id, [slot], Feedback(answered=answered, congested=congested))
+
+    def _add(self, endpoint_id: int, slots: list[int], said: Feedback) -> None:
         if not self:
             self.since = time.monotonic()
         self.slots.setdefault(endpoint_id, []).extend(slots)
-        self.feedback.setdefault(endpoint_id, Feedback()).unused += len(slots)
-
-    def add(self, endpoint_id: int, slot: int | None, *, answered=0, congested=0) -> None:
-        if not self:
-            self.since = time.monotonic()
-        if slot is not None:
-            self.slots.setdefault(endpoint_id, []).append(slot)
-        if answered or congested:
-            said = self.feedback.setdefault(endpoint_id, Feedback())
-            said.answered += answered
-            said.congested += congested
+        if said.answered or said.congested or said.unused:
+            total = self.feedback.setdefault(endpoint_id, Feedback())
+            total.answered += said.answered
+            total.congested += said.congested
+            total.unused += said.unused
 
 
 def _worker_id() -> str:

@@ -31,7 +31,7 @@ import redis
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient as DjangoRedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import NoScriptError, ResponseError
+from redis.exceptions import NoScriptError
 
 from .vendor_adapters.redis_cache import redis_cache_loads, redis_cache_pool, redis_cache_pool_index
 
@@ -96,37 +96,6 @@ class ReusingRedisCacheClient(DjangoRedisCacheClient):
             # reconnects on send. A timeout is not retried: the script may have run.
             return self._evalsha(connection, sha, source, keys, args)
 
-    def run_scripts(self, calls):
-        """Run several scripts in one round trip, in order; return their replies.
-
-        Each call is (source, keys, args). A reply that is an error is raised after every
-        reply was read (the connection stays in step).
-        """
-        connection = self._script_connection()
-        commands = [
-            ("EVALSHA", self._sha(source), len(keys), *keys, *args) for source, keys, args in calls
-        ]
-        try:
-            connection.send_packed_command(connection.pack_commands(commands))
-        except RedisConnectionError:
-            # Nothing ran (see run_script): once more, on the reconnected socket.
-            connection.send_packed_command(connection.pack_commands(commands))
-        replies = []
-        for _ in commands:
-            try:
-                replies.append(connection.read_response())
-            except ResponseError as exc:  # read on, so the next call reads its own replies
-                replies.append(exc)
-        for index, reply in enumerate(replies):
-            if isinstance(reply, ResponseError) and not isinstance(reply, NoScriptError):
-                raise reply
-            if isinstance(reply, NoScriptError):
-                # Not cached in this Redis yet (a restart, a flush): run it by source, in turn.
-                source, keys, args = calls[index]
-                connection.send_command("EVAL", source, len(keys), *keys, *args)
-                replies[index] = connection.read_response()
-        return replies
-
     def _script_connection(self):
         held = self._script_connections
         # A forked child must not share its parent's socket. Compared with a count of forks
@@ -165,14 +134,6 @@ class RedisCache(DjangoRedisCache):
         """
         made = [self.make_key(key, version=version) for key in keys]
         return self._cache.run_script(source, made, args)
-
-    def run_scripts(self, calls: list[tuple[str, list[str], list]], version=None) -> list:
-        """Run several scripts over cache keys in one round trip, in order; return the replies."""
-        made = [
-            (source, [self.make_key(key, version=version) for key in keys], args)
-            for source, keys, args in calls
-        ]
-        return self._cache.run_scripts(made)
 
     def decode(self, raw: bytes):
         """Return a value written by set/add, as read raw by a script."""

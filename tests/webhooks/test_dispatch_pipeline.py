@@ -10,7 +10,6 @@ import threading
 import pytest
 import redis
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 
 from tests.webhooks.helpers import emit_committed
@@ -165,21 +164,20 @@ def test_due_lanes_are_read_once_per_interval_and_again_once_forgotten(
         due.read(store=store, now=timezone.now())
 
 
-# --- Several scripts in one round trip ---------------------------------------------------
-
-_ECHO = "return ARGV[1]"
-_SET = "redis.call('SET', KEYS[1], ARGV[1]); return 1"
+# --- Given back and granted in one script -------------------------------------------------
 
 
-def test_scripts_run_in_order_in_one_round_trip_even_when_redis_forgot_them():
+def test_slots_given_back_are_released_before_the_grant_even_when_redis_forgot_the_scripts():
+    # Redis restarted or flushed its scripts: neither is cached there any more.
     redis.Redis.from_url(settings.REDIS_URL).script_flush()
-    replies = cache.run_scripts(
-        [(_SET, ["pipeline-test"], ["one"]), (_ECHO, [], ["two"]), (_ECHO, [], ["three"])]
+    lane = _lane(9, max_in_flight=3)
+    first = lanes.slots_grant(lanes=[lane], free=10, capacity=10, lease_seconds=60)
+    give_back = lanes.GiveBack()
+    for slot in first.slots[9]:
+        give_back.add(9, slot, answered=1)
+
+    again = lanes.slots_grant(
+        lanes=[lane], free=10, capacity=10, lease_seconds=60, give_back=give_back
     )
-    assert replies == [1, b"two", b"three"]
 
-
-def test_a_failing_script_raises_and_leaves_the_connection_in_step():
-    with pytest.raises(redis.ResponseError):
-        cache.run_scripts([(_ECHO, [], ["before"]), ("return redis.call('NOPE')", [], [])])
-    assert cache.run_scripts([(_ECHO, [], ["after"])]) == [b"after"]
+    assert len(again.slots[9]) == 3

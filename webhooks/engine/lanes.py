@@ -114,12 +114,50 @@ def _worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-GRANT_SCRIPT = """
+_RELEASE_FUNCTION = """
+local function release(p, R)
+  local initial, max_window, ttl = tonumber(R[1]), tonumber(R[2]), tonumber(R[3])
+  local i = 4
+  while i <= #R do
+    local id, answered, congested, unused, count = R[i], tonumber(R[i + 1]),
+      tonumber(R[i + 2]), tonumber(R[i + 3]), tonumber(R[i + 4])
+    for k = 1, count do redis.call('ZREM', p .. 'held:' .. id, R[i + 4 + k]) end
+    i = i + 5 + count
+    local window_key = p .. 'window:' .. id
+    local window = tonumber(redis.call('GET', window_key) or initial)
+    window = math.min(max_window, window + answered)
+    if congested > 0 then window = math.max(1, math.floor(window / 2)) end
+    redis.call('SET', window_key, window, 'EX', ttl)
+    if unused > 0 and redis.call('EXISTS', p .. 'bucket:' .. id) == 1 then
+      redis.call('HINCRBYFLOAT', p .. 'bucket:' .. id, 'tokens', unused)
+    end
+  end
+end
+"""
+
+RELEASE_SCRIPT = (
+    _RELEASE_FUNCTION
+    + """
+release(KEYS[1] .. ':', ARGV)
+return 1
+"""
+)
+
+# ARGV: how many release arguments follow, those (the slots given back, released first, in
+# the same script), then the grant's own.
+GRANT_SCRIPT = (
+    _RELEASE_FUNCTION
+    + """
 local p = KEYS[1] .. ':'
-local now, lease_until = tonumber(ARGV[1]), tonumber(ARGV[2])
-local worker, capacity = ARGV[3], tonumber(ARGV[4])
-local free, initial, ttl = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
-local n = tonumber(ARGV[8])
+local given = tonumber(ARGV[1])
+local R, A = {}, {}
+for k = 1, given do R[k] = ARGV[1 + k] end
+for k = given + 2, #ARGV do A[k - given - 1] = ARGV[k] end
+if given > 0 then release(p, R) end
+local now, lease_until = tonumber(A[1]), tonumber(A[2])
+local worker, capacity = A[3], tonumber(A[4])
+local free, initial, ttl = tonumber(A[5]), tonumber(A[6]), tonumber(A[7])
+local n = tonumber(A[8])
 redis.call('ZADD', p .. 'workers', lease_until, worker)
 redis.call('HSET', p .. 'capacity', worker, capacity)
 for _, gone in ipairs(redis.call('ZRANGEBYSCORE', p .. 'workers', '-inf', now)) do
@@ -131,11 +169,11 @@ for _, slots in ipairs(redis.call('HVALS', p .. 'capacity')) do total = total + 
 local lanes, throttled = {}, 0
 for i = 1, n do
   local at = 8 + 4 * (i - 1)
-  local id, cap, rate = ARGV[at + 1], tonumber(ARGV[at + 2]), tonumber(ARGV[at + 3])
+  local id, cap, rate = A[at + 1], tonumber(A[at + 2]), tonumber(A[at + 3])
   local held_key = p .. 'held:' .. id
   redis.call('ZREMRANGEBYSCORE', held_key, '-inf', now)
   local held = redis.call('ZCARD', held_key)
-  lanes[i] = {id = id, cap = cap, rate = rate, held = held, demand = held + tonumber(ARGV[at + 4])}
+  lanes[i] = {id = id, cap = cap, rate = rate, held = held, demand = held + tonumber(A[at + 4])}
 end
 -- Max-min fair shares of the capacity: the smallest demands are met first.
 local by_demand = {}
@@ -198,27 +236,7 @@ end
 redis.call('EXPIRE', p .. 'served', ttl)
 return out
 """
-
-RELEASE_SCRIPT = """
-local p = KEYS[1] .. ':'
-local initial, max_window, ttl = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local i = 4
-while i <= #ARGV do
-  local id, answered, congested, unused, count = ARGV[i], tonumber(ARGV[i + 1]),
-    tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4])
-  for k = 1, count do redis.call('ZREM', p .. 'held:' .. id, ARGV[i + 4 + k]) end
-  i = i + 5 + count
-  local window_key = p .. 'window:' .. id
-  local window = tonumber(redis.call('GET', window_key) or initial)
-  window = math.min(max_window, window + answered)
-  if congested > 0 then window = math.max(1, math.floor(window / 2)) end
-  redis.call('SET', window_key, window, 'EX', ttl)
-  if unused > 0 and redis.call('EXISTS', p .. 'bucket:' .. id) == 1 then
-    redis.call('HINCRBYFLOAT', p .. 'bucket:' .. id, 'tokens', unused)
-  end
-end
-return 1
-"""
+)
 
 
 class _RedisLanes:
@@ -232,7 +250,11 @@ class _RedisLanes:
         give_back: "GiveBack | None" = None,
     ) -> Grant:
         now = time.time()
+        # The slots given back go first, in the same script: the grant sees them free.
+        released = self._release_args(give_back) if give_back else []
         args: list = [
+            len(released),
+            *released,
             f"{now:.6f}",
             f"{now + lease_seconds:.6f}",
             _worker_id(),
@@ -249,12 +271,7 @@ class _RedisLanes:
                 lane.rate_limit_per_second or 0,
                 lane.due,
             ]
-        if give_back:
-            # The slots given back first, in the same round trip: the grant sees them free.
-            release = (RELEASE_SCRIPT, [STATE_KEY], self._release_args(give_back))
-            reply = cache.run_scripts([release, (GRANT_SCRIPT, [STATE_KEY], args)])[1]
-        else:
-            reply = cache.run_script(GRANT_SCRIPT, keys=[STATE_KEY], args=args)
+        reply = cache.run_script(GRANT_SCRIPT, keys=[STATE_KEY], args=args)
         slots = {
             int(reply[i]): list(range(int(reply[i + 1]), int(reply[i + 1]) + int(reply[i + 2])))
             for i in range(1, len(reply), 3)

@@ -18,15 +18,27 @@ from webhooks.engine import transport
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def wait_for(condition: Callable[[], object], *, timeout: float = 60.0, interval=0.05):
-    """Poll until `condition()` is truthy; fail the test when it never is."""
+def wait_for(
+    condition: Callable[[], object],
+    *,
+    timeout: float = 60.0,
+    interval=0.05,
+    explain: Callable[[], str] | None = None,
+):
+    """Poll until `condition()` is truthy; fail the test when it never is.
+
+    `explain` adds what the failure needs to be understood (a worker's log, say).
+    """
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = condition()
         if value:
             return value
         time.sleep(interval)
-    raise AssertionError(f"Condition not met within {timeout} s: {condition}")
+    message = f"Condition not met within {timeout} s: {condition}"
+    if explain is not None:
+        message += "\n" + explain()
+    raise AssertionError(message)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -125,6 +137,9 @@ class Worker:
 
     def log(self) -> str:
         return self.log_path.read_text()
+
+    def log_tail(self, characters: int = 6000) -> str:
+        return f"--- worker log (last {characters} characters) ---\n" + self.log()[-characters:]
 
 
 @pytest.fixture

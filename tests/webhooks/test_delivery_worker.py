@@ -271,6 +271,10 @@ def test_events_emitted_while_redis_is_down_are_delivered_when_it_returns(
 
     own_redis.start()
 
-    wait_for(lambda: WebhookDelivery.objects.filter(status="succeeded").count() == 5, timeout=90)
+    wait_for(
+        lambda: WebhookDelivery.objects.filter(status="succeeded").count() == 5,
+        timeout=90,
+        explain=worker.log_tail,
+    )
     assert sorted(r.json["data"]["id"] for r in receiver.received()) == [0, 1, 2, 3, 4]
     assert worker.process.poll() is None, "the worker died with the broker"

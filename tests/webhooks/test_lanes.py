@@ -10,6 +10,7 @@ import pytest
 from tests.webhooks.helpers import emit_committed
 from tests.webhooks.lanes_support import CountingReceiver, lanes_forget
 from webhooks.engine import dispatch as engine
+from webhooks.engine import lanes
 from webhooks.models import WebhookDelivery
 from webhooks.services import endpoint_create
 
@@ -167,3 +168,24 @@ def test_the_settings_form_sets_an_endpoints_limits_and_shows_bad_ones(
     assert "greater than or equal to 1" in refused.content.decode()
     endpoint.refresh_from_db()
     assert (endpoint.max_in_flight, endpoint.rate_limit_per_second) == (3, None)
+
+
+@pytest.mark.parametrize("state", ["redis", "in-process"])
+def test_an_endpoint_whose_window_shrank_leaves_its_share_to_the_others(state, monkeypatch):
+    # Given two endpoints with thousands due: one dead (three unanswered rounds halved its
+    # window to 2), one healthy (its window grew with 200 answers)
+    if state == "in-process":
+        monkeypatch.setattr(lanes, "_local", lanes._LocalLanes())
+        monkeypatch.setattr(lanes, "_shared", lambda: False)
+    dead, healthy = lanes.Lane(endpoint_id=501, due=10_000), lanes.Lane(endpoint_id=502, due=10_000)
+    for _ in range(3):
+        lanes.slots_release(slots={}, feedback={dead.endpoint_id: lanes.Feedback(congested=1)})
+    lanes.slots_release(slots={}, feedback={healthy.endpoint_id: lanes.Feedback(answered=200)})
+
+    # When a worker with 100 free slots claims
+    grant = lanes.slots_grant(lanes=[dead, healthy], free=100, capacity=100, lease_seconds=60)
+
+    # Then the dead one gets the two it can use and the healthy one the rest (an equal split
+    # would leave it 50 while 48 stayed idle)
+    assert len(grant.slots[dead.endpoint_id]) == 2
+    assert len(grant.slots[healthy.endpoint_id]) == 98

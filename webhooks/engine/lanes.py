@@ -6,9 +6,10 @@ deliveries, and the slot of each delivery is given back when its outcome is reco
 
 - **Fair share**: while several endpoints have due work, none holds more than its max-min fair
   share of the capacity (the sum of the slots of every worker process dispatching now, each
-  registered with a lease): each endpoint's demand is what it holds plus what it has due, an
-  endpoint wanting less than an equal part keeps what it wants and the rest is shared by the
-  others. An endpoint alone may use them all.
+  registered with a lease): each endpoint's demand is what it holds plus what it has due, up
+  to what its window and ceiling let it hold; an endpoint wanting less than an equal part
+  keeps what it wants and the rest is shared by the others. An endpoint alone may use them
+  all.
 - **Round-robin**: free slots are dealt one at a time to the lanes, least recently served
   first, so a lane with a million due deliveries and one with ten both move.
 - **Window**: an endpoint's slots grow by one per answer and halve when an attempt goes
@@ -173,7 +174,13 @@ for i = 1, n do
   local held_key = p .. 'held:' .. id
   redis.call('ZREMRANGEBYSCORE', held_key, '-inf', now)
   local held = redis.call('ZCARD', held_key)
-  lanes[i] = {id = id, cap = cap, rate = rate, held = held, demand = held + tonumber(A[at + 4])}
+  local window = tonumber(redis.call('GET', p .. 'window:' .. id) or initial)
+  -- A lane can use no more than its window (and ceiling) lets it hold: what it cannot use
+  -- is shared by the others (a dead endpoint's thousands due ask for its few slots only).
+  local usable = window
+  if cap > 0 then usable = math.min(usable, cap) end
+  local demand = math.min(held + tonumber(A[at + 4]), math.max(usable, held))
+  lanes[i] = {id = id, cap = cap, rate = rate, held = held, window = window, demand = demand}
 end
 -- Max-min fair shares of the capacity: the smallest demands are met first.
 local by_demand = {}
@@ -187,8 +194,7 @@ end
 for i = 1, n do
   local lane = lanes[i]
   local id, cap, rate, held = lane.id, lane.cap, lane.rate, lane.held
-  local window = tonumber(redis.call('GET', p .. 'window:' .. id) or initial)
-  local room = math.min(lane.share, window) - held
+  local room = math.min(lane.share, lane.window) - held
   if cap > 0 then room = math.min(room, cap - held) end
   local tokens = -1
   if rate > 0 then
@@ -311,6 +317,14 @@ class _LocalLanes:
             del held[slot]
         return held
 
+    def _demand(self, lane: Lane, now: float) -> int:
+        # What the lane has due, up to what its window and ceiling let it hold (as in Lua).
+        held = len(self._held(lane.endpoint_id, now))
+        usable = self.window.get(lane.endpoint_id, INITIAL_WINDOW)
+        if lane.max_in_flight:
+            usable = min(usable, lane.max_in_flight)
+        return min(held + lane.due, max(usable, held))
+
     def _room(self, lane: Lane, share: int, now: float) -> tuple[int, bool]:
         held = self._held(lane.endpoint_id, now)
         room = min(share, self.window.get(lane.endpoint_id, INITIAL_WINDOW)) - len(held)
@@ -330,10 +344,7 @@ class _LocalLanes:
         now = time.time()
         with self.lock:
             shares = fair_shares(
-                demands={
-                    lane.endpoint_id: len(self._held(lane.endpoint_id, now)) + lane.due
-                    for lane in lanes
-                },
+                demands={lane.endpoint_id: self._demand(lane, now) for lane in lanes},
                 capacity=capacity,
             )
             rooms = {}

@@ -7,11 +7,15 @@ from celery import Celery, bootsteps
 from celery.signals import beat_embedded_init, beat_init
 from celery.worker import state as worker_state
 
+from omniflow.vendor_adapters.kombu_redis import unacked_restore_survive_lost_connection
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "omniflow.settings")
 
 logger = logging.getLogger(__name__)
 
 app = Celery("omniflow")
+# A worker holding a late-acked task when Redis goes away must reconnect, not die.
+unacked_restore_survive_lost_connection()
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

@@ -15,4 +15,7 @@ somewhere else.
   `webhooks.event_schemas`), through the mocked view it builds for its own `WEBHOOKS` setting.
   And a field's default schema, which field extensions that only add the rules DRF enforces
   (`omniflow.api.schema`: minLength, minItems) start from, as its documentation shows.
+- kombu's Redis transport: its restore of unacknowledged messages when a lost connection is
+  closed, which raises (and kills the worker) with Celery 5.7; no setting turns it off for
+  that case alone (`kombu_redis`).
 """

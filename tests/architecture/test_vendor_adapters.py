@@ -74,3 +74,14 @@ def test_the_schema_hook_adds_the_problem_responses_to_every_api_operation():
         unauthorized = operation["responses"]["401"]
         assert "application/problem+json" in unauthorized["content"]
         assert unauthorized["description"].startswith("Missing, invalid")
+
+
+def test_the_redis_transports_restore_of_unacked_messages_is_the_one_the_adapter_wraps():
+    from kombu.transport import redis as kombu_redis
+
+    import omniflow.celery  # noqa: F401 - installs the wrapper
+
+    restore = kombu_redis.QoS.restore_unacked
+    assert restore.survives_lost_connection
+    # It wraps kombu's own (self, client=None), which the consumer's close calls.
+    assert _parameters(restore.__wrapped__) == ["self", "client"]

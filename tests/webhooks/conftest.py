@@ -70,9 +70,11 @@ def free_port() -> int:
 class Worker:
     """`celery -A omniflow worker --beat` in its own process group, on the test database."""
 
-    def __init__(self, *, env: dict[str, str], workdir: Path) -> None:
+    def __init__(self, *, env: dict[str, str], workdir: Path, include: str = "") -> None:
         self.env = env
         self.workdir = workdir
+        # Modules the worker imports beyond the app's tasks (test-only tasks).
+        self.include = include
         self.log_path = workdir / f"worker-{uuid.uuid4().hex[:8]}.log"
         self.process: subprocess.Popen | None = None
 
@@ -93,6 +95,7 @@ class Worker:
                 "--without-gossip",
                 "-n",
                 f"hooks-test-{uuid.uuid4().hex[:8]}@%h",
+                *(["--include", self.include] if self.include else []),
             ],
             cwd=ROOT,
             env=self.env,
@@ -148,7 +151,7 @@ def start_worker(transactional_db, tmp_path):
     workers: list[Worker] = []
     database = connection.settings_dict
 
-    def start(*, wait: bool = True, **overrides: str) -> Worker:
+    def start(*, wait: bool = True, include: str = "", **overrides: str) -> Worker:
         env = {
             **os.environ,
             "DATABASE_URL": (
@@ -165,7 +168,7 @@ def start_worker(transactional_db, tmp_path):
             **overrides,
         }
         # wait=False: started side by side (see Worker.wait_ready), each takes seconds to boot.
-        worker = Worker(env=env, workdir=tmp_path).start(wait=wait)
+        worker = Worker(env=env, workdir=tmp_path, include=include).start(wait=wait)
         workers.append(worker)
         return worker
 

@@ -232,6 +232,34 @@ def test_a_worker_killed_mid_burst_loses_no_event(
     assert {r.json["data"]["id"] for r in receiver.received()} == set(range(total))
 
 
+def test_the_worker_reconnects_when_redis_goes_away_while_it_holds_a_late_acked_task(
+    start_worker, receiver, workspace, allow_private_urls, own_redis
+):
+    # Given a worker running a late-acked task (its message unacknowledged until it returns)
+    from omniflow.celery import app
+
+    endpoint_create(workspace=workspace, url=receiver.url(), event_types=["ticket.created"])
+    worker = start_worker(REDIS_URL=own_redis.url, include="tests.webhooks.worker_tasks")
+    with app.connection_for_write(own_redis.url) as broker:
+        app.send_task("tests.sleep", args=[3.0], connection=broker)
+    wait_for(lambda: "Task tests.sleep[" in worker.log(), timeout=30, explain=worker.log_tail)
+
+    # When Redis goes away meanwhile and comes back
+    own_redis.stop()
+    time.sleep(1)
+    own_redis.start()
+
+    # Then the worker reconnected (it used to die: "Unrecoverable error") and delivers
+    emit_committed(workspace=workspace, event_type="ticket.created", resource_id=1)
+    wait_for(
+        lambda: WebhookDelivery.objects.filter(status="succeeded").count() == 1,
+        timeout=60,
+        explain=worker.log_tail,
+    )
+    assert worker.process.poll() is None, worker.log_tail()
+    assert "Unrecoverable error" not in worker.log()
+
+
 def test_events_emitted_while_redis_is_down_are_delivered_when_it_returns(
     start_worker, receiver, workspace, allow_private_urls, own_redis, settings
 ):

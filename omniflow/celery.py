@@ -7,7 +7,7 @@ from celery import Celery, bootsteps
 from celery.signals import beat_embedded_init, beat_init
 from celery.worker import state as worker_state
 
-from omniflow.vendor_adapters.kombu_redis import unacked_restore_survive_lost_connection
+from omniflow.vendor_adapters.kombu_redis import closed_channel_raise_connection_error
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "omniflow.settings")
 
@@ -15,7 +15,7 @@ logger = logging.getLogger(__name__)
 
 app = Celery("omniflow")
 # A worker holding a late-acked task when Redis goes away must reconnect, not die.
-unacked_restore_survive_lost_connection()
+closed_channel_raise_connection_error()
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

@@ -15,7 +15,8 @@ somewhere else.
   `webhooks.event_schemas`), through the mocked view it builds for its own `WEBHOOKS` setting.
   And a field's default schema, which field extensions that only add the rules DRF enforces
   (`omniflow.api.schema`: minLength, minItems) start from, as its documentation shows.
-- kombu's Redis transport: its restore of unacknowledged messages when a lost connection is
-  closed, which raises (and kills the worker) with Celery 5.7; no setting turns it off for
-  that case alone (`kombu_redis`).
+- kombu's Redis transport: the client address of a channel whose connection Celery 5.7 has
+  already collected, which raises AttributeError (and kills the worker) when the close
+  restores unacknowledged messages or a late task acks; no public hook reaches it
+  (`kombu_redis`).
 """

@@ -76,12 +76,14 @@ def test_the_schema_hook_adds_the_problem_responses_to_every_api_operation():
         assert unauthorized["description"].startswith("Missing, invalid")
 
 
-def test_the_redis_transports_restore_of_unacked_messages_is_the_one_the_adapter_wraps():
+def test_a_closed_redis_channel_raises_a_connection_error_the_consumer_handles():
     from kombu.transport import redis as kombu_redis
+    from redis.exceptions import ConnectionError as RedisConnectionError
 
     import omniflow.celery  # noqa: F401 - installs the wrapper
 
-    restore = kombu_redis.QoS.restore_unacked
-    assert restore.survives_lost_connection
-    # It wraps kombu's own (self, client=None), which the consumer's close calls.
-    assert _parameters(restore.__wrapped__) == ["self", "client"]
+    connparams = kombu_redis.Channel._connparams
+    assert connparams.raises_connection_error
+    assert _parameters(connparams.__wrapped__) == ["self", "asynchronous"]
+    # What the consumer and the close catch: the transport's connection errors.
+    assert issubclass(RedisConnectionError, kombu_redis.Transport.connection_errors)

@@ -241,15 +241,23 @@ def test_the_worker_reconnects_when_redis_goes_away_while_it_holds_a_late_acked_
     endpoint_create(workspace=workspace, url=receiver.url(), event_types=["ticket.created"])
     worker = start_worker(REDIS_URL=own_redis.url, include="tests.webhooks.worker_tasks")
     with app.connection_for_write(own_redis.url) as broker:
-        app.send_task("tests.sleep", args=[3.0], connection=broker)
-    wait_for(lambda: "Task tests.sleep[" in worker.log(), timeout=30, explain=worker.log_tail)
+        task_id = app.send_task("tests.sleep", args=[6.0], connection=broker).id
+    wait_for(lambda: f"[{task_id}] received" in worker.log(), timeout=30, explain=worker.log_tail)
 
-    # When Redis goes away meanwhile and comes back
+    # When Redis goes away meanwhile (the consumer closes the lost channel, restoring its
+    # unacknowledged message) and comes back before the task acks on that old channel
     own_redis.stop()
     time.sleep(1)
     own_redis.start()
+    wait_for(lambda: worker.log().count("Connected to redis") >= 2, explain=worker.log_tail)
+    assert f"[{task_id}] succeeded" not in worker.log()
+    wait_for(
+        lambda: f"[{task_id}] succeeded" in worker.log(),
+        timeout=30,
+        explain=worker.log_tail,
+    )
 
-    # Then the worker reconnected (it used to die: "Unrecoverable error") and delivers
+    # Then the worker lived through both (each used to kill it: "Unrecoverable error")
     emit_committed(workspace=workspace, event_type="ticket.created", resource_id=1)
     wait_for(
         lambda: WebhookDelivery.objects.filter(status="succeeded").count() == 1,

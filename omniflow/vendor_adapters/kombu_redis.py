@@ -19,7 +19,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 
 def closed_channel_raise_connection_error() -> None:
-    """Make a Redis channel whose connection is gone raise a connection error, not AttributeError."""
+    """Make a closed Redis channel raise a connection error when it needs a client."""
     original = kombu_redis.Channel._connparams
     if getattr(original, "raises_connection_error", False):
         return

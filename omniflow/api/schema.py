@@ -6,11 +6,12 @@ from drf_spectacular.extensions import (
     OpenApiAuthenticationExtension,
     OpenApiSerializerFieldExtension,
 )
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
 from ..idempotency import MAX_KEY_LENGTH
-from ..vendor_adapters.spectacular import ResponseBodiesHook, field_schema_default
+from ..vendor_adapters.spectacular import field_schema_default
 from .errors import PROBLEM_CONTENT_TYPE
 
 
@@ -68,7 +69,7 @@ _RETRY_AFTER_HEADER = {
 }
 
 
-class ApiAutoSchema(ResponseBodiesHook):
+class ApiAutoSchema(AutoSchema):
     """AutoSchema that documents the API's shared behaviour on each operation."""
 
     def get_override_parameters(self):
@@ -105,23 +106,29 @@ class ApiAutoSchema(ResponseBodiesHook):
             codes += ["409", "413", "415"]
         return sorted(codes)
 
-    def response_bodies_extend(self, responses: dict, direction: str) -> dict:
-        if direction != "response" or not self.path.startswith("/api/v1/"):
-            return responses
-        problem = OpenApiResponse(response=ProblemSerializer)
+    def get_operation(self, path, path_regex, path_prefix, method, registry):
+        operation = super().get_operation(path, path_regex, path_prefix, method, registry)
+        if operation is not None and path.startswith("/api/v1/"):
+            self._add_shared_responses(operation["responses"])
+        return operation
+
+    def _add_shared_responses(self, responses: dict) -> None:
+        """Add the problem answers the operation does not declare itself, and the rate-limit
+        headers (Retry-After on a 429) to every answer."""
+        problem = self.resolve_serializer(ProblemSerializer, "response").ref
         for code in self._error_codes():
-            if code not in responses:
-                body = self.response_body_for_code(
-                    problem, code, media_types=[PROBLEM_CONTENT_TYPE], direction=direction
-                )
-                body["description"] = _ERROR_DESCRIPTIONS[code]
-                responses[code] = body
+            responses.setdefault(
+                code,
+                {
+                    "content": {PROBLEM_CONTENT_TYPE: {"schema": problem}},
+                    "description": _ERROR_DESCRIPTIONS[code],
+                },
+            )
         for code, body in responses.items():
             headers = body.setdefault("headers", {})
             headers.update(_RATE_LIMIT_HEADERS)
             if code == "429":
                 headers["Retry-After"] = _RETRY_AFTER_HEADER
-        return responses
 
 
 class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):

@@ -10,6 +10,7 @@ import re
 
 import pytest
 import schemathesis
+from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
@@ -171,6 +172,23 @@ def test_the_schema_documents_every_endpoint(client, db):
     assert "Idempotency-Key" in [p["name"] for p in create["parameters"]]
     problem = create["responses"]["413"]["content"]["application/problem+json"]["schema"]
     assert problem == {"$ref": "#/components/schemas/Problem"}
+
+
+@pytest.mark.django_db
+def test_every_api_operation_documents_the_problem_answers():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+
+    operations = [
+        operation
+        for path, methods in schema["paths"].items()
+        if path.startswith("/api/v1/")
+        for operation in methods.values()
+    ]
+    assert operations
+    for operation in operations:
+        unauthorized = operation["responses"]["401"]
+        assert "application/problem+json" in unauthorized["content"]
+        assert unauthorized["description"].startswith("Missing, invalid")
 
 
 def _hypothesis_settings(examples: int, **extra) -> settings:

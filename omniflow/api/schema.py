@@ -40,6 +40,10 @@ _ERROR_DESCRIPTIONS = {
     "404": "No such object in this workspace, or an invalid `cursor`.",
     "409": "Conflict with the current state, or an Idempotency-Key reused or in use.",
     "413": "Request body over the limit (setting OMNIFLOW_API_MAX_BODY_BYTES, default 1 MiB).",
+    "414": (
+        "URL too long: refused by the HTTP server before the API sees it (gunicorn: a request "
+        "line over 4094 bytes), in that server's own format, not a problem body."
+    ),
     "415": "Request body is not JSON.",
     "429": "Rate limit reached; Retry-After says when to try again.",
 }
@@ -113,8 +117,8 @@ class ApiAutoSchema(AutoSchema):
         return operation
 
     def _add_shared_responses(self, responses: dict) -> None:
-        """Add the problem answers the operation does not declare itself, and the rate-limit
-        headers (Retry-After on a 429) to every answer."""
+        """Add the problem answers the operation does not declare itself, the web server's 414,
+        and the rate-limit headers (Retry-After on a 429) to every answer of the API's own."""
         problem = self.resolve_serializer(ProblemSerializer, "response").ref
         for code in self._error_codes():
             responses.setdefault(
@@ -124,7 +128,11 @@ class ApiAutoSchema(AutoSchema):
                     "description": _ERROR_DESCRIPTIONS[code],
                 },
             )
+        # The web server's own refusal: no body or header of the API's is promised on it.
+        responses["414"] = {"description": _ERROR_DESCRIPTIONS["414"]}
         for code, body in responses.items():
+            if code == "414":
+                continue
             headers = body.setdefault("headers", {})
             headers.update(_RATE_LIMIT_HEADERS)
             if code == "429":

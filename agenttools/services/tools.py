@@ -340,7 +340,8 @@ def agent_tools_set(*, agent: Agent, tools: list[AgentTool]) -> list[AgentTool]:
     """Make `tools` the ones the agent's draft may call (published versions are unchanged)."""
     foreign = [tool.name for tool in tools if tool.workspace_id != agent.workspace_id]
     if foreign:
-        raise ValidationError({"tools": [f"Unknown tools: {', '.join(foreign)}."]})
+        message = f"Unknown tools: {', '.join(foreign)}."
+        raise ValidationError({"tools": ValidationError(message, code="unknown_tools")})
     agent = Agent.objects.select_for_update().get(pk=agent.pk)
     AgentToolGrant.objects.filter(agent=agent).exclude(tool__in=tools).delete()
     have = set(AgentToolGrant.objects.filter(agent=agent).values_list("tool_id", flat=True))

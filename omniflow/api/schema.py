@@ -38,7 +38,11 @@ _ERROR_DESCRIPTIONS = {
     "401": "Missing, invalid, revoked or expired API key.",
     "403": "The API key lacks the scope this request needs.",
     "404": "No such object in this workspace, or an invalid `cursor`.",
-    "409": "Conflict with the current state, or an Idempotency-Key reused or in use.",
+    "409": (
+        "Conflict with the current state (see `errors` per field where the body names what "
+        "does not exist, such as an unknown id or member), or an Idempotency-Key reused or in "
+        "use."
+    ),
     "413": "Request body over the limit (setting OMNIFLOW_API_MAX_BODY_BYTES, default 1 MiB).",
     "414": (
         "URL too long: refused by the HTTP server before the API sees it (gunicorn: a request "

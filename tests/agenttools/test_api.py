@@ -264,7 +264,7 @@ def test_setting_an_agents_tools_refuses_unknown_names(api_client, agent, worksp
         f"/api/v1/agents/{agent.pk}/tools", {"tools": ["lookup_order", "nope"]}, format="json"
     )
 
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert response.json()["errors"]["tools"] == ["Unknown tools: nope."]
 
 

@@ -40,15 +40,8 @@ RANDOM = os.environ.get("FUZZ_RANDOM") == "1"
 # check made by a parser. Each is a 400 with its field's message (documented in the operation's
 # description); positive_data_acceptance is skipped for a 400 made only of these.
 RULES_NO_SCHEMA_STATES = [
-    r"No object with id \d+ in this workspace",
-    r"User \d+ is not a member of this workspace",
-    r"Unknown tools",
-    r"is already a member of",
-    r"last admin",
-    r"A revoked key cannot be changed",
     r"must use https",
     r"private, loopback",
-    r"cannot end before it started",
     r"Give an email or an external_id",
     r"top level must be",
     r"is not a rate",
@@ -58,7 +51,6 @@ RULES_NO_SCHEMA_STATES = [
     r"The document must be",
     r"not a valid OpenAPI",
     r"Must be later than",
-    r"already completed",
     r"Use only URL characters",
     r"Only OpenAPI 3 documents",
     r"Custom limits apply to the Custom tier",

@@ -264,7 +264,9 @@ def test_members_api_refuses_bad_input_with_field_errors_and_writes_nothing(
     )
 
     assert bad_role.status_code == 400 and "role" in bad_role.json()["errors"]
-    assert duplicate.status_code == 400 and "email" in duplicate.json()["errors"]
+    # A well-formed body refused for what the workspace holds: a conflict, with the field named.
+    assert duplicate.status_code == 409 and "email" in duplicate.json()["errors"]
+    assert duplicate.json()["type"] == "conflict"
     assert weak.status_code == 400 and "password" in weak.json()["errors"]
     assert Membership.objects.filter(workspace=workspace).count() == 1
 
@@ -278,8 +280,8 @@ def test_members_api_changes_roles_but_never_demotes_or_removes_the_last_admin(
     demote = client.patch(url, {"role": "support"}, format="json")
     remove = client.delete(url)
 
-    assert demote.status_code == 400 and "last admin" in demote.json()["detail"]
-    assert remove.status_code == 400
+    assert demote.status_code == 409 and "last admin" in demote.json()["detail"]
+    assert remove.status_code == 409 and remove.json()["type"] == "conflict"
     admin_membership.refresh_from_db()
     assert admin_membership.role == "admin"
 

@@ -10,6 +10,7 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
+from ..http.destinations import private_urls_allowed
 from ..idempotency import MAX_KEY_LENGTH
 from ..vendor_adapters.spectacular import field_schema_default
 from .errors import PROBLEM_CONTENT_TYPE
@@ -176,6 +177,27 @@ class NonBlankStringField(_InputRule):
     def rules(self, schema):
         refuses_blank = not getattr(self.target, "allow_blank", True)
         return {"minLength": 1} if refuses_blank and "minLength" not in schema else {}
+
+
+class DestinationURLRule(NonBlankStringField):
+    """A URL the server will call starts with a scheme `validate_url` admits: https, and http
+    only where private URLs are allowed (a development setting)."""
+
+    target_class = "omniflow.api.fields.DestinationURL"
+    priority = 1  # before NonBlankStringField, whose rule it keeps
+
+    def rules(self, schema):
+        # `urlsplit` lowercases the scheme, so HTTPS:// is https too.
+        scheme = "[Hh][Tt][Tt][Pp][Ss]?" if private_urls_allowed() else "[Hh][Tt][Tt][Pp][Ss]"
+        return {**super().rules(schema), "pattern": f"^{scheme}://{_URL_HOST_PORT}(?:[/?#]|$)"}
+
+
+# A host (a name or address, an IPv6 one in brackets; no credentials) and a valid port, if any.
+# Whether a bracketed address is valid IPv6 is left to its message (the pattern would be long).
+_URL_HOST_PORT = (
+    r"(?:\[[^\]/?#@\s]+\]|[^/?#@:\s\[\]]+)"
+    r"(?::(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4})?)?"
+)
 
 
 class NonEmptyListField(_InputRule):

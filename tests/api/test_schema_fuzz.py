@@ -18,6 +18,7 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import positive_data_acceptance
 
+from omniflow.http.destinations import validate_url
 from omniflow.wsgi import application
 from tests.factories import (
     AgentFactory,
@@ -40,8 +41,8 @@ RANDOM = os.environ.get("FUZZ_RANDOM") == "1"
 # check made by a parser. Each is a 400 with its field's message (documented in the operation's
 # description); positive_data_acceptance is skipped for a 400 made only of these.
 RULES_NO_SCHEMA_STATES = [
-    r"must use https",
     r"private, loopback",
+    r"The host in brackets is not an IPv6 address",
     r"Give an email or an external_id",
     r"top level must be",
     r"is not a rate",
@@ -274,3 +275,36 @@ def test_a_url_too_long_for_the_web_server_is_a_documented_414(tmp_path):
     assert answer.status_code == 414
     operations = [op for methods in schema["paths"].values() for op in methods.values()]
     assert all(op["responses"]["414"] == {"description": ANY} for op in operations)
+
+
+@pytest.mark.parametrize("private_allowed", [False, True])
+def test_destination_urls_state_the_schemes_the_server_admits(
+    client, db, settings, private_allowed
+):
+    """A webhook or tool URL the server refuses for its scheme is refused by the schema too
+    (schemathesis sent `http://…` as schema-valid): https, and http where private URLs are."""
+    settings.OMNIFLOW_WEBHOOK_ALLOW_PRIVATE_URLS = private_allowed
+    schemas = client.get("/api/v1/schema?format=json").json()["components"]["schemas"]
+    patterns = {
+        schemas["EndpointInput"]["properties"]["url"]["pattern"],
+        schemas["PatchedEndpointInput"]["properties"]["url"]["pattern"],
+        schemas["ToolInput"]["properties"]["url_template"]["pattern"],
+    }
+
+    assert len(patterns) == 1
+    (pattern,) = patterns
+    for url in (
+        "https://93.184.215.14/hooks",
+        "HTTPS://93.184.215.14:8443?a=1",
+        "http://93.184.215.14/",
+        "https://",
+        "https://user:pass@93.184.215.14/",
+        "https://93.184.215.14:99999/",
+        "http://[::1]:8080/",
+    ):
+        try:
+            validate_url(url)
+            admitted = True
+        except ValueError:
+            admitted = False
+        assert bool(re.search(pattern, url)) == admitted, url

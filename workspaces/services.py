@@ -90,12 +90,11 @@ def member_create(
         message = f"{email} is already a member of {workspace.name}."
         raise ValidationError({"email": ValidationError(message, code="already_member")})
     if user is not None and password:
-        raise ValidationError(
-            {
-                "password": f"{email} already has an Omniflow account and signs in with it: "
-                "leave the password empty to email them an invitation."
-            }
+        message = (
+            f"{email} already has an Omniflow account and signs in with it: "
+            "leave the password empty to email them an invitation."
         )
+        raise ValidationError({"password": ValidationError(message, code="account_exists")})
     if not password:
         return invitation_create(
             workspace=workspace,

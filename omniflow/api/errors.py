@@ -51,11 +51,12 @@ _TYPES += [
 
 
 # Refusals of a well-formed body for what the workspace holds now, not for the body's shape: a
-# referenced object or member that does not exist, the last admin, an email already a member or
-# invited, a revoked key, an end before the stored start. The same body succeeds against another
-# state, so they answer 409 (RFC 9110: a conflict with the current state) with the per-field
-# `errors` of a 400; a body with any other error as well stays a 400. Services raise them with
-# one of these codes (`ValidationError(..., code=...)`, DRF's `fail(key)`).
+# referenced object or member that does not exist, the last admin, an email already a member,
+# invited or with an account (given a password), a revoked key, an end before the stored start.
+# The same body succeeds against another state, so they answer 409 (RFC 9110: a conflict with
+# the current state) with the per-field `errors` of a 400; a body with any other error as well
+# stays a 400. Services raise them with one of these codes (`ValidationError(..., code=...)`,
+# DRF's `fail(key)`).
 STATE_ERROR_CODES = frozenset(
     {
         "does_not_exist",
@@ -63,6 +64,7 @@ STATE_ERROR_CODES = frozenset(
         "unknown_tools",
         "already_member",
         "already_invited",
+        "account_exists",
         "last_admin",
         "key_revoked",
         "ends_before_start",

@@ -247,15 +247,21 @@ def test_members_api_with_a_password_gives_no_link_and_the_person_can_log_in(wor
 
 
 def test_members_api_refuses_bad_input_with_field_errors_and_writes_nothing(
-    workspace, admin_membership
+    workspace, admin_membership, other_workspace
 ):
     client = _members_client(workspace)
+    other = MembershipFactory(workspace=other_workspace).user
 
     bad_role = client.post(
         "/api/v1/members", {"email": "x@example.com", "role": "owner"}, format="json"
     )
     duplicate = client.post(
         "/api/v1/members", {"email": admin_membership.user.email, "role": "admin"}, format="json"
+    )
+    has_account = client.post(
+        "/api/v1/members",
+        {"email": other.email, "role": "support", "password": "a-Long-pass-phrase-9"},
+        format="json",
     )
     weak = client.post(
         "/api/v1/members",
@@ -267,6 +273,7 @@ def test_members_api_refuses_bad_input_with_field_errors_and_writes_nothing(
     # A well-formed body refused for what the workspace holds: a conflict, with the field named.
     assert duplicate.status_code == 409 and "email" in duplicate.json()["errors"]
     assert duplicate.json()["type"] == "conflict"
+    assert has_account.status_code == 409 and "password" in has_account.json()["errors"]
     assert weak.status_code == 400 and "password" in weak.json()["errors"]
     assert Membership.objects.filter(workspace=workspace).count() == 1
 

@@ -51,6 +51,7 @@ RULES_NO_SCHEMA_STATES = [
     r"The document must be",
     r"not a valid OpenAPI",
     r"Must be later than",
+    r"The expiry must be in the future",
     r"Use only URL characters",
     r"Only OpenAPI 3 documents",
     r"Custom limits apply to the Custom tier",

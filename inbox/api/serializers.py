@@ -1,7 +1,6 @@
 """Input of the inbox API: request bodies and query filters. Output is in
 inbox.representations, shared with webhook payloads."""
 
-from drf_spectacular.extensions import OpenApiSerializerExtension
 from rest_framework import serializers
 
 from ..models import Agent, Conversation, Message, Priority, Ticket, TrainingAttempt
@@ -55,32 +54,6 @@ class ContactInput(serializers.Serializer):
 
 class TranscriptContactInput(ContactInput):
     assignee = None
-
-
-# A contact is named by an email or an external_id that is not blank (DRF trims both first).
-CONTACT_IDENTIFIED = {
-    "anyOf": [
-        {"required": ["email"], "properties": {"email": {"minLength": 1}}},
-        {"required": ["external_id"], "properties": {"external_id": {"pattern": "\\S"}}},
-    ]
-}
-
-
-class _ContactIdentifiedRule(OpenApiSerializerExtension):
-    """The contact inputs state `validate`'s rule as schema: an email or an external_id."""
-
-    def map_serializer(self, auto_schema, direction):
-        schema = super().map_serializer(auto_schema, direction)
-        refuses_anonymous = direction == "request" and not getattr(self.target, "partial", False)
-        return {**schema, **CONTACT_IDENTIFIED} if refuses_anonymous else schema
-
-
-class ContactIdentifiedRule(_ContactIdentifiedRule):
-    target_class = ContactInput
-
-
-class TranscriptContactIdentifiedRule(_ContactIdentifiedRule):
-    target_class = TranscriptContactInput
 
 
 class ContactFilters(serializers.Serializer):

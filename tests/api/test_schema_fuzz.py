@@ -43,6 +43,7 @@ RANDOM = os.environ.get("FUZZ_RANDOM") == "1"
 RULES_NO_SCHEMA_STATES = [
     r"private, loopback",
     r"The host in brackets is not an IPv6 address",
+    r"Give an email or an external_id",
     r"top level must be",
     r"is not a rate",
     r"Say where in the payload",

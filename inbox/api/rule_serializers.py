@@ -1,6 +1,5 @@
 """Input of routing rules: conditions, the tickets an action selects, and actions."""
 
-from drf_spectacular.extensions import OpenApiSerializerExtension
 from rest_framework import serializers
 
 from inbound.models import InboundTrigger
@@ -153,34 +152,6 @@ class ActionInput(serializers.Serializer):
             if name in attrs:
                 kept[name] = dict(attrs[name]) if name == "selector" else attrs[name]
         return kept
-
-
-def _type_is(action_type: str) -> dict:
-    return {"properties": {"type": {"const": action_type}}, "required": ["type"]}
-
-
-def _given(name: str) -> dict:
-    # DRF trims the text first: blank or only spaces is not given.
-    return {"required": [name], "properties": {name: {"pattern": "\\S"}}}
-
-
-class ActionRules(OpenApiSerializerExtension):
-    """An action states `ActionInput.validate`'s rules as schema: the fields its type needs."""
-
-    target_class = ActionInput
-
-    def map_serializer(self, auto_schema, direction):
-        schema = super().map_serializer(auto_schema, direction)
-        if direction != "request":
-            return schema
-        rules = [
-            {"if": _type_is(action_type), "then": {"required": list(needed)}}
-            for action_type, (needed, _optional) in ACTION_FIELDS.items()
-            if needed
-        ]
-        contact_named = {"anyOf": [_given("email_path"), _given("external_id_path")]}
-        rules.append({"if": _type_is("upsert_contact"), "then": contact_named})
-        return {**schema, "allOf": rules}
 
 
 class RoutingRuleInput(serializers.Serializer):

@@ -58,6 +58,7 @@ RULES_NO_SCHEMA_STATES = [
     r"Custom limits apply to the Custom tier",
     r"Say where the contact",
     r"This password is too|password is entirely numeric|password is too similar",
+    r"Required for an? \w+ action",
     r"Invalid criterion name",
     r"is not a property of the (input )?schema",
     r"Send either one argument as the body or named body fields",

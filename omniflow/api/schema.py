@@ -169,14 +169,29 @@ class _InputRule(OpenApiSerializerFieldExtension):
         raise NotImplementedError
 
 
+# A character Python's str.strip() keeps (its whitespace is not JSON Schema's \s: it has
+# \x1c-\x1f and \x85 too, and no \ufeff).
+_NOT_PYTHON_SPACE = (
+    "[^\\t\\n\\v\\f\\r \\x1c-\\x1f\\x85\\xa0\\u1680\\u2000-\\u200a"
+    "\\u2028\\u2029\\u202f\\u205f\\u3000]"
+)
+
+
 class NonBlankStringField(_InputRule):
-    """A string field that refuses "" says so: `minLength: 1` (DRF's `allow_blank=False`)."""
+    """A string field that refuses "" says so: `minLength: 1` (DRF's `allow_blank=False`), and,
+    as DRF strips it first (`trim_whitespace`), a character that is not a space."""
 
     target_class = "rest_framework.fields.CharField"
 
     def rules(self, schema):
-        refuses_blank = not getattr(self.target, "allow_blank", True)
-        return {"minLength": 1} if refuses_blank and "minLength" not in schema else {}
+        if getattr(self.target, "allow_blank", True):
+            return {}
+        rules = {} if "minLength" in schema else {"minLength": 1}
+        # A regex validator of its own is its pattern (drf-spectacular adds it after this).
+        has_regex = any(hasattr(v, "regex") for v in getattr(self.target, "validators", []))
+        if getattr(self.target, "trim_whitespace", False) and not has_regex:
+            rules["pattern"] = _NOT_PYTHON_SPACE
+        return rules
 
 
 class DestinationURLRule(NonBlankStringField):

@@ -193,7 +193,7 @@ def api_key_update(
     silently dropped. An expiry must be in the future (None: never expires).
     """
     if api_key.is_revoked:
-        raise ValidationError("A revoked key cannot be changed.")
+        raise ValidationError("A revoked key cannot be changed.", code="key_revoked")
     target_check(grantor=grantor, scopes=api_key.scopes)
     new_values = {
         "name": _validated_name(name),

@@ -97,9 +97,8 @@ def invitation_create(
 ) -> Invitation:
     """Invite an email address to the workspace with a role, and email it the link."""
     if Invitation.objects.filter(workspace=workspace, email=email).exists():
-        raise ValidationError(
-            {"email": f"{email} is already invited: resend or cancel that invitation."}
-        )
+        message = f"{email} is already invited: resend or cancel that invitation."
+        raise ValidationError({"email": ValidationError(message, code="already_invited")})
     invitation = Invitation(
         workspace=workspace,
         email=email,

@@ -87,14 +87,14 @@ def member_create(
     user_model = get_user_model()
     user = user_model.objects.filter(username__iexact=email).first()
     if user is not None and Membership.objects.filter(user=user, workspace=workspace).exists():
-        raise ValidationError({"email": f"{email} is already a member of {workspace.name}."})
+        message = f"{email} is already a member of {workspace.name}."
+        raise ValidationError({"email": ValidationError(message, code="already_member")})
     if user is not None and password:
-        raise ValidationError(
-            {
-                "password": f"{email} already has an Omniflow account and signs in with it: "
-                "leave the password empty to email them an invitation."
-            }
+        message = (
+            f"{email} already has an Omniflow account and signs in with it: "
+            "leave the password empty to email them an invitation."
         )
+        raise ValidationError({"password": ValidationError(message, code="account_exists")})
     if not password:
         return invitation_create(
             workspace=workspace,
@@ -109,6 +109,9 @@ def member_create(
     return Membership.objects.create(user=user, workspace=workspace, role=role)
 
 
+LAST_ADMIN_MESSAGE = "This is the workspace's last admin: make someone else admin first."
+
+
 @transaction.atomic
 def member_update_role(
     *, membership: Membership, role: str, grantor: Grantor | None = None
@@ -119,7 +122,7 @@ def member_update_role(
     grant_check(grantor=grantor, role=role)
     admins = _admins_locked(membership.workspace)
     if role != Membership.Role.ADMIN and [m.pk for m in admins] == [membership.pk]:
-        raise ValidationError("This is the workspace's last admin: make someone else admin first.")
+        raise ValidationError(LAST_ADMIN_MESSAGE, code="last_admin")
     if membership.role != role:
         membership.role = role
         membership.save(update_fields=["role"])
@@ -132,5 +135,5 @@ def member_remove(*, membership: Membership, grantor: Grantor | None = None) -> 
     target_check(grantor=grantor, role=membership.role)
     admins = _admins_locked(membership.workspace)
     if [m.pk for m in admins] == [membership.pk]:
-        raise ValidationError("This is the workspace's last admin: make someone else admin first.")
+        raise ValidationError(LAST_ADMIN_MESSAGE, code="last_admin")
     membership.delete()

@@ -3,6 +3,7 @@ from rest_framework import serializers
 
 from inbox.api.fields import JSONObjectField, WorkspaceObjectField, json_problem
 from inbox.models import Conversation
+from omniflow.api.fields import DestinationURLTemplateField
 
 from ..exports import FORMATS
 from ..models import (
@@ -49,7 +50,7 @@ class ToolInput(serializers.Serializer):
         help_text='A JSON Schema of the arguments, {"type": "object", ...}; only local $refs.'
     )
     method = serializers.ChoiceField(choices=AgentTool.Method.choices, required=False)
-    url_template = serializers.CharField(
+    url_template = DestinationURLTemplateField(
         max_length=2000,
         help_text="e.g. https://api.example.com/orders/{order_id}; placeholders are required "
         "arguments, URL-encoded into the path or query.",

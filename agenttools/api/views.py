@@ -264,7 +264,8 @@ class AgentToolListView(AgentToolsView):
         names = self.validated(AgentToolsInput)["tools"]
         tools, unknown = selectors.tools_by_names(workspace=self.workspace, names=names)
         if unknown:
-            raise exceptions.ValidationError({"tools": [f"Unknown tools: {', '.join(unknown)}."]})
+            message = f"Unknown tools: {', '.join(unknown)}."
+            raise exceptions.ValidationError({"tools": [message]}, code="unknown_tools")
         tools = services.agent_tools_set(agent=agent, tools=tools)
         return Response({"agent": agent.pk, "tools": [tool.name for tool in tools]})
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from inbox.models import Agent
 from omniflow.crypto import encrypt_secret
-from omniflow.http.destinations import validate_url
+from omniflow.http.destinations import INVALID_BRACKETED_HOST, validate_url
 from omniflow.origin import url_origin
 from omniflow.ratelimits import InvalidRate, parse_rates
 from workspaces.models import Workspace
@@ -96,7 +96,10 @@ CONFIG_FIELDS = (
 def _url_problems(template: str) -> list[str]:
     if not URL_CHARACTERS.match(template):
         return ["Use only URL characters (percent-encode others; punycode for a host)."]
-    parts = urlsplit(template)
+    try:
+        parts = urlsplit(template)
+    except ValueError:
+        return [INVALID_BRACKETED_HOST]
     if "{" in parts.scheme + parts.netloc:
         return ["Placeholders may fill the path and query only, never the host."]
     try:
@@ -340,7 +343,8 @@ def agent_tools_set(*, agent: Agent, tools: list[AgentTool]) -> list[AgentTool]:
     """Make `tools` the ones the agent's draft may call (published versions are unchanged)."""
     foreign = [tool.name for tool in tools if tool.workspace_id != agent.workspace_id]
     if foreign:
-        raise ValidationError({"tools": [f"Unknown tools: {', '.join(foreign)}."]})
+        message = f"Unknown tools: {', '.join(foreign)}."
+        raise ValidationError({"tools": ValidationError(message, code="unknown_tools")})
     agent = Agent.objects.select_for_update().get(pk=agent.pk)
     AgentToolGrant.objects.filter(agent=agent).exclude(tool__in=tools).delete()
     have = set(AgentToolGrant.objects.filter(agent=agent).values_list("tool_id", flat=True))

@@ -45,7 +45,8 @@ def training_attempt_complete(
         raise Conflict("This training attempt is already completed.")
     completed_at = completed_at or timezone.now()
     if completed_at < attempt.started_at:
-        raise ValidationError({"completed_at": "A practice call cannot end before it started."})
+        message = "A practice call cannot end before it started."
+        raise ValidationError({"completed_at": ValidationError(message, code="ends_before_start")})
     attempt.status = TrainingAttempt.Status.COMPLETED
     attempt.score = score
     attempt.feedback = feedback

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
+from rest_framework.fields import get_error_detail
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from omniflow import exceptions as domain
@@ -47,6 +48,37 @@ _TYPES += [
     (Conflict, "conflict", "Conflict."),
     (PayloadTooLarge, "payload_too_large", "Payload too large."),
 ]
+
+
+# Refusals of a well-formed body for what the workspace holds now, not for the body's shape: a
+# referenced object or member that does not exist, the last admin, an email already a member,
+# invited or with an account (given a password), a revoked key, an end before the stored start.
+# The same body succeeds against another state, so they answer 409 (RFC 9110: a conflict with
+# the current state) with the per-field `errors` of a 400; a body with any other error as well
+# stays a 400. Services raise them with one of these codes (`ValidationError(..., code=...)`,
+# DRF's `fail(key)`).
+STATE_ERROR_CODES = frozenset(
+    {
+        "does_not_exist",
+        "not_member",
+        "unknown_tools",
+        "already_member",
+        "already_invited",
+        "account_exists",
+        "last_admin",
+        "key_revoked",
+        "ends_before_start",
+    }
+)
+
+
+def _error_codes(detail) -> set[str]:
+    """Return every code in DRF's nested error detail."""
+    if isinstance(detail, dict):
+        return set().union(*(_error_codes(value) for value in detail.values()))
+    if isinstance(detail, list):
+        return set().union(*(_error_codes(item) for item in detail))
+    return {getattr(detail, "code", None) or "invalid"}
 
 
 def problem(
@@ -95,9 +127,11 @@ def exception_handler(exc, context):
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
     elif isinstance(exc, DjangoValidationError):
-        # Services validate with Django's exception; the API answers it as a 400 per field.
+        # Services validate with Django's exception; the API answers it per field (400, 409).
+        # Django's codes are kept: they say which refusals are state conflicts.
+        detail = get_error_detail(exc)
         exc = exceptions.ValidationError(
-            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+            detail if isinstance(detail, dict) else {"non_field_errors": detail}
         )
     elif isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge()
@@ -111,6 +145,12 @@ def exception_handler(exc, context):
     if domain_error is not None:
         # A service's refusal names its own stable type (e.g. `endpoint_deleted`).
         type_, title = domain_error.type_, domain_error.title
+    if (
+        isinstance(exc, exceptions.ValidationError)
+        and _error_codes(exc.detail) <= STATE_ERROR_CODES
+    ):
+        response.status_code = status.HTTP_409_CONFLICT
+        type_, title = "conflict", "Conflict."
     if isinstance(exc, exceptions.ValidationError):
         errors = _flatten_errors(exc.detail)
         detail = "; ".join(

@@ -6,11 +6,13 @@ from drf_spectacular.extensions import (
     OpenApiAuthenticationExtension,
     OpenApiSerializerFieldExtension,
 )
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
+from ..http.destinations import private_urls_allowed
 from ..idempotency import MAX_KEY_LENGTH
-from ..vendor_adapters.spectacular import ResponseBodiesHook, field_schema_default
+from ..vendor_adapters.spectacular import field_schema_default
 from .errors import PROBLEM_CONTENT_TYPE
 
 
@@ -37,8 +39,16 @@ _ERROR_DESCRIPTIONS = {
     "401": "Missing, invalid, revoked or expired API key.",
     "403": "The API key lacks the scope this request needs.",
     "404": "No such object in this workspace, or an invalid `cursor`.",
-    "409": "Conflict with the current state, or an Idempotency-Key reused or in use.",
+    "409": (
+        "Conflict with the current state (see `errors` per field where the body names what "
+        "does not exist, such as an unknown id or member), or an Idempotency-Key reused or in "
+        "use."
+    ),
     "413": "Request body over the limit (setting OMNIFLOW_API_MAX_BODY_BYTES, default 1 MiB).",
+    "414": (
+        "URL too long: refused by the HTTP server before the API sees it (gunicorn: a request "
+        "line over 4094 bytes), in that server's own format, not a problem body."
+    ),
     "415": "Request body is not JSON.",
     "429": "Rate limit reached; Retry-After says when to try again.",
 }
@@ -68,7 +78,7 @@ _RETRY_AFTER_HEADER = {
 }
 
 
-class ApiAutoSchema(ResponseBodiesHook):
+class ApiAutoSchema(AutoSchema):
     """AutoSchema that documents the API's shared behaviour on each operation."""
 
     def get_override_parameters(self):
@@ -105,23 +115,33 @@ class ApiAutoSchema(ResponseBodiesHook):
             codes += ["409", "413", "415"]
         return sorted(codes)
 
-    def response_bodies_extend(self, responses: dict, direction: str) -> dict:
-        if direction != "response" or not self.path.startswith("/api/v1/"):
-            return responses
-        problem = OpenApiResponse(response=ProblemSerializer)
+    def get_operation(self, path, path_regex, path_prefix, method, registry):
+        operation = super().get_operation(path, path_regex, path_prefix, method, registry)
+        if operation is not None and path.startswith("/api/v1/"):
+            self._add_shared_responses(operation["responses"])
+        return operation
+
+    def _add_shared_responses(self, responses: dict) -> None:
+        """Add the problem answers the operation does not declare itself, the web server's 414,
+        and the rate-limit headers (Retry-After on a 429) to every answer of the API's own."""
+        problem = self.resolve_serializer(ProblemSerializer, "response").ref
         for code in self._error_codes():
-            if code not in responses:
-                body = self.response_body_for_code(
-                    problem, code, media_types=[PROBLEM_CONTENT_TYPE], direction=direction
-                )
-                body["description"] = _ERROR_DESCRIPTIONS[code]
-                responses[code] = body
+            responses.setdefault(
+                code,
+                {
+                    "content": {PROBLEM_CONTENT_TYPE: {"schema": problem}},
+                    "description": _ERROR_DESCRIPTIONS[code],
+                },
+            )
+        # The web server's own refusal: no body or header of the API's is promised on it.
+        responses["414"] = {"description": _ERROR_DESCRIPTIONS["414"]}
         for code, body in responses.items():
+            if code == "414":
+                continue
             headers = body.setdefault("headers", {})
             headers.update(_RATE_LIMIT_HEADERS)
             if code == "429":
                 headers["Retry-After"] = _RETRY_AFTER_HEADER
-        return responses
 
 
 class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
@@ -149,14 +169,50 @@ class _InputRule(OpenApiSerializerFieldExtension):
         raise NotImplementedError
 
 
+# A character Python's str.strip() keeps (its whitespace is not JSON Schema's \s: it has
+# \x1c-\x1f and \x85 too, and no \ufeff).
+_NOT_PYTHON_SPACE = (
+    "[^\\t\\n\\v\\f\\r \\x1c-\\x1f\\x85\\xa0\\u1680\\u2000-\\u200a"
+    "\\u2028\\u2029\\u202f\\u205f\\u3000]"
+)
+
+
 class NonBlankStringField(_InputRule):
-    """A string field that refuses "" says so: `minLength: 1` (DRF's `allow_blank=False`)."""
+    """A string field that refuses "" says so: `minLength: 1` (DRF's `allow_blank=False`), and,
+    as DRF strips it first (`trim_whitespace`), a character that is not a space."""
 
     target_class = "rest_framework.fields.CharField"
 
     def rules(self, schema):
-        refuses_blank = not getattr(self.target, "allow_blank", True)
-        return {"minLength": 1} if refuses_blank and "minLength" not in schema else {}
+        if getattr(self.target, "allow_blank", True):
+            return {}
+        rules = {} if "minLength" in schema else {"minLength": 1}
+        # A regex validator of its own is its pattern (drf-spectacular adds it after this).
+        has_regex = any(hasattr(v, "regex") for v in getattr(self.target, "validators", []))
+        if getattr(self.target, "trim_whitespace", False) and not has_regex:
+            rules["pattern"] = _NOT_PYTHON_SPACE
+        return rules
+
+
+class DestinationURLRule(NonBlankStringField):
+    """A URL the server will call starts with a scheme `validate_url` admits: https, and http
+    only where private URLs are allowed (a development setting)."""
+
+    target_class = "omniflow.api.fields.DestinationURL"
+    priority = 1  # before NonBlankStringField, whose rule it keeps
+
+    def rules(self, schema):
+        # `urlsplit` lowercases the scheme, so HTTPS:// is https too.
+        scheme = "[Hh][Tt][Tt][Pp][Ss]?" if private_urls_allowed() else "[Hh][Tt][Tt][Pp][Ss]"
+        return {**super().rules(schema), "pattern": f"^{scheme}://{_URL_HOST_PORT}(?:[/?#]|$)"}
+
+
+# A host (a name or address, an IPv6 one in brackets; no credentials) and a valid port, if any.
+# Whether a bracketed address is valid IPv6 is left to its message (the pattern would be long).
+_URL_HOST_PORT = (
+    r"(?:\[[^\]/?#@\s]+\]|[^/?#@:\s\[\]]+)"
+    r"(?::(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4})?)?"
+)
 
 
 class NonEmptyListField(_InputRule):

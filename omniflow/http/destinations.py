@@ -68,9 +68,15 @@ def literal_address(host: str) -> str | None:
         return None
 
 
+INVALID_BRACKETED_HOST = "The host in brackets is not an IPv6 address."
+
+
 def validate_url(url: str) -> None:
     """Raise ValueError when `url` cannot be a webhook destination."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # a bracketed host that is no IPv6 address
+        raise ValueError(INVALID_BRACKETED_HOST) from exc
     allow_private = private_urls_allowed()
     allowed_schemes = ("https", "http") if allow_private else ("https",)
     if parts.scheme not in allowed_schemes:

@@ -8,13 +8,13 @@ somewhere else.
 - Django's Redis cache client: its connection pools (one per server) and its serializer. The
   public `get_client` builds a `redis.Redis` on every call, which costs more than the round
   trip (`omniflow.cache`); a client made once per pool needs the pool.
-- drf-spectacular: the response bodies of an operation. Its public `get_response_serializers`
-  replaces the default response, with its status code and media type; the API only adds the
-  problem responses (`omniflow.api.schema`), which `_get_response_bodies` allows. And the
-  JSON Schema of one serializer outside any operation (the webhook event catalogue,
-  `webhooks.event_schemas`), through the mocked view it builds for its own `WEBHOOKS` setting.
-  And a field's default schema, which field extensions that only add the rules DRF enforces
-  (`omniflow.api.schema`: minLength, minItems) start from, as its documentation shows.
+- drf-spectacular: the JSON Schema of one serializer outside any operation (the webhook event
+  catalogue, `webhooks.event_schemas`), through the mocked view it builds for its own `WEBHOOKS`
+  setting. And a field's default schema, which field extensions that only add the rules DRF
+  enforces (`omniflow.api.schema`: minLength, minItems) start from, as its documentation shows.
+  (The problem responses on every operation need nothing private: `omniflow.api.schema`
+  extends the public `AutoSchema.get_operation` and refers to the problem shape with
+  `resolve_serializer`.)
 - kombu's Redis transport: the client address of a channel whose connection Celery 5.7 has
   already collected, which raises AttributeError (and kills the worker) when the close
   restores unacknowledged messages or a late task acks; no public hook reaches it

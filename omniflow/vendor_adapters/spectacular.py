@@ -1,26 +1,11 @@
-"""drf-spectacular: an operation's response bodies (see the package docstring)."""
+"""drf-spectacular: one serializer's schema outside an operation, a field's default schema
+(see the package docstring)."""
 
 from typing import Any
 
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ComponentRegistry, build_mocked_view
 from drf_spectacular.utils import extend_schema
-
-
-class ResponseBodiesHook(AutoSchema):
-    """An AutoSchema whose `response_bodies_extend` may add responses to every operation."""
-
-    def _get_response_bodies(self, direction="response"):
-        return self.response_bodies_extend(super()._get_response_bodies(direction), direction)
-
-    def response_bodies_extend(self, responses: dict, direction: str) -> dict:
-        return responses
-
-    def response_body_for_code(self, serializer, code: str, *, media_types, direction: str):
-        """The response object drf-spectacular builds for `serializer` under `code`."""
-        return self._get_response_for_code(
-            serializer, code, media_types=media_types, direction=direction
-        )
 
 
 def serializer_schema(serializer: Any, *, direction: str = "response") -> tuple[dict, dict]:

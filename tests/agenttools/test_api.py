@@ -125,6 +125,8 @@ def test_create_read_update_delete_a_tool(api_client, customer_api):
             "does not resolve",
         ),
         ({"url_template": "https://{host}/x"}, "url_template", "never the host"),
+        # urlsplit raises on a bracketed host that is no IPv6 address: it was a 500.
+        ({"url_template": "https://[0]/x"}, "url_template", "not an IPv6 address"),
         ({"url_template": "http://127.0.0.1/{other}"}, "url_template", "required property"),
         ({"timeout_seconds": 11}, "timeout_seconds", "less than or equal to 10"),
         ({"auth": "bearer"}, "secret", "needs a secret"),
@@ -264,7 +266,7 @@ def test_setting_an_agents_tools_refuses_unknown_names(api_client, agent, worksp
         f"/api/v1/agents/{agent.pk}/tools", {"tools": ["lookup_order", "nope"]}, format="json"
     )
 
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert response.json()["errors"]["tools"] == ["Unknown tools: nope."]
 
 

@@ -117,7 +117,7 @@ def test_unpublished_agents_and_unknown_tools_are_problems(
     assert unpublished.json()["type"] == "agent_not_published"
     assert unknown.status_code == 404
     assert unknown.json()["type"] == "unknown_tool"
-    assert bad_conversation.status_code == 400
+    assert bad_conversation.status_code == 409
     assert list(bad_conversation.json()["errors"]) == ["conversation"]
 
 

@@ -64,7 +64,7 @@ def test_the_assignee_must_be_a_member(api_client, workspace, other_workspace):
     refused = _create(api_client, assignee=outsider.pk, **body)
     accepted = _create(api_client, assignee=member.pk, **body)
 
-    assert refused.status_code == 400
+    assert refused.status_code == 409
     assert "assignee" in refused.json()["errors"]
     assert accepted.status_code == 201
     assert accepted.json()["assignee"] == member.pk

@@ -291,5 +291,5 @@ def test_a_rule_cannot_listen_to_another_workspaces_trigger(api_client, workspac
     with pytest.raises(ValidationError) as refused:
         routing_rule_create(workspace=workspace, inbound_trigger=theirs, **body)
 
-    assert response.status_code == 400 and "inbound_trigger" in response.json()["errors"]
+    assert response.status_code == 409 and "inbound_trigger" in response.json()["errors"]
     assert "inbound_trigger" in refused.value.message_dict

@@ -127,6 +127,6 @@ def test_a_practice_call_cannot_end_before_it_started(api_client, workspace):
         format="json",
     )
 
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert "completed_at" in response.json()["errors"]
     assert not WebhookEvent.objects.exists()

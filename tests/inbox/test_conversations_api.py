@@ -137,7 +137,7 @@ def test_ingest_assigns_a_member_but_not_a_stranger(api_client, member, other_wo
 
     assert ok.status_code == 201
     assert ok.json()["assignee"] == member.pk
-    assert refused.status_code == 400
+    assert refused.status_code == 409
     assert "assignee" in refused.json()["errors"]
 
 

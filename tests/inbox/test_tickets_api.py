@@ -43,9 +43,19 @@ def test_create_refuses_another_workspaces_conversation(api_client, other_worksp
 
     response = api_client.post(URL, {"subject": "x", "conversation": theirs.pk}, format="json")
 
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert "conversation" in response.json()["errors"]
     assert not Ticket.objects.exists()
+
+
+def test_an_unknown_reference_beside_a_malformed_field_is_a_400(api_client, other_workspace):
+    """The state conflict (409) is for a well-formed body only: any other error makes it a 400."""
+    theirs = ConversationFactory(workspace=other_workspace)
+
+    response = api_client.post(URL, {"subject": "", "conversation": theirs.pk}, format="json")
+
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"subject", "conversation"}
 
 
 @pytest.mark.django_db

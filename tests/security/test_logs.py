@@ -1,21 +1,13 @@
 """What is logged: no credential reaches the access log or Django's request log."""
 
 import base64
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
 import requests
-from django.db import connection
 
 from omniflow.log_redaction import redact
+from tests.http.gunicorn import running_gunicorn
 
-ROOT = Path(__file__).resolve().parents[2]
 KEY = "omf_live_" + "A1b2C3d4" * 4 + "zzzzzz"
 SIGNATURE = "0123456789abcdef0123456789abcdef"
 
@@ -55,45 +47,11 @@ def test_djangos_request_log_holds_no_trigger_url_signature(client, caplog):
     assert KEY not in logged
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.mark.django_db
 def test_the_gunicorn_access_log_leaves_out_the_user_and_redacts_credentials(tmp_path):
     """The README's gunicorn command, run for real from the repository root."""
-    port = _free_port()
     output = tmp_path / "gunicorn.log"
-    environment = {
-        **os.environ,
-        # The test database: its tables exist, so an unknown trigger is a plain 404.
-        "DATABASE_URL": (
-            f"postgres://{connection.settings_dict['USER']}@{connection.settings_dict['HOST']}:"
-            f"{connection.settings_dict['PORT']}/{connection.settings_dict['NAME']}"
-        ),
-    }
-    command = [
-        str(Path(sys.executable).with_name("gunicorn")),
-        "omniflow.wsgi:application",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        "1",
-    ]
-    with output.open("wb") as log:
-        server = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=log)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(200):  # wait until it listens (start-up, not a timed assertion)
-            try:
-                requests.get(f"{base}/healthz", timeout=1)
-                break
-            # A gthread worker takes the connection at once and may answer the first request
-            # after its slow first import of the URLs: a timeout is "not up yet" too.
-            except (requests.ConnectionError, requests.Timeout):
-                time.sleep(0.05)
+    with running_gunicorn(output) as base:
         basic = base64.b64encode(f"{KEY}:".encode()).decode()
         requests.get(
             f"{base}/healthz?api_key={KEY}&token=t0k3n",
@@ -101,9 +59,6 @@ def test_the_gunicorn_access_log_leaves_out_the_user_and_redacts_credentials(tmp
             timeout=5,
         )
         requests.post(f"{base}/hooks/inbound/trg_nope/{SIGNATURE}", json={}, timeout=5)
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
 
     logged = output.read_text()
     assert "GET /healthz?api_key=[redacted]&token=[redacted]" in logged

@@ -247,15 +247,21 @@ def test_members_api_with_a_password_gives_no_link_and_the_person_can_log_in(wor
 
 
 def test_members_api_refuses_bad_input_with_field_errors_and_writes_nothing(
-    workspace, admin_membership
+    workspace, admin_membership, other_workspace
 ):
     client = _members_client(workspace)
+    other = MembershipFactory(workspace=other_workspace).user
 
     bad_role = client.post(
         "/api/v1/members", {"email": "x@example.com", "role": "owner"}, format="json"
     )
     duplicate = client.post(
         "/api/v1/members", {"email": admin_membership.user.email, "role": "admin"}, format="json"
+    )
+    has_account = client.post(
+        "/api/v1/members",
+        {"email": other.email, "role": "support", "password": "a-Long-pass-phrase-9"},
+        format="json",
     )
     weak = client.post(
         "/api/v1/members",
@@ -264,7 +270,10 @@ def test_members_api_refuses_bad_input_with_field_errors_and_writes_nothing(
     )
 
     assert bad_role.status_code == 400 and "role" in bad_role.json()["errors"]
-    assert duplicate.status_code == 400 and "email" in duplicate.json()["errors"]
+    # A well-formed body refused for what the workspace holds: a conflict, with the field named.
+    assert duplicate.status_code == 409 and "email" in duplicate.json()["errors"]
+    assert duplicate.json()["type"] == "conflict"
+    assert has_account.status_code == 409 and "password" in has_account.json()["errors"]
     assert weak.status_code == 400 and "password" in weak.json()["errors"]
     assert Membership.objects.filter(workspace=workspace).count() == 1
 
@@ -278,8 +287,8 @@ def test_members_api_changes_roles_but_never_demotes_or_removes_the_last_admin(
     demote = client.patch(url, {"role": "support"}, format="json")
     remove = client.delete(url)
 
-    assert demote.status_code == 400 and "last admin" in demote.json()["detail"]
-    assert remove.status_code == 400
+    assert demote.status_code == 409 and "last admin" in demote.json()["detail"]
+    assert remove.status_code == 409 and remove.json()["type"] == "conflict"
     admin_membership.refresh_from_db()
     assert admin_membership.role == "admin"
 

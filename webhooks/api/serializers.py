@@ -4,6 +4,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from omniflow.api.fields import DestinationURLField
 from omniflow.crypto import SecretUnavailable, decrypt_secret
 
 from .. import filters
@@ -174,7 +175,7 @@ class TestEventResult(serializers.Serializer):
 
 
 class EndpointInput(serializers.Serializer):
-    url = serializers.URLField(max_length=2000)
+    url = DestinationURLField(max_length=2000)
     event_types = serializers.ListField(
         child=serializers.ChoiceField(choices=list(CATALOGUE)), allow_empty=False
     )

@@ -1,12 +1,14 @@
 """API of the workspace's members (scope `members`): what Settings → Members does."""
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
 from apikeys.grants import Grantor
+from omniflow.api.errors import PROBLEM_CONTENT_TYPE
 from omniflow.api.pagination import StableCursorPagination
+from omniflow.api.schema import ProblemSerializer
 from omniflow.api.views import WorkspaceAPIView
 
 from ..invitations import invitation_cancel, invitation_resend
@@ -98,7 +100,7 @@ class MemberDetailView(MemberView):
         tags=TAG,
         operation_id="members_update",
         summary="Change a member's role",
-        description="The workspace's last admin cannot be demoted (400).",
+        description="The workspace's last admin cannot be demoted (409).",
         request=MemberUpdateInput,
         responses=MemberRepresentation,
     )
@@ -115,8 +117,13 @@ class MemberDetailView(MemberView):
         tags=TAG,
         operation_id="members_destroy",
         summary="Remove a member",
-        description="Their account stays; the workspace's last admin cannot be removed (400).",
-        responses={204: None},
+        description="Their account stays; the workspace's last admin cannot be removed (409).",
+        responses={
+            204: None,
+            (409, PROBLEM_CONTENT_TYPE): OpenApiResponse(
+                ProblemSerializer, description="The member is the workspace's last admin."
+            ),
+        },
     )
     def delete(self, request, pk: int):
         member_remove(membership=self.member(), grantor=self.grantor)

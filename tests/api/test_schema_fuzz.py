@@ -62,6 +62,7 @@ RULES_NO_SCHEMA_STATES = [
     r"Invalid criterion name",
     r"is not a property of the (input )?schema",
     r"Send either one argument as the body or named body fields",
+    r"A [A-Z]+ request has no body",
     r"is not a header name with a text value",
     r"A secret may hold visible ASCII characters and spaces only",
     r"Name the event to record",

@@ -1,10 +1,12 @@
-"""The core (`omniflow/`) imports no app: apps register what the core shows of them.
+"""The core (`omniflow/`) imports no app, and `inbox` neither `agenttools` nor `inbound`.
 
 Imports anywhere count, inside functions too (deferring an import to run time hides the
-dependency from the interpreter, not from a reader). An app the core must know of registers
+dependency from the interpreter, not from a reader). An app a lower one must know of registers
 itself in its AppConfig.ready(): readiness checks of the worker's probe
 (`omniflow.health.readiness_check_register`), metric collectors
-(`omniflow.metrics.collector_register`).
+(`omniflow.metrics.collector_register`), what an agent version keeps of its tools
+(`inbox.services.agents.agent_tool_snapshots_register`); a rule's inbound trigger is reached
+through the model its foreign key names.
 """
 
 from tests.architecture.imports import APPS, imported_packages, imports_of, project_modules
@@ -49,3 +51,8 @@ def test_no_core_module_imports_an_app():
         assert allowed in offenders, f"{allowed} imports no app any more"
         del offenders[allowed]
     assert offenders == {}
+
+
+def test_the_inbox_imports_neither_agent_tools_nor_inbound():
+    # Both build on the inbox (tool calls land on its traces, inbound rules act on its tickets).
+    assert modules_importing("inbox", {"agenttools", "inbound"}) == {}

@@ -15,7 +15,7 @@ import yaml
 
 from omniflow.json_input import JSONInputError, json_loads
 
-from .calls import METHODS_WITH_BODY
+from .http_mapping import METHODS_WITH_BODY
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
 ARGUMENT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

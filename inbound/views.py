@@ -8,6 +8,7 @@ from django.views.generic import FormView, TemplateView
 
 from workspaces.access import WorkspaceAdminMixin, WorkspaceMemberMixin, WorkspaceObjectMixin
 
+from .event_handling import event_dry_run, receipt_rerun
 from .forms import (
     EXAMPLE_SCHEMA,
     DryRunForm,
@@ -16,7 +17,6 @@ from .forms import (
     trigger_initial,
 )
 from .models import InboundTrigger
-from .receiving import event_dry_run, receipt_rerun
 from .selectors import (
     receipts_for_trigger,
     receipts_for_workspace,

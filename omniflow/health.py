@@ -1,11 +1,33 @@
-"""Probes for load balancers and the Docker HEALTHCHECK, and the worker check Settings shows."""
+"""Probes for load balancers and the Docker HEALTHCHECK.
+
+The core checks the database and Redis itself; the checks of the worker's probe
+(`/readyz?worker=1`) belong to the apps whose workers they watch, and each app registers its
+own in its AppConfig.ready() (`readiness_check_register`), so this module names no app.
+"""
+
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 from django.http import JsonResponse
-from django.utils import timezone
+
+# Returns what is wrong, in a few words, or None when all is well.
+ReadinessCheck = Callable[[], str | None]
+_WORKER_CHECKS: dict[str, ReadinessCheck] = {}
+
+
+def readiness_check_register(name: str, check: ReadinessCheck) -> ReadinessCheck:
+    """Add a check to the worker's probe (from an AppConfig.ready()), reported under `name`.
+
+    Checks run in the order registered and may read the database: while it is unreachable
+    they are not run and each reports "database unavailable".
+    """
+    if name in {"database", "redis"} or name in _WORKER_CHECKS:
+        raise ValueError(f"a readiness check named {name!r} is registered already")
+    _WORKER_CHECKS[name] = check
+    return check
 
 
 def healthz(request):
@@ -39,66 +61,18 @@ def _check_redis() -> str | None:
     return None
 
 
-def _check_sweeper() -> str | None:
-    from webhooks.operations import sweeper_last_run
-
-    last_run = sweeper_last_run()
-    if last_run is None:
-        return "the sweeper never ran"
-    age = (timezone.now() - last_run).total_seconds()
-    if age > settings.OMNIFLOW_WEBHOOK_SWEEP_STALE_SECONDS:
-        return f"last sweep {age:.0f} s ago"
-    return None
-
-
-# How long pages trust the last worker check: one heartbeat read per this many seconds and
-# cache (all web processes share Redis's), however many pages are viewed.
-WORKER_CHECK_CACHE_SECONDS = 5.0
-_WORKER_CHECK_CACHE_KEY = "health:worker-problem"
-
-
-def worker_problem() -> str | None:
-    """Return why no worker is sending webhooks now (the sweeper check of `/readyz?worker=1`)."""
-    problem = cache.get(_WORKER_CHECK_CACHE_KEY)
-    if problem is None:
-        try:
-            problem = _check_sweeper() or ""
-        except Exception as error:  # noqa: BLE001 - a page still renders without the answer
-            problem = f"the heartbeat could not be read ({error.__class__.__name__})"
-        cache.set(_WORKER_CHECK_CACHE_KEY, problem, WORKER_CHECK_CACHE_SECONDS)
-    return problem or None
-
-
-def worker_status(request) -> dict:
-    """Template context: `worker_problem`, computed only when a page shows it (the banner)."""
-    return {"worker_problem": worker_problem}
-
-
-def _check_backlog() -> str | None:
-    from webhooks.operations import queue_state
-
-    now = timezone.now()
-    waited = queue_state(now=now).oldest_due_age_seconds(now)
-    if waited > settings.OMNIFLOW_WEBHOOK_DUE_AGE_LIMIT_SECONDS:
-        return f"oldest due delivery waiting {waited:.0f} s"
-    return None
-
-
 def readyz(request):
     """The database and Redis answer and every migration is applied.
 
-    With `?worker=1` (the worker's probe), also: the sweeper ran within
-    OMNIFLOW_WEBHOOK_SWEEP_STALE_SECONDS and no due delivery has waited longer than
-    OMNIFLOW_WEBHOOK_DUE_AGE_LIMIT_SECONDS. Kept out of the web's own probe, so that a load
-    balancer does not take healthy web processes out because the workers are down.
+    With `?worker=1` (the worker's probe), also every registered check: for webhooks, that
+    the sweeper ran within OMNIFLOW_WEBHOOK_SWEEP_STALE_SECONDS and no due delivery has waited
+    longer than OMNIFLOW_WEBHOOK_DUE_AGE_LIMIT_SECONDS. Kept out of the web's own probe, so that
+    a load balancer does not take healthy web processes out because the workers are down.
     """
     checks = {"database": _check_database(), "redis": _check_redis()}
     if request.GET.get("worker") == "1":
-        if checks["database"] is None:
-            checks["sweeper"] = _check_sweeper()
-            checks["backlog"] = _check_backlog()
-        else:
-            checks["sweeper"] = checks["backlog"] = "database unavailable"
+        for name, check in _WORKER_CHECKS.items():
+            checks[name] = check() if checks["database"] is None else "database unavailable"
     ready = all(problem is None for problem in checks.values())
     body = {
         "status": "ok" if ready else "unavailable",

@@ -9,7 +9,8 @@ whole hash, so every scrape sees the totals of all processes, on every machine s
 Redis, at most a second late.
 
 Gauges (queue depth, oldest due delivery, last sweep) are read from the database at scrape
-time, so they are true whatever process asks.
+time, so they are true whatever process asks: each app registers the collector of its own in
+its AppConfig.ready() (`collector_register`), so this module names no app.
 
 Without Redis (the embedded default of `make run`) counters stay in each process: /metrics
 then shows the web process's own counts only.
@@ -26,13 +27,9 @@ from collections import Counter
 import redis
 from django.conf import settings
 from django.http import Http404, HttpResponse
-from django.utils import timezone
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
-from prometheus_client.core import (
-    CounterMetricFamily,
-    GaugeMetricFamily,
-    HistogramMetricFamily,
-)
+from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily
+from prometheus_client.registry import Collector
 
 REDIS_HASH = "omniflow:metrics"
 FLUSH_SECONDS = 1.0
@@ -157,12 +154,10 @@ def _totals() -> dict[str, float]:
     return {field.decode(): float(value) for field, value in client.hgetall(REDIS_HASH).items()}
 
 
-class OmniflowCollector:
-    """Builds every metric family afresh at each scrape (nothing is kept in this process)."""
+class CountersCollector:
+    """Builds the counters' families afresh at each scrape (nothing is kept in this process)."""
 
     def collect(self):
-        from webhooks.operations import queue_state, sweeper_last_run
-
         totals: dict[str, dict[tuple, float]] = {}
         for field, value in _totals().items():
             name, labels = _parse_field(field)
@@ -195,28 +190,6 @@ class OmniflowCollector:
             totals.get(INBOUND_RECEIPTS, {}),
         )
 
-        now = timezone.now()
-        queue = queue_state(now=now)
-        due = GaugeMetricFamily(
-            "omniflow_webhook_deliveries_due",
-            "Unfinished webhook deliveries whose next attempt time has come (queue depth).",
-        )
-        due.add_metric([], queue.due)
-        yield due
-        oldest = GaugeMetricFamily(
-            "omniflow_webhook_oldest_due_age_seconds",
-            "How long the longest-waiting sendable delivery has been due (0 when none).",
-        )
-        oldest.add_metric([], queue.oldest_due_age_seconds(now))
-        yield oldest
-        last_sweep = sweeper_last_run()
-        sweep = GaugeMetricFamily(
-            "omniflow_webhook_last_sweep_timestamp_seconds",
-            "Unix time of the sweeper's last run (0 when it never ran).",
-        )
-        sweep.add_metric([], last_sweep.timestamp() if last_sweep else 0.0)
-        yield sweep
-
 
 def _counter(name: str, documentation: str, label_names: list[str], values: dict):
     family = CounterMetricFamily(name, documentation, labels=label_names)
@@ -240,7 +213,17 @@ def _histogram(bucket_counts: dict, total_seconds: dict | None):
 
 
 _registry = CollectorRegistry(auto_describe=False)
-_registry.register(OmniflowCollector())
+_registry.register(CountersCollector())
+
+
+def collector_register(collector: Collector) -> Collector:
+    """Add a collector to `/metrics` (from an AppConfig.ready()); shown after those before it.
+
+    `collector.collect()` runs at every scrape, in the web process answering it, and yields
+    prometheus_client metric families: the way an app shows gauges read at scrape time.
+    """
+    _registry.register(collector)
+    return collector
 
 
 def metrics_view(request):

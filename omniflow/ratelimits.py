@@ -2,7 +2,7 @@
 
 Every limit of the project goes through here: API keys and requests without one
 (`apikeys.throttling`), failed log-ins (`accounts.views`), agent tool calls
-(`agenttools.limits`) and inbound triggers (`inbound.receiver`).
+(`agenttools.limits`) and inbound triggers (`inbound.receive_view`).
 
 - **Grammar** (`parse_rates`): one or more `N/P` separated by commas, where P is a unit
   (`s`, `m`, `h`, `d`, or `sec`/`second(s)`, `min`/`minute(s)`, `hour(s)`, `day(s)`) with an

@@ -103,7 +103,7 @@ TEMPLATES = [
                 "workspaces.context_processors.current_workspace",
                 "workspaces.context_processors.settings_nav",
                 # The "no worker" banner of Settings pages (templates/settings/_worker_banner.html).
-                "omniflow.health.worker_status",
+                "webhooks.operations.worker_status",
             ],
         },
     },

@@ -5,7 +5,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView
 
 from accounts.views import LoginView
-from inbound.receiver import InboundReceiveView
+from inbound.receive_view import InboundReceiveView
 
 from . import health, metrics, views
 from .api.docs import ApiDocsView

@@ -1,49 +1,55 @@
 from django.urls import path
 
-from . import delivery_views, views
+from . import delivery_views, endpoint_views
 
 app_name = "webhooks"
 
 urlpatterns = [
-    path("webhooks/", views.EndpointListView.as_view(), name="endpoint-list"),
-    path("webhooks/new/", views.EndpointCreateView.as_view(), name="endpoint-create"),
-    path("webhooks/<int:endpoint_id>/", views.EndpointDetailView.as_view(), name="endpoint-detail"),
+    path("webhooks/", endpoint_views.EndpointListView.as_view(), name="endpoint-list"),
+    path("webhooks/new/", endpoint_views.EndpointCreateView.as_view(), name="endpoint-create"),
     path(
-        "webhooks/<int:endpoint_id>/edit/", views.EndpointUpdateView.as_view(), name="endpoint-edit"
+        "webhooks/<int:endpoint_id>/",
+        endpoint_views.EndpointDetailView.as_view(),
+        name="endpoint-detail",
+    ),
+    path(
+        "webhooks/<int:endpoint_id>/edit/",
+        endpoint_views.EndpointUpdateView.as_view(),
+        name="endpoint-edit",
     ),
     path(
         "webhooks/<int:endpoint_id>/delete/",
-        views.EndpointDeleteView.as_view(),
+        endpoint_views.EndpointDeleteView.as_view(),
         name="endpoint-delete",
     ),
     path(
         "webhooks/<int:endpoint_id>/pause/",
-        views.EndpointPauseView.as_view(),
+        endpoint_views.EndpointPauseView.as_view(),
         name="endpoint-pause",
     ),
     path(
         "webhooks/<int:endpoint_id>/resume/",
-        views.EndpointResumeView.as_view(),
+        endpoint_views.EndpointResumeView.as_view(),
         name="endpoint-resume",
     ),
     path(
         "webhooks/<int:endpoint_id>/secret/reveal/",
-        views.EndpointRevealSecretView.as_view(),
+        endpoint_views.EndpointRevealSecretView.as_view(),
         name="endpoint-reveal-secret",
     ),
     path(
         "webhooks/<int:endpoint_id>/secret/rotate/",
-        views.EndpointRotateSecretView.as_view(),
+        endpoint_views.EndpointRotateSecretView.as_view(),
         name="endpoint-rotate-secret",
     ),
     path(
         "webhooks/<int:endpoint_id>/test/",
-        views.EndpointSendTestEventView.as_view(),
+        endpoint_views.EndpointSendTestEventView.as_view(),
         name="endpoint-send-test-event",
     ),
     path(
         "webhooks/<int:endpoint_id>/secret/end-overlap/",
-        views.EndpointEndSecretOverlapView.as_view(),
+        endpoint_views.EndpointEndSecretOverlapView.as_view(),
         name="endpoint-end-secret-overlap",
     ),
     path("deliveries/", delivery_views.DeliveryListView.as_view(), name="delivery-list"),

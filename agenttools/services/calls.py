@@ -18,8 +18,8 @@ from omniflow.crypto import SecretUnavailable, decrypt_secret
 from omniflow.json_input import EXCERPT_BYTES
 
 from .. import limits
-from ..calls import ArgumentsUnusable, request_build, request_shown, response_body
 from ..exports import arguments_without_strict_nulls
+from ..http_mapping import ArgumentsUnusable, request_build, request_shown, response_body
 from ..models import MAX_TIMEOUT_SECONDS, AgentTool, ToolCall
 from ..schemas import argument_errors
 from ..snapshots import tool_definition

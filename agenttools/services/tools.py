@@ -20,7 +20,7 @@ from omniflow.ratelimits import InvalidRate, parse_rates
 from workspaces.models import Workspace
 
 from .. import openapi
-from ..calls import METHODS_WITH_BODY, PLACEHOLDER, url_placeholders
+from ..http_mapping import METHODS_WITH_BODY, PLACEHOLDER, url_placeholders
 from ..models import MAX_RESPONSE_BYTES, MAX_TIMEOUT_SECONDS, AgentTool, AgentToolGrant
 from ..schemas import input_schema_errors, schema_properties
 

@@ -7,8 +7,8 @@ from rest_framework.response import Response
 from omniflow.api.views import WorkspaceAPIView
 
 from .. import selectors, services
+from ..event_handling import event_dry_run, receipt_rerun
 from ..presets import rule_presets
-from ..receiving import event_dry_run, receipt_rerun
 from .serializers import (
     DryRunInput,
     DryRunRepresentation,

@@ -2,8 +2,6 @@
 
 from rest_framework import serializers
 
-from inbound.models import InboundTrigger
-
 from ..models import Priority, RoutingRule, Ticket
 from ..services.routing import (
     ATTRIBUTE_FIELD_PREFIX,
@@ -166,7 +164,8 @@ class RoutingRuleInput(serializers.Serializer):
     )
     actions = ActionInput(many=True, min_length=1, max_length=10)
     inbound_trigger = WorkspaceObjectField(
-        queryset=InboundTrigger.objects.all(),
+        # The model the foreign key names: the inbox imports nothing of `inbound`.
+        queryset=RoutingRule._meta.get_field("inbound_trigger").related_model.objects.all(),
         required=False,
         allow_null=True,
         help_text="trigger=inbound: the inbound trigger whose events fire the rule (null: any).",

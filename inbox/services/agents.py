@@ -1,5 +1,6 @@
 """AI agents: a draft configuration, published as numbered immutable versions."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -31,12 +32,21 @@ def agent_create(
     )
 
 
-def _tool_snapshots(*, agent: Agent) -> list[dict[str, Any]]:
-    # Agent tools build on the inbox (their calls land on conversation traces), so the one
-    # piece publishing needs from them is imported when it runs rather than at import time.
-    from agenttools.snapshots import agent_tool_snapshots
+# Agent tools build on the inbox (their calls land on conversation traces), so the inbox
+# imports them not: they register, in AgentToolsConfig.ready(), the one piece publishing needs.
+ToolSnapshots = Callable[..., list[dict[str, Any]]]
+_tool_snapshots_of: ToolSnapshots | None = None
 
-    return agent_tool_snapshots(agent=agent)
+
+def agent_tool_snapshots_register(function: ToolSnapshots) -> ToolSnapshots:
+    """Set what a published version keeps of the agent's tools: `function(agent=...)`."""
+    global _tool_snapshots_of
+    _tool_snapshots_of = function
+    return function
+
+
+def _tool_snapshots(*, agent: Agent) -> list[dict[str, Any]]:
+    return _tool_snapshots_of(agent=agent) if _tool_snapshots_of else []
 
 
 @transaction.atomic

@@ -6,54 +6,13 @@ cycle from the interpreter, not from a reader). Work queued for later goes by ta
 (`omniflow.queueing.enqueue`), which imports nothing.
 """
 
-import ast
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = sorted(
-    p.parent.name
-    for p in ROOT.glob("*/__init__.py")
-    if p.parent.name not in {"tests", "bench", "scripts"}
-)
-
-
-def _module_name(path: Path) -> str:
-    parts = path.relative_to(ROOT).with_suffix("").parts
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-
-
-def imports_of(source: str, module: str, *, is_package: bool = False) -> set[str]:
-    """Return every module `source` (the text of `module`) imports, wherever the import is."""
-    package = module if is_package else module.rpartition(".")[0]
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                anchor = package.split(".")
-                anchor = anchor[: len(anchor) - (node.level - 1)]
-                base = ".".join([*anchor, base] if base else anchor)
-            found.add(base)
-            found.update(f"{base}.{alias.name}" for alias in node.names)
-    return found
+from tests.architecture.imports import imports_of, module_imports, project_modules
 
 
 def import_graph() -> dict[str, set[str]]:
-    modules = {
-        _module_name(path): path
-        for package in PACKAGES
-        for path in (ROOT / package).rglob("*.py")
-        if "migrations" not in path.parts
-    }
+    modules = project_modules()
     return {
-        name: {
-            target
-            for target in imports_of(path.read_text(), name, is_package=path.name == "__init__.py")
-            if target in modules
-        }
-        - {name}
+        name: {target for target in module_imports(path) if target in modules} - {name}
         for name, path in modules.items()
     }
 

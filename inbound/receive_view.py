@@ -31,9 +31,9 @@ from omniflow.idempotency import (
 )
 from omniflow.ratelimits import count, parse_rates
 
+from .event_handling import Handled, body_parse, event_handle, is_form_post, spam_record
 from .models import InboundTrigger
 from .payloads import value_at
-from .receiving import Handled, body_parse, event_handle, is_form_post, spam_record
 from .selectors import trigger_for_receiving
 from .services import receipt_record
 from .signing import SIGNATURE_HEADER, url_signature_valid

@@ -17,11 +17,11 @@ from django.http.multipartparser import MultiPartParserError
 from omniflow.exceptions import DomainError
 from omniflow.json_input import JSONInputError, json_loads
 
-from .actions import ActionRefused, action_run, actor_for_trigger
 from .models import InboundReceipt, InboundTrigger
 from .payloads import payload_errors
 from .rules import DryRunRollback, inbound_rules_apply
 from .services import receipt_record
+from .trigger_actions import ActionRefused, action_run, actor_for_trigger
 
 FORM_CONTENT_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 

@@ -162,7 +162,14 @@ class MakeRun:
     def ctrl_c(self) -> int:
         """Type Ctrl-C into the terminal; return make's exit status."""
         os.write(self.master, CTRL_C)
-        return self.process.wait(timeout=STOP_BOUND_SECONDS)
+        try:
+            return self.process.wait(timeout=STOP_BOUND_SECONDS)
+        except subprocess.TimeoutExpired:
+            # What each process was doing is in its output: say it, or the failure is a mystery.
+            raise AssertionError(
+                f"make run still running {STOP_BOUND_SECONDS} s after Ctrl-C; its output ends:\n"
+                + self.log()[-6000:]
+            ) from None
 
     def kill(self) -> None:
         """Leave nothing running whatever state the run is in (a failed test's clean-up)."""

@@ -37,10 +37,20 @@ def make_clone(target: Path) -> Path:
     return clone
 
 
+# Signals a person's shell leaves at their defaults for what it starts.
+_TERMINAL_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT}
+
+
 def _take_terminal() -> None:
     # In the child, after setsid(): the pseudo-terminal on stdin becomes the controlling one,
     # so that Ctrl-C typed into it is the signal a person's terminal sends.
     fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+    # An ignored or blocked SIGINT is inherited through exec, and bash cannot trap a signal
+    # ignored on entry: whatever the test process was left with by earlier tests, make starts
+    # with the terminal signals a person's shell gives it.
+    for number in _TERMINAL_SIGNALS:
+        signal.signal(number, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _TERMINAL_SIGNALS)
 
 
 class MakeRun:
@@ -169,9 +179,19 @@ class MakeRun:
             # (the periodic sweep's lines left out: they would fill it)
             lines = [line for line in self.log().splitlines() if "sweep" not in line]
             raise AssertionError(
-                f"make run still running {STOP_BOUND_SECONDS} s after Ctrl-C; its output ends:\n"
-                + "\n".join(lines[-80:])
+                f"make run still running {STOP_BOUND_SECONDS} s after Ctrl-C "
+                f"({self._signal_state()}); its output ends:\n" + "\n".join(lines[-80:])
             ) from None
+
+    def _signal_state(self) -> str:
+        """The ignored and blocked signal masks of the terminal's foreground process."""
+        try:
+            status = Path(f"/proc/{os.tcgetpgrp(self.master)}/status").read_text()
+        except OSError as error:
+            return f"no foreground process: {error}"
+        return ", ".join(
+            line for line in status.splitlines() if line.startswith(("SigIgn", "SigBlk"))
+        )
 
     def kill(self) -> None:
         """Leave nothing running whatever state the run is in (a failed test's clean-up)."""

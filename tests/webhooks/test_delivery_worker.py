@@ -236,12 +236,14 @@ def test_the_worker_reconnects_when_redis_goes_away_while_it_holds_a_late_acked_
     start_worker, receiver, workspace, allow_private_urls, own_redis
 ):
     # Given a worker running a late-acked task (its message unacknowledged until it returns)
-    from omniflow.celery import app
+    from celery import Celery
 
     endpoint_create(workspace=workspace, url=receiver.url(), event_types=["ticket.created"])
     worker = start_worker(REDIS_URL=own_redis.url, include="tests.webhooks.worker_tasks")
-    with app.connection_for_write(own_redis.url) as broker:
-        task_id = app.send_task("tests.sleep", args=[6.0], connection=broker).id
+    # A sender of its own on the worker's broker: the test process's app is configured (and
+    # its producer pool used) by every other test.
+    with Celery("sender", broker=own_redis.url) as sender:
+        task_id = sender.send_task("tests.sleep", args=[6.0]).id
     wait_for(lambda: f"[{task_id}] received" in worker.log(), timeout=30, explain=worker.log_tail)
 
     # When Redis goes away meanwhile (the consumer closes the lost channel, restoring its

@@ -111,6 +111,14 @@ def _lane(endpoint_id: int, **limits) -> lanes.Lane:
     return lanes.Lane(endpoint_id=endpoint_id, due=100, **limits)
 
 
+def _answered(endpoint_id: int, grant: lanes.Grant) -> lanes.GiveBack:
+    """The give-back of every slot `grant` dealt the endpoint, each request answered."""
+    give_back = lanes.GiveBack()
+    for slot in grant.slots[endpoint_id]:
+        give_back.add(endpoint_id, slot, answered=1)
+    return give_back
+
+
 def test_slots_given_back_with_a_grant_are_free_for_that_grant():
     lane = _lane(7, max_in_flight=4)
     first = lanes.slots_grant(lanes=[lane], free=10, capacity=10, lease_seconds=60)
@@ -118,11 +126,8 @@ def test_slots_given_back_with_a_grant_are_free_for_that_grant():
     # The ceiling holds: nothing more while those four are out.
     assert lanes.slots_grant(lanes=[lane], free=10, capacity=10, lease_seconds=60).slots == {}
 
-    give_back = lanes.GiveBack()
-    for slot in first.slots[7]:
-        give_back.add(7, slot, answered=1)
     second = lanes.slots_grant(
-        lanes=[lane], free=10, capacity=10, lease_seconds=60, give_back=give_back
+        lanes=[lane], free=10, capacity=10, lease_seconds=60, give_back=_answered(7, first)
     )
     assert len(second.slots[7]) == 4
 
@@ -172,12 +177,8 @@ def test_slots_given_back_are_released_before_the_grant_even_when_redis_forgot_t
     redis.Redis.from_url(settings.REDIS_URL).script_flush()
     lane = _lane(9, max_in_flight=3)
     first = lanes.slots_grant(lanes=[lane], free=10, capacity=10, lease_seconds=60)
-    give_back = lanes.GiveBack()
-    for slot in first.slots[9]:
-        give_back.add(9, slot, answered=1)
-
     again = lanes.slots_grant(
-        lanes=[lane], free=10, capacity=10, lease_seconds=60, give_back=give_back
+        lanes=[lane], free=10, capacity=10, lease_seconds=60, give_back=_answered(9, first)
     )
 
     assert len(again.slots[9]) == 3

@@ -380,6 +380,9 @@ def _claim_and_start(
     on_full: Callable[[], None] | None,
 ) -> bool:
     """Claim up to `limit` and send them; return whether the run is over (nothing left)."""
+    # Read before the claim: a write the recorder finishes while the claim runs may commit
+    # successors the claim did not see, so it too keeps the run going.
+    was_recording = pipeline.recording()
     claim_round = _claim_round(
         limit=limit,
         capacity=pipeline.concurrency,
@@ -402,5 +405,6 @@ def _claim_and_start(
         not claims
         and not claim_round.throttled
         and not pipeline.in_flight
+        and not was_recording
         and not pipeline.recording()
     )

@@ -115,6 +115,9 @@ DATABASES = {
 }
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's, with a health check that costs no round trip (omniflow/db/postgresql/base.py).
+    DATABASES["default"]["ENGINE"] = "omniflow.db.postgresql"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Web, worker and beat write the one file. WAL lets readers go on while one writes;
     # synchronous=NORMAL is WAL's safe mode (a power cut loses at most the last commits, never

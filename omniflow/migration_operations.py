@@ -1,6 +1,7 @@
 """Migration operations shared by the apps."""
 
 from django.db.migrations.operations import AddIndex
+from django.db.migrations.operations.base import Operation
 
 
 class AddIndexConcurrently(AddIndex):
@@ -54,3 +55,51 @@ class AddIndexConcurrently(AddIndex):
         model = from_state.apps.get_model(app_label, self.model_name)
         if self.allow_migrate_model(schema_editor.connection.alias, model):
             schema_editor.remove_index(model, self.index, **self._concurrently(schema_editor))
+
+
+class SetFillfactor(Operation):
+    """Set how full PostgreSQL fills a table's new pages (`fillfactor`), without a rewrite.
+
+    The space left on each page lets an update that changes no indexed column stay on its page
+    as a HOT update: the heap is written, none of the table's indexes. Existing pages keep their
+    layout; the change takes a SHARE UPDATE EXCLUSIVE lock, so reads and writes go on. SQLite
+    (the embedded default) has no such setting: nothing to do there.
+    """
+
+    reversible = True
+
+    def __init__(self, model_name: str, fillfactor: int, previous: int = 100):
+        self.model_name = model_name
+        self.fillfactor = fillfactor
+        self.previous = previous
+
+    def deconstruct(self):
+        return (
+            self.__class__.__qualname__,
+            [],
+            {
+                "model_name": self.model_name,
+                "fillfactor": self.fillfactor,
+                "previous": self.previous,
+            },
+        )
+
+    def state_forwards(self, app_label, state):
+        pass  # a storage setting, not part of the model state
+
+    def _set(self, app_label, schema_editor, state, fillfactor: int) -> None:
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        model = state.apps.get_model(app_label, self.model_name)
+        if self.allow_migrate_model(schema_editor.connection.alias, model):
+            table = schema_editor.quote_name(model._meta.db_table)
+            schema_editor.execute(f"ALTER TABLE {table} SET (fillfactor = {int(fillfactor)})")
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        self._set(app_label, schema_editor, to_state, self.fillfactor)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        self._set(app_label, schema_editor, to_state, self.previous)
+
+    def describe(self):
+        return f"Set the fillfactor of {self.model_name}'s table to {self.fillfactor}"

@@ -77,10 +77,12 @@ class Recorder:
                 connection.close()
                 continue
             taken = 1
-            # What piled up while the last write ran goes in this one.
+            # What piled up while the last write ran goes in this one (extended in place: under
+            # load hundreds of small batches pile up, and concatenating copied them each time).
+            batch = list(batch)
             while True:
                 try:
-                    batch = batch + self.batches.get_nowait()
+                    batch.extend(self.batches.get_nowait())
                     taken += 1
                 except queue.Empty:
                     break

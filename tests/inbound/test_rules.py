@@ -9,7 +9,7 @@ from inbound.services import trigger_create
 from inbox.models import Ticket, TraceEntry
 from inbox.services.common import tags_resolve
 from tests.factories import ConversationFactory, TicketFactory
-from tests.inbound.conftest import (
+from tests.support.inbound_triggers import (
     RULES,
     post_json,
     rule_from_preset,

@@ -2,7 +2,7 @@ import pytest
 
 from inbox.models import RoutingRule, TraceEntry
 from tests.factories import ConversationFactory, RoutingRuleFactory
-from tests.inbox.conftest import transcript
+from tests.support.transcripts import transcript
 from webhooks.models import WebhookEvent
 
 URL = "/api/v1/routing-rules"

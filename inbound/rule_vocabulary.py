@@ -96,9 +96,4 @@ ACTION_TYPES = (
 
 def register() -> None:
     """Register the payload's fields, exists/gt/gte/lt/lte and the inbound-only actions."""
-    for field in FIELDS:
-        conditions.field_register(field)
-    for operator in OPERATORS:
-        conditions.operator_register(operator)
-    for action_type in ACTION_TYPES:
-        conditions.action_type_register(action_type)
+    conditions.vocabulary_register(fields=FIELDS, operators=OPERATORS, action_types=ACTION_TYPES)

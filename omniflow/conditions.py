@@ -90,6 +90,21 @@ def action_type_register(action_type: ActionType) -> None:
     _register(_action_types, action_type)
 
 
+def vocabulary_register(
+    *,
+    fields: tuple[Field, ...] = (),
+    operators: tuple[Operator, ...] = (),
+    action_types: tuple[ActionType, ...] = (),
+) -> None:
+    """Register what an app adds to rules: its fields, operators and action types."""
+    for field in fields:
+        field_register(field)
+    for operator in operators:
+        operator_register(operator)
+    for action_type in action_types:
+        action_type_register(action_type)
+
+
 def _for(items, trigger: str | None) -> list:
     return [i for i in items if trigger is None or i.triggers is None or trigger in i.triggers]
 

@@ -7,7 +7,7 @@ operators are with `omniflow.conditions`). Imports anywhere count, inside functi
 
 import ast
 
-from tests.architecture.imports import PACKAGES, module_name, project_modules
+from tests.architecture.imports import PACKAGES, imported_from, module_name, project_modules
 
 
 def _private(name: str) -> bool:
@@ -23,11 +23,7 @@ def private_imports(source: str, module: str, *, is_package: bool = False) -> se
         if isinstance(node, ast.Import):
             targets = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                anchor = package.split(".")
-                anchor = anchor[: len(anchor) - (node.level - 1)]
-                base = ".".join([*anchor, base] if base else anchor)
+            base = imported_from(node, package)
             targets = [f"{base}.{alias.name}" for alias in node.names]
         else:
             continue

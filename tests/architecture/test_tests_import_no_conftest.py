@@ -8,7 +8,7 @@ fixtures, by name, to offer them in its own directory: nothing else.
 import ast
 from pathlib import Path
 
-from tests.architecture.imports import ROOT
+from tests.architecture.imports import ROOT, imported_from
 
 TESTS = ROOT / "tests"
 
@@ -39,10 +39,7 @@ def conftest_imports(path: Path, root: Path = ROOT) -> set[str]:
             found |= {a.name for a in node.names if a.name.split(".")[-1] == "conftest"}
         if not isinstance(node, ast.ImportFrom):
             continue
-        base = node.module or ""
-        if node.level:
-            anchor = package.split(".")[: len(package.split(".")) - (node.level - 1)]
-            base = ".".join([*anchor, base] if base else anchor)
+        base = imported_from(node, package)
         if base.split(".")[-1] != "conftest":
             continue
         source = root.joinpath(*base.split(".")).with_suffix(".py")

@@ -14,10 +14,10 @@ from django.utils import timezone
 
 from inbox import services as inbox
 from inbox.models import Conversation, RoutingRule, Ticket
-from inbox.services.routing import TICKET_ACTION_TYPES
 from workspaces.models import Membership
 
 from .payloads import value_at
+from .rule_vocabulary import TICKET_ACTION_TYPES
 
 # A selector with no status list picks the tickets still being worked on.
 DEFAULT_TICKET_STATUSES = [Ticket.Status.OPEN.value, Ticket.Status.PENDING.value]

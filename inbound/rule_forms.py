@@ -11,12 +11,13 @@ from typing import Any
 from django import forms
 from django.forms import formset_factory
 
-from inbox.models import Priority, Ticket
-from inbox.services.routing import CONDITION_FIELDS, INBOUND_ACTION_TYPES, INBOUND_OPERATORS
+from inbox.models import Priority, RoutingRule, Ticket
+from omniflow import conditions
 from workspaces.models import Membership, Workspace
 
-from .rule_text import OPERATOR_WORDS
+from .rule_vocabulary import TICKET_ACTION_TYPES
 
+INBOUND = RoutingRule.Trigger.INBOUND
 ACTION_LABELS = {
     "tag": "Tag the conversation",
     "untag": "Remove a tag from the conversation",
@@ -51,7 +52,7 @@ def parse_value(text: str, *, operator: str) -> Any:
     text = text.strip()
     if operator == "exists":
         return text.lower() not in ("no", "false", "0")
-    if operator == "in":
+    if (found := conditions.operator_get(operator)) and found.takes_list:
         return [parse_value(item, operator="equals") for item in text.split(",") if item.strip()]
     try:
         value = json.loads(text)
@@ -78,15 +79,17 @@ class ConditionForm(forms.Form):
             attrs={"list": "condition-fields", "placeholder": "payload.order.status"}
         ),
     )
-    operator = forms.ChoiceField(
-        choices=[("", "—"), *((name, OPERATOR_WORDS[name]) for name in INBOUND_OPERATORS)],
-        required=False,
-    )
+    operator = forms.ChoiceField(required=False)  # choices: the registry's (__init__)
     value = forms.CharField(
         max_length=2000,
         required=False,
         widget=forms.TextInput(attrs={"placeholder": "shipped"}),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        found = conditions.operators(trigger=INBOUND)
+        self.fields["operator"].choices = [("", "—"), *((o.name, o.words) for o in found)]
 
     def clean(self):
         cleaned_data = super().clean()
@@ -106,11 +109,7 @@ class ConditionForm(forms.Form):
 
 
 class ActionForm(forms.Form):
-    type = forms.ChoiceField(
-        label="Do",
-        choices=[("", "—"), *((name, ACTION_LABELS[name]) for name in INBOUND_ACTION_TYPES)],
-        required=False,
-    )
+    type = forms.ChoiceField(label="Do", required=False)  # choices: the registry's (__init__)
     tag = forms.CharField(max_length=64, required=False)
     assignee = forms.TypedChoiceField(coerce=int, empty_value=None, required=False)
     priority = forms.ChoiceField(choices=[("", "—"), *Priority.choices], required=False)
@@ -140,6 +139,8 @@ class ActionForm(forms.Form):
 
     def __init__(self, *args, members: list[tuple[int, str]], **kwargs):
         super().__init__(*args, **kwargs)
+        kinds = [kind.name for kind in conditions.action_types(trigger=INBOUND)]
+        self.fields["type"].choices = [("", "—"), *((k, ACTION_LABELS.get(k, k)) for k in kinds)]
         self.fields["assignee"].choices = [("", "—"), *members]
         for name, actions in ARGUMENT_ACTIONS.items():
             self.fields[name].widget.attrs["data-actions"] = actions
@@ -168,7 +169,7 @@ class ActionForm(forms.Form):
                 selector[name[len(_SELECTOR_PREFIX) :]] = value
             else:
                 action[name] = value
-        if data["type"] in ("set_ticket_status", "set_ticket_priority"):
+        if data["type"] in TICKET_ACTION_TYPES:
             action["selector"] = selector
         return action
 
@@ -230,7 +231,8 @@ def condition_field_suggestions(payload_schema: dict) -> list[str]:
                 paths.append(f"payload.{path}")
 
     walk(payload_schema or {}, "")
-    return [*paths[:100], *CONDITION_FIELDS]
+    fields = conditions.fields(trigger=INBOUND)
+    return [*paths[:100], *(field.name for field in fields if not field.is_prefix)]
 
 
 class RuleBuilder:

@@ -7,20 +7,10 @@ or a dry run did reads as short facts ("conversation id 12 · tags added: shippe
 
 from typing import Any
 
-from inbox.services.routing import ATTRIBUTE_FIELD_PREFIX, PAYLOAD_FIELD_PREFIX
+from inbox.rule_vocabulary import ATTRIBUTE_FIELD_PREFIX
+from omniflow.conditions import operator_get
 
-# Operator → the words between the field and the value.
-OPERATOR_WORDS = {
-    "equals": "is",
-    "not_equals": "is not",
-    "contains": "contains",
-    "in": "is one of",
-    "exists": "exists",
-    "gt": "is more than",
-    "gte": "is at least",
-    "lt": "is less than",
-    "lte": "is at most",
-}
+from .rule_vocabulary import PAYLOAD_FIELD_PREFIX
 
 ACTION_WORDS = {
     "tag": "Tag the conversation",
@@ -64,7 +54,7 @@ def condition_text(condition: dict[str, Any]) -> str:
     field = field_text(condition.get("field", ""))
     if operator == "exists":
         return f"{field} {'exists' if condition.get('value') is not False else 'is missing'}"
-    words = OPERATOR_WORDS.get(operator, operator)
+    words = found.words if (found := operator_get(operator)) else operator
     return f"{field} {words} {value_text(condition.get('value'))}"
 
 

@@ -15,12 +15,8 @@ from django.db.models import Q
 from inbox.models import Conversation, RoutingRule, TraceEntry
 from inbox.representations import conversation_data
 from inbox.selectors import conversation_with_tags
-from inbox.services.routing import (
-    PAYLOAD_FIELD_PREFIX,
-    _field_values,
-    _holds,
-)
 from inbox.services.trace import trace_entry_append
+from omniflow.conditions import conditions_hold
 from webhooks.events import EventType, emit
 
 from .models import InboundTrigger
@@ -32,62 +28,13 @@ class DryRunRollback(Exception):
     """Raised at the end of a dry run so that its transaction writes nothing."""
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError, OverflowError):
-        return None
-
-
-def _payload_holds(value: Any, operator: str, expected: Any) -> bool:
-    if operator == "exists":
-        return (value is not None) == (expected is not False)
-    if operator in ("gt", "gte", "lt", "lte"):
-        left, right = _number(value), _number(expected)
-        if left is None or right is None:
-            return False
-        return {
-            "gt": left > right,
-            "gte": left >= right,
-            "lt": left < right,
-            "lte": left <= right,
-        }[operator]
-    if operator == "contains" and isinstance(value, list):
-        return expected in value
-    if operator == "in":
-        return (
-            isinstance(expected, list)
-            and not isinstance(value, dict | list)
-            and (value in expected)
-        )
-    return _holds(value, operator, expected)
-
-
-def conditions_hold(
+def rule_conditions_hold(
     *, conditions: list[dict[str, Any]], payload: Any, conversation: Conversation | None
 ) -> bool:
     """Tell whether every condition holds on the payload and the conversation it names."""
     tag_names = list(conversation.tags.values_list("name", flat=True)) if conversation else []
-    for condition in conditions:
-        field, operator = condition["field"], condition["operator"]
-        expected = condition.get("value")
-        if field.startswith(PAYLOAD_FIELD_PREFIX):
-            value = value_at(payload, field[len(PAYLOAD_FIELD_PREFIX) :])
-            if not _payload_holds(value, operator, expected):
-                return False
-            continue
-        if conversation is None:
-            # A condition on the conversation cannot hold when the payload names none.
-            return False
-        values = _field_values(conversation, field, tag_names)
-        if operator == "not_equals":
-            if not all(_holds(value, operator, expected) for value in values):
-                return False
-        elif not any(_payload_holds(value, operator, expected) for value in values):
-            return False
-    return True
+    subject = {"payload": payload, "conversation": conversation, "tag_names": tag_names}
+    return conditions_hold(conditions, subject)
 
 
 def payload_conversation(*, trigger: InboundTrigger, payload: Any) -> Conversation | None:
@@ -136,7 +83,7 @@ def inbound_rules_apply(
     for rule in inbound_rules_for(trigger=trigger):
         if conversation is not None:
             conversation.refresh_from_db()
-        if not conditions_hold(
+        if not rule_conditions_hold(
             conditions=rule.conditions, payload=payload, conversation=conversation
         ):
             continue

@@ -6,6 +6,7 @@ class InboxConfig(AppConfig):
     verbose_name = "Inbox"
 
     def ready(self) -> None:
-        from .webhook_contract import register
+        from . import rule_vocabulary, webhook_contract
 
-        register()
+        webhook_contract.register()
+        rule_vocabulary.register()

@@ -6,7 +6,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from apikeys.selectors import api_key_forget_remembered
-from tests.factories import TEST_PASSWORD, MembershipFactory, WorkspaceFactory, make_api_key
+from tests.factories import MembershipFactory, WorkspaceFactory, make_api_key
 
 
 @pytest.fixture
@@ -105,12 +105,3 @@ def page(_chromium, live_server, transactional_db):
     page.set_default_timeout(10_000)
     yield page
     context.close()
-
-
-def browser_login(page, user) -> None:
-    """Log in through the real login page."""
-    page.goto("/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", TEST_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/settings/**")

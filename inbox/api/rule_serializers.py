@@ -2,14 +2,9 @@
 
 from rest_framework import serializers
 
+from omniflow import conditions
+
 from ..models import Priority, RoutingRule, Ticket
-from ..services.routing import (
-    ATTRIBUTE_FIELD_PREFIX,
-    CONDITION_FIELDS,
-    INBOUND_ACTION_TYPES,
-    INBOUND_OPERATORS,
-    PAYLOAD_FIELD_PREFIX,
-)
 from .fields import (
     MAX_ID,
     WorkspaceObjectField,
@@ -21,34 +16,52 @@ from .fields import (
 _SCALAR = (str, int, float, bool, type(None))
 
 
+def _listed(names: list[str]) -> str:
+    return f"{', '.join(names[:-1])} and {names[-1]}" if len(names) > 1 else "".join(names)
+
+
+def _for_some_triggers(items) -> dict[str, list]:
+    """Return {trigger: the items only rules of it may use}, from the registry."""
+    found: dict[str, list] = {}
+    for item in items:
+        for trigger in sorted(item.triggers or ()):
+            found.setdefault(trigger, []).append(item)
+    return found
+
+
 class ConditionInput(serializers.Serializer):
-    field = serializers.CharField(
-        max_length=200,
-        help_text=f"One of {', '.join(CONDITION_FIELDS)}, or custom_attributes.<key>; on an "
-        "inbound rule also payload.<dotted.path>.",
-    )
-    operator = serializers.ChoiceField(
-        choices=INBOUND_OPERATORS,
-        help_text="exists, gt, gte, lt and lte are for inbound rules.",
-    )
+    # The fields and operators are the registry's (omniflow.conditions), filled in by the apps'
+    # ready(): they are read when a serializer is built, not when this module is imported.
+    field = serializers.CharField(max_length=200)
+    operator = serializers.ChoiceField(choices=())
     value = serializers.JSONField(
         allow_null=True, help_text="A string, number or boolean; a list of them for `in`."
     )
 
+    def get_fields(self):
+        fields = super().get_fields()
+        everywhere = [f for f in conditions.fields() if f.triggers is None]
+        plain = ", ".join(f.name for f in everywhere if not f.is_prefix)
+        prefixed = " or ".join(f.help for f in everywhere if f.is_prefix)
+        help_text = f"One of {plain}, or {prefixed}"
+        for trigger, some in _for_some_triggers(conditions.fields()).items():
+            help_text += f"; on an {trigger} rule also {' or '.join(f.help for f in some)}"
+        fields["field"].help_text = help_text + "."
+        fields["operator"].choices = [operator.name for operator in conditions.operators()]
+        fields["operator"].help_text = " ".join(
+            f"{_listed([o.name for o in some])} are for {trigger} rules."
+            for trigger, some in _for_some_triggers(conditions.operators()).items()
+        )
+        return fields
+
     def validate_field(self, field):
-        if field in CONDITION_FIELDS:
-            return field
-        if field.startswith(ATTRIBUTE_FIELD_PREFIX) and len(field) > len(ATTRIBUTE_FIELD_PREFIX):
-            return field
-        if field.startswith(PAYLOAD_FIELD_PREFIX) and all(
-            segment.strip() for segment in field[len(PAYLOAD_FIELD_PREFIX) :].split(".")
-        ):
-            return field
-        raise serializers.ValidationError(f"Unknown condition field '{field}'.")
+        if conditions.field_get(field) is None:
+            raise serializers.ValidationError(f"Unknown condition field '{field}'.")
+        return field
 
     def validate(self, attrs):
         value = attrs.get("value")
-        if attrs["operator"] == "in":
+        if conditions.operator_get(attrs["operator"]).takes_list:
             valid = isinstance(value, list) and len(value) <= 100
             valid = valid and all(isinstance(item, _SCALAR) for item in value)
         else:
@@ -91,25 +104,10 @@ class TicketSelectorInput(serializers.Serializer):
     )
 
 
-# What each action type needs, and may carry.
-ACTION_FIELDS = {
-    "assign": (("assignee",), ()),
-    "tag": (("tag",), ()),
-    "untag": (("tag",), ()),
-    "set_priority": (("priority",), ()),
-    "set_ticket_status": (("status", "selector"), ()),
-    "set_ticket_priority": (("priority", "selector"), ()),
-    "upsert_contact": ((), ("email_path", "external_id_path", "name_path", "assignee")),
-    "trace_note": (("note",), ()),
-}
-
-
 class ActionInput(serializers.Serializer):
-    type = serializers.ChoiceField(
-        choices=INBOUND_ACTION_TYPES,
-        help_text="assign, tag and set_priority act on the conversation; the others are for "
-        "inbound rules.",
-    )
+    # The types, and the arguments each needs and may carry, are the registry's
+    # (omniflow.conditions); every argument any type takes is declared here, for the schema.
+    type = serializers.ChoiceField(choices=())
     assignee = serializers.IntegerField(
         required=False,
         allow_null=True,
@@ -132,21 +130,33 @@ class ActionInput(serializers.Serializer):
     name_path = serializers.CharField(**_PATH, help_text="For upsert_contact.")
     note = serializers.CharField(required=False, max_length=2000, help_text="For trace_note.")
 
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["type"].choices = [kind.name for kind in conditions.action_types()]
+        everywhere = [kind.name for kind in conditions.action_types() if kind.triggers is None]
+        fields["type"].help_text = (
+            f"{_listed(everywhere)} act on the conversation; "
+            + "; ".join(
+                f"the others are for {trigger} rules"
+                for trigger in _for_some_triggers(conditions.action_types())
+            )
+            + "."
+        )
+        return fields
+
     def validate(self, attrs):
-        needed, optional = ACTION_FIELDS[attrs["type"]]
-        for name in needed:
+        action_type = conditions.action_type_get(attrs["type"])
+        for name in action_type.needs:
             if name not in attrs:
                 raise serializers.ValidationError(
                     {name: [f"Required for a {attrs['type']} action."]}
                 )
-        if attrs["type"] == "upsert_contact" and not (
-            attrs.get("email_path") or attrs.get("external_id_path")
-        ):
+        if action_type.check and (problems := action_type.check(attrs)):
             raise serializers.ValidationError(
-                {"email_path": ["Say where the contact's email or external id is."]}
+                {name: [problem] for name, problem in problems.items()}
             )
         kept = {"type": attrs["type"]}
-        for name in (*needed, *optional):
+        for name in (*action_type.needs, *action_type.may):
             if name in attrs:
                 kept[name] = dict(attrs[name]) if name == "selector" else attrs[name]
         return kept

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from omniflow import conditions as rule_conditions
 from webhooks.events import EventType, emit
 from workspaces.models import Membership, Workspace
 
@@ -20,59 +21,11 @@ from ..selectors import conversation_with_tags
 from .common import UNSET, actor_for_rule, tags_resolve
 from .trace import trace_entry_append
 
-CONDITION_FIELDS = ("channel", "status", "priority", "subject", "tag", "contact_email")
-ATTRIBUTE_FIELD_PREFIX = "custom_attributes."
-OPERATORS = ("equals", "not_equals", "contains", "in")
-ACTION_TYPES = ("assign", "tag", "set_priority")
-# Rules of trigger `inbound` (run by inbound.rules) also read the payload and act on more.
-PAYLOAD_FIELD_PREFIX = "payload."
-INBOUND_OPERATORS = (*OPERATORS, "exists", "gt", "gte", "lt", "lte")
-INBOUND_ACTION_TYPES = (
-    *ACTION_TYPES,
-    "untag",
-    "set_ticket_status",
-    "set_ticket_priority",
-    "upsert_contact",
-    "trace_note",
-)
-TICKET_ACTION_TYPES = ("set_ticket_status", "set_ticket_priority")
-SELECTOR_CRITERIA = ("tag", "tag_path", "attribute", "conversation", "open_since_minutes")
-
-
-def _field_values(conversation: Conversation, field: str, tag_names: list[str]) -> list[Any]:
-    """Return the values a condition field has on a conversation (tags have several)."""
-    if field == "tag":
-        return tag_names
-    if field == "contact_email":
-        return [conversation.contact.email if conversation.contact_id else ""]
-    if field.startswith(ATTRIBUTE_FIELD_PREFIX):
-        return [conversation.custom_attributes.get(field[len(ATTRIBUTE_FIELD_PREFIX) :])]
-    return [getattr(conversation, field)]
-
-
-def _holds(value: Any, operator: str, expected: Any) -> bool:
-    if operator == "equals":
-        return value == expected
-    if operator == "not_equals":
-        return value != expected
-    if operator == "contains":
-        return isinstance(value, str) and str(expected).lower() in value.lower()
-    if operator == "in":
-        return value in expected
-    return False
-
 
 def rule_matches(*, rule: RoutingRule, conversation: Conversation, tag_names: list[str]) -> bool:
     """Tell whether all of a rule's conditions hold for a conversation."""
-    for condition in rule.conditions:
-        values = _field_values(conversation, condition["field"], tag_names)
-        operator, expected = condition["operator"], condition.get("value")
-        if operator == "not_equals":
-            if not all(_holds(value, operator, expected) for value in values):
-                return False
-        elif not any(_holds(value, operator, expected) for value in values):
-            return False
-    return True
+    subject = {"conversation": conversation, "tag_names": tag_names}
+    return rule_conditions.conditions_hold(rule.conditions, subject)
 
 
 def _is_member(rule: RoutingRule, user_id: int) -> bool:
@@ -179,7 +132,7 @@ def routing_rules_apply(*, conversation: Conversation, trigger: str) -> list[Rou
     return fired
 
 
-def _inbound_check(
+def _rule_check(
     *,
     workspace_id: int,
     trigger: str,
@@ -188,35 +141,45 @@ def _inbound_check(
     inbound_trigger: Any,
     event_name: str,
 ) -> None:
-    """Refuse what only an inbound rule can do on a conversation rule, and vice versa."""
+    """Refuse a field, operator or action the rule's trigger may not use, and what only an
+    inbound rule has (its trigger, event name) on another rule."""
     errors: dict[str, list[str]] = {}
-    inbound = trigger == RoutingRule.Trigger.INBOUND
     for index, condition in enumerate(conditions):
-        field, operator = condition.get("field", ""), condition.get("operator")
-        if not inbound and (field.startswith(PAYLOAD_FIELD_PREFIX) or operator not in OPERATORS):
-            errors.setdefault(f"conditions.{index}", []).append(
-                "Payload paths and exists/gt/gte/lt/lte need trigger=inbound."
-            )
+        for problem in _condition_problems(condition, trigger):
+            errors.setdefault(f"conditions.{index}", []).append(problem)
     for index, action in enumerate(actions):
-        kind = action.get("type")
-        if not inbound and kind not in ACTION_TYPES:
+        action_type = rule_conditions.action_type_get(action.get("type"))
+        if action_type is None:
+            continue  # the serializers refuse an unknown type
+        if not rule_conditions.allowed(action_type, trigger):
             errors.setdefault(f"actions.{index}.type", []).append(
-                f"A {kind} action needs trigger=inbound."
+                f"A {action_type.name} action needs {_triggers_text(action_type)}."
             )
-        if kind in TICKET_ACTION_TYPES and not any(
-            (action.get("selector") or {}).get(key) for key in SELECTOR_CRITERIA
-        ):
-            errors.setdefault(f"actions.{index}.selector", []).append(
-                f"Pick tickets by {', '.join(SELECTOR_CRITERIA)}."
-            )
+        for argument, problem in (action_type.check(action) if action_type.check else {}).items():
+            errors.setdefault(f"actions.{index}.{argument}", []).append(problem)
     if inbound_trigger is not None and inbound_trigger.workspace_id != workspace_id:
         errors.setdefault("inbound_trigger", []).append("No such trigger in this workspace.")
-    if not inbound and (inbound_trigger is not None or event_name):
+    if trigger != RoutingRule.Trigger.INBOUND and (inbound_trigger is not None or event_name):
         errors.setdefault("trigger", []).append(
             "inbound_trigger and event_name need trigger=inbound."
         )
     if errors:
         raise ValidationError(errors)
+
+
+def _triggers_text(item: Any) -> str:
+    return " or ".join(f"trigger={name}" for name in sorted(item.triggers))
+
+
+def _condition_problems(condition: dict[str, Any], trigger: str) -> list[str]:
+    found = rule_conditions.field_get(condition.get("field", ""))
+    operator = rule_conditions.operator_get(condition.get("operator"))
+    problems = []
+    if found is not None and not rule_conditions.allowed(found[0], trigger):
+        problems.append(f"{found[0].help or found[0].name} needs {_triggers_text(found[0])}.")
+    if operator is not None and not rule_conditions.allowed(operator, trigger):
+        problems.append(f"{operator.name} needs {_triggers_text(operator)}.")
+    return problems
 
 
 def _assignees_check(*, workspace: Workspace, actions: list[dict[str, Any]]) -> None:
@@ -248,7 +211,7 @@ def routing_rule_create(
 ) -> RoutingRule:
     """Create a routing rule (trigger `inbound`: fired by an inbound trigger's events)."""
     _assignees_check(workspace=workspace, actions=actions)
-    _inbound_check(
+    _rule_check(
         workspace_id=workspace.pk,
         trigger=trigger,
         conditions=conditions,
@@ -301,7 +264,7 @@ def routing_rule_update(
     changed = [field for field, value in changes.items() if value is not UNSET]
     for field in changed:
         setattr(rule, field, changes[field])
-    _inbound_check(
+    _rule_check(
         workspace_id=rule.workspace_id,
         trigger=rule.trigger,
         conditions=rule.conditions,

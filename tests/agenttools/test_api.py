@@ -5,8 +5,8 @@ from jsonschema import Draft202012Validator
 from rest_framework.test import APIClient
 
 from agenttools.models import AgentTool
-from tests.agenttools.conftest import ORDER_SCHEMA, make_tool, publish_with
 from tests.factories import make_api_key
+from tests.support.agent_tools import ORDER_SCHEMA, make_tool, publish_with
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_urls_allowed")]
 

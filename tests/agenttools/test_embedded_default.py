@@ -22,7 +22,7 @@ from agenttools import limits
 from agenttools.services import agent_tool_call, agent_tools_set, tool_create
 from inbox.models import Agent, Conversation
 from inbox.services import agent_publish
-from tests.agenttools.api_server import CustomerApi
+from tests.support.customer_api import CustomerApi
 from workspaces.models import Workspace
 
 api = CustomerApi()

@@ -11,7 +11,7 @@ from openai.types.responses import FunctionTool, FunctionToolParam
 from pydantic import BaseModel, TypeAdapter
 
 from agenttools.exports import strict_parameters
-from tests.agenttools.conftest import call_tool, make_tool, publish_with
+from tests.support.agent_tools import call_tool, make_tool, publish_with
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_urls_allowed")]
 

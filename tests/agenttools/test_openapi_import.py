@@ -9,7 +9,7 @@ from jsonschema import Draft202012Validator
 
 from agenttools import openapi
 from agenttools.services import tools_import_openapi
-from tests.agenttools.api_server import openapi_document
+from tests.support.customer_api import openapi_document
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,8 @@ import pytest
 
 from agenttools.models import AgentTool, AgentToolGrant, ToolCall
 from omniflow.crypto import decrypt_secret
-from tests.agenttools.api_server import openapi_document
-from tests.agenttools.conftest import ORDER_SCHEMA, make_tool, publish_with
+from tests.support.agent_tools import ORDER_SCHEMA, make_tool, publish_with
+from tests.support.customer_api import openapi_document
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_urls_allowed")]
 

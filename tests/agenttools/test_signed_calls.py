@@ -10,7 +10,7 @@ import pytest
 import standardwebhooks
 from django.utils.datastructures import CaseInsensitiveMapping
 
-from tests.agenttools.conftest import SIGNING_SECRET, call_tool, make_tool, publish_with
+from tests.support.agent_tools import SIGNING_SECRET, call_tool, make_tool, publish_with
 from tests.webhooks.test_verifiers import _python_verifiers, readme_snippet
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_urls_allowed")]

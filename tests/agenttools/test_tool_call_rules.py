@@ -9,7 +9,7 @@ import pytest
 from agenttools import limits
 from agenttools.models import ToolCall
 from agenttools.services import tool_update
-from tests.agenttools.conftest import call_tool, make_tool, publish_with
+from tests.support.agent_tools import call_tool, make_tool, publish_with
 from webhooks.models import WebhookEvent
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_urls_allowed")]

@@ -6,8 +6,8 @@ import json
 import pytest
 
 from agenttools.models import ToolCall
-from tests.agenttools.api_server import openapi_document
-from tests.agenttools.conftest import SIGNING_SECRET, call_tool, make_tool, publish_with
+from tests.support.agent_tools import SIGNING_SECRET, call_tool, make_tool, publish_with
+from tests.support.customer_api import openapi_document
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_urls_allowed")]
 

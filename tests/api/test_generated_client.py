@@ -14,8 +14,8 @@ import pytest
 from django.core.management import call_command
 
 from omniflow.wsgi import application
-from tests.agenttools.api_server import CustomerApi
 from tests.factories import make_api_key
+from tests.support.customer_api import CustomerApi
 
 PACKAGE = "omniflow_api_client"
 

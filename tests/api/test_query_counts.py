@@ -19,8 +19,8 @@ from tests.factories import (
     TrainingAttemptFactory,
     make_api_key,
 )
-from tests.inbound.conftest import ORDER_SCHEMA, post_json
-from tests.webhooks.helpers import emit_committed
+from tests.support.inbound_triggers import ORDER_SCHEMA, post_json
+from tests.support.webhook_events import emit_committed
 from webhooks.models import WebhookDelivery
 from webhooks.services import endpoint_create
 

@@ -6,8 +6,8 @@ from playwright.sync_api import expect
 
 from apikeys import tokens
 from tests.apikeys.urls import PROBE_PATH
-from tests.conftest import browser_login
 from tests.factories import MembershipFactory
+from tests.support.browser import browser_login
 
 pytestmark = [
     pytest.mark.browser,

@@ -1,8 +1,8 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import browser_login
 from tests.factories import MembershipFactory
+from tests.support.browser import browser_login
 
 pytestmark = pytest.mark.browser
 

@@ -15,11 +15,11 @@ from apikeys import tokens
 from apikeys.models import ApiKey
 from inbound.services import trigger_create
 from inbox.models import RoutingRule
-from tests.agenttools.conftest import ORDER_SCHEMA as ORDER_LOOKUP_SCHEMA
-from tests.conftest import browser_login
 from tests.factories import AgentFactory, MembershipFactory, make_api_key
-from tests.inbound.conftest import ORDER_SCHEMA
-from tests.webhooks.helpers import emit_committed
+from tests.support.agent_tools import ORDER_SCHEMA as ORDER_LOOKUP_SCHEMA
+from tests.support.browser import browser_login
+from tests.support.inbound_triggers import ORDER_SCHEMA
+from tests.support.webhook_events import emit_committed
 from webhooks.models import WebhookDelivery
 from webhooks.replays import replay_job_create
 from webhooks.services import endpoint_create

@@ -5,8 +5,7 @@ from rest_framework.test import APIClient
 
 from inbound.models import InboundTrigger
 from tests.factories import MembershipFactory, make_api_key
-
-from .conftest import ORDER_SCHEMA, post_json
+from tests.support.inbound_triggers import ORDER_SCHEMA, post_json
 
 pytestmark = pytest.mark.django_db
 

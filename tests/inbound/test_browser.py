@@ -7,8 +7,8 @@ import requests
 from playwright.sync_api import expect
 
 from inbox.models import Conversation
-from tests.conftest import browser_login
 from tests.factories import ConversationFactory, MembershipFactory
+from tests.support.browser import browser_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

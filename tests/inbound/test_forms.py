@@ -4,7 +4,7 @@ import pytest
 
 from inbound.models import InboundReceipt
 from inbox.models import Contact
-from tests.inbound.conftest import rule_from_preset, rule_preset, trigger_from_preset
+from tests.support.inbound_triggers import rule_from_preset, rule_preset, trigger_from_preset
 
 
 @pytest.fixture

@@ -7,9 +7,14 @@ from inbound.models import InboundReceipt
 from inbound.services import trigger_create
 from inbox.models import Contact, Ticket, TraceEntry
 from tests.factories import ConversationFactory, TicketFactory
+from tests.support.inbound_triggers import (
+    ORDER_SCHEMA,
+    SHIPPED,
+    make_contact_trigger,
+    post_json,
+    trace_of,
+)
 from webhooks.models import WebhookEvent
-
-from .conftest import ORDER_SCHEMA, SHIPPED, make_contact_trigger, post_json, trace_of
 
 pytestmark = pytest.mark.django_db
 

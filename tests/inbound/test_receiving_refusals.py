@@ -12,10 +12,15 @@ from inbound.models import InboundReceipt
 from inbound.services import trigger_update, trigger_url_regenerate
 from inbox.models import Contact, TraceEntry
 from tests.factories import ConversationFactory
+from tests.support.inbound_triggers import (
+    ORDER_SCHEMA,
+    SHIPPED,
+    make_contact_trigger,
+    post_json,
+    trace_of,
+)
 from webhooks.models import WebhookEvent
 from workspaces.models import Membership
-
-from .conftest import ORDER_SCHEMA, SHIPPED, make_contact_trigger, post_json, trace_of
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from inbound.services import trigger_create
 from inbox.models import Ticket, TraceEntry
 from inbox.services.common import tags_resolve
 from tests.factories import ConversationFactory, TicketFactory
-from tests.inbound.conftest import (
+from tests.support.inbound_triggers import (
     RULES,
     post_json,
     rule_from_preset,
@@ -111,6 +111,10 @@ def test_a_rule_cap_overrides_the_setting(api_client, client, workspace):
         ({"field": "payload.order.items", "operator": "contains", "value": "book"}, True),
         ({"field": "payload.order.coupon", "operator": "exists", "value": True}, False),
         ({"field": "payload.order.status", "operator": "in", "value": ["shipped"]}, True),
+        # A boolean is not a number, in `in` and `equals` alike (true fired `in [1]` before).
+        ({"field": "payload.order.gift", "operator": "in", "value": [1]}, False),
+        ({"field": "payload.order.gift", "operator": "equals", "value": 1}, False),
+        ({"field": "payload.order.gift", "operator": "in", "value": [True]}, True),
         ({"field": "tag", "operator": "equals", "value": "vip"}, True),
         ({"field": "priority", "operator": "equals", "value": "urgent"}, False),
     ],
@@ -128,6 +132,7 @@ def test_conditions_read_the_payload_and_the_conversation_it_names(
             "status": "shipped",
             "total": 120.5,
             "items": ["book", "pen"],
+            "gift": True,
         }
     }
 

@@ -7,8 +7,7 @@ import pytest
 from inbound.models import InboundTrigger
 from inbound.services import trigger_create
 from omniflow.crypto import decrypt_secret
-
-from .conftest import ORDER_SCHEMA, post_json
+from tests.support.inbound_triggers import ORDER_SCHEMA, post_json
 
 pytestmark = pytest.mark.django_db
 

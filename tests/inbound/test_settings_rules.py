@@ -10,9 +10,8 @@ from inbound.services import trigger_create
 from inbox.models import RoutingRule, Ticket
 from inbox.services.common import tags_resolve
 from tests.factories import ConversationFactory, TicketFactory
+from tests.support.inbound_triggers import post_json
 from webhooks.models import WebhookEvent
-
-from .conftest import post_json
 
 pytestmark = pytest.mark.django_db
 

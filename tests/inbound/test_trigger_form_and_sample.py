@@ -15,8 +15,7 @@ from inbound.models import InboundTrigger
 from inbound.services import trigger_create
 from inbox.models import Contact
 from tests.factories import ConversationFactory, make_api_key
-
-from .conftest import ORDER_SCHEMA
+from tests.support.inbound_triggers import ORDER_SCHEMA
 
 CREATE_URL = "/settings/inbound/new/"
 LIST = "/api/v1/inbound-triggers"

@@ -4,7 +4,7 @@ import pytest
 
 from inbox.models import Contact, Conversation, Message, TraceEntry
 from tests.factories import ContactFactory, ConversationFactory
-from tests.inbox.conftest import transcript
+from tests.support.transcripts import transcript
 from webhooks.models import WebhookEvent
 
 URL = "/api/v1/conversations"

@@ -12,7 +12,7 @@ from tests.factories import (
     TicketFactory,
     TrainingAttemptFactory,
 )
-from tests.inbox.conftest import transcript
+from tests.support.transcripts import transcript
 from webhooks.models import WebhookEvent
 
 

@@ -2,7 +2,7 @@ import pytest
 
 from inbox.models import RoutingRule, TraceEntry
 from tests.factories import ConversationFactory, RoutingRuleFactory
-from tests.inbox.conftest import transcript
+from tests.support.transcripts import transcript
 from webhooks.models import WebhookEvent
 
 URL = "/api/v1/routing-rules"
@@ -203,3 +203,39 @@ def test_a_rule_never_assigns_someone_who_left_the_workspace(api_client, workspa
     assert response.status_code == 201
     assert response.json()["assignee"] is None
     assert not WebhookEvent.objects.filter(event_type="automation.triggered").exists()
+
+
+@pytest.mark.django_db
+def test_contains_holds_for_an_item_of_a_list_attribute_as_on_inbound_rules(api_client):
+    # Given a conversation rule whose condition reads a list-valued custom attribute (before
+    # the one evaluator, `contains` was a substring test only here and an item test on inbound
+    # rules: the same condition on the same conversation held for one kind of rule only).
+    created = api_client.post(
+        URL,
+        {
+            "name": "SSO customers",
+            "trigger": "created",
+            "conditions": [
+                {"field": "custom_attributes.features", "operator": "contains", "value": "sso"}
+            ],
+            "actions": [{"type": "set_priority", "priority": "high"}],
+        },
+        format="json",
+    )
+    assert created.status_code == 201, created.json()
+
+    # When conversations arrive with and without the item in the list
+    with_sso = api_client.post(
+        "/api/v1/conversations",
+        transcript(custom_attributes={"features": ["api", "sso"]}),
+        format="json",
+    )
+    without = api_client.post(
+        "/api/v1/conversations",
+        transcript(external_id="zendesk-1002", custom_attributes={"features": ["ssox"]}),
+        format="json",
+    )
+
+    # Then only the list holding the item matches (an item is not a substring of one)
+    assert with_sso.json()["priority"] == "high"
+    assert without.json()["priority"] == "normal"

@@ -3,7 +3,7 @@ import pytest
 from inbox.models import Conversation
 from inbox.services import trace_event_record
 from tests.factories import ConversationFactory
-from tests.inbox.conftest import transcript
+from tests.support.transcripts import transcript
 
 
 @pytest.mark.django_db

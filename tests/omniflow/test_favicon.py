@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import browser_login
+from tests.support.browser import browser_login
 
 
 def test_favicon_ico_leads_to_the_shipped_icon(client):

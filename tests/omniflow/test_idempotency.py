@@ -14,7 +14,7 @@ from inbox.models import Contact, Conversation, Ticket
 from omniflow.api import idempotency
 from omniflow.idempotency import is_storable
 from tests.factories import ContactFactory, make_api_key
-from tests.inbox.conftest import transcript
+from tests.support.transcripts import transcript
 from webhooks.models import WebhookEvent
 
 

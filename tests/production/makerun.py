@@ -20,8 +20,8 @@ from pathlib import Path
 
 import requests
 
-from tests.production.conftest import ROOT, bare_env, git_clone
-from tests.webhooks.conftest import free_port, wait_for
+from tests.support.checkout import ROOT, bare_env, git_clone
+from tests.support.processes import free_port, wait_for
 
 CTRL_C = b"\x03"
 # Ctrl-C stops the worker with a warm shutdown: about two leases at most (see test_make_run).

@@ -31,9 +31,9 @@ from cryptography.fernet import Fernet
 from django.conf import settings
 from django.db import connection
 
-from tests.production.conftest import ROOT, bare_env
-from tests.webhooks.conftest import free_port, wait_for
-from tests.webhooks.receiver import Receiver
+from tests.support.checkout import ROOT, bare_env
+from tests.support.processes import free_port, wait_for
+from tests.support.receiver import Receiver
 
 pytestmark = [pytest.mark.production, pytest.mark.worker]
 

@@ -9,8 +9,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from omniflow import metrics
 from tests.factories import make_api_key
-from tests.webhooks.conftest import wait_for
-from tests.webhooks.helpers import emit_committed
+from tests.support.processes import wait_for
+from tests.support.webhook_events import emit_committed
 from webhooks.engine import dispatch as engine
 from webhooks.models import WebhookDelivery
 from webhooks.services import endpoint_create, sweeper_heartbeat_record
@@ -112,7 +112,7 @@ def test_attempts_made_in_a_worker_process_show_in_the_web_process_scrape(
 @pytest.mark.django_db
 def test_inbound_receipts_are_counted_by_status(client, metrics_on, workspace):
     from inbound.services import trigger_create
-    from tests.inbound.conftest import ORDER_SCHEMA, post_json
+    from tests.support.inbound_triggers import ORDER_SCHEMA, post_json
 
     trigger = trigger_create(
         workspace=workspace,

@@ -11,8 +11,8 @@ from inbound.models import InboundReceipt
 from inbound.services import trigger_create
 from inbound.tasks import prune as inbound_prune
 from omniflow.retention import delete_in_batches
-from tests.inbound.conftest import ORDER_SCHEMA
-from tests.webhooks.helpers import emit_committed
+from tests.support.inbound_triggers import ORDER_SCHEMA
+from tests.support.webhook_events import emit_committed
 from webhooks.models import WebhookDelivery, WebhookDeliveryAttempt, WebhookEndpoint, WebhookEvent
 from webhooks.services import endpoint_create, endpoint_delete, history_prune
 from webhooks.tasks import prune as webhooks_prune

@@ -16,8 +16,8 @@ import time
 import pytest
 
 from tests.production.makerun import MakeRun, make_clone, troubles
-from tests.webhooks.conftest import wait_for
-from tests.webhooks.receiver import Receiver
+from tests.support.processes import wait_for
+from tests.support.receiver import Receiver
 
 pytestmark = [
     pytest.mark.production,

@@ -11,8 +11,8 @@ import subprocess
 import pytest
 from django.db import transaction
 
-from tests.production.conftest import ROOT, bare_env
-from tests.webhooks.conftest import wait_for
+from tests.support.checkout import ROOT, bare_env
+from tests.support.processes import wait_for
 from webhooks.events import emit
 from webhooks.models import WebhookDelivery
 from webhooks.services import endpoint_create

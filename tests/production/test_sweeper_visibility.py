@@ -9,8 +9,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from tests.webhooks.conftest import wait_for
-from tests.webhooks.helpers import emit_committed
+from tests.support.processes import wait_for
+from tests.support.webhook_events import emit_committed
 from webhooks import tasks
 from webhooks.engine.dispatch import deliveries_dispatch
 from webhooks.models import SweeperHeartbeat, WebhookDelivery

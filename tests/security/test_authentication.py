@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from accounts.models import LoginEvent
 from apikeys import tokens
 from tests.factories import TEST_PASSWORD, MembershipFactory, make_api_key
-from tests.security.conftest import event_trigger
+from tests.support.inbound_triggers import event_trigger
 
 pytestmark = pytest.mark.django_db
 

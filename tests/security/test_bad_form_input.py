@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from tests.factories import ConversationFactory, ScorecardFactory
 from tests.inbound.test_settings_pages import CREATE_URL, _form
-from tests.security.conftest import EDGY_TEXT, FUZZ
+from tests.support.fuzzing import EDGY_TEXT, FUZZ
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,8 @@ from inbound.models import InboundReceipt
 from inbound.services import trigger_update
 from inbox.models import Ticket
 from omniflow.crypto import body_signature
-from tests.inbound.conftest import ORDER_SCHEMA
-from tests.security.conftest import FUZZ, JSON_VALUES, SHIPPED, post_json
+from tests.support.fuzzing import FUZZ, JSON_VALUES
+from tests.support.inbound_triggers import ORDER_SCHEMA, SHIPPED, post_json
 
 pytestmark = pytest.mark.django_db
 

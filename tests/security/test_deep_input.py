@@ -8,7 +8,7 @@ import pytest
 
 from agenttools.models import AgentTool
 from inbound.models import InboundReceipt
-from tests.inbound.conftest import make_contact_trigger
+from tests.support.inbound_triggers import make_contact_trigger
 
 pytestmark = pytest.mark.django_db
 

@@ -10,9 +10,9 @@ import pytest
 from django.conf import settings
 from django.test import override_settings
 
-from tests.conftest import browser_login
 from tests.factories import MembershipFactory
-from tests.security.conftest import event_trigger
+from tests.support.browser import browser_login
+from tests.support.inbound_triggers import event_trigger
 from webhooks.services import endpoint_create
 
 pytestmark = pytest.mark.django_db

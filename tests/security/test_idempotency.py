@@ -16,7 +16,7 @@ from inbound.services import trigger_update
 from omniflow.api.idempotency import IdempotentAPIView
 from omniflow.crypto import body_signature
 from tests.factories import make_api_key
-from tests.security.conftest import SHIPPED, post_json
+from tests.support.inbound_triggers import SHIPPED, post_json
 from webhooks.services import endpoint_create
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,8 @@ import pytest
 
 from agenttools.services import tool_create, tool_try
 from omniflow.crypto import decrypt_secret
-from tests.agenttools.api_server import CustomerApi
-from tests.agenttools.conftest import ORDER_SCHEMA
+from tests.support.agent_tools import ORDER_SCHEMA
+from tests.support.customer_api import CustomerApi
 from webhooks.models import WebhookEndpoint
 from webhooks.services import endpoint_create
 

@@ -9,7 +9,8 @@ from django.test import override_settings
 from inbound.payloads import payload_errors, schema_validator
 from inbound.services import trigger_update
 from omniflow.http.destinations import is_public_address, validate_url
-from tests.security.conftest import SHIPPED, connections_waiting, post_json
+from tests.support.http_servers import connections_waiting
+from tests.support.inbound_triggers import SHIPPED, post_json
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ from rest_framework.test import APIClient
 
 from inbox.models import Ticket
 from tests.factories import ConversationFactory, TicketFactory, make_api_key
-from tests.security.conftest import event_trigger
+from tests.support.inbound_triggers import event_trigger
 from webhooks.services import endpoint_create
 
 pytestmark = pytest.mark.django_db

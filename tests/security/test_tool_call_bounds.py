@@ -12,9 +12,9 @@ import pytest
 from agenttools import limits
 from agenttools.models import MAX_TIMEOUT_SECONDS, AgentTool
 from agenttools.services import tool_try
-from tests.agenttools.api_server import CustomerApi
-from tests.agenttools.conftest import make_tool
 from tests.factories import WorkspaceFactory
+from tests.support.agent_tools import make_tool
+from tests.support.customer_api import CustomerApi
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_urls_allowed")]
 

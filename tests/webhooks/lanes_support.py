@@ -7,7 +7,7 @@ from http.server import BaseHTTPRequestHandler
 import redis
 from django.conf import settings
 
-from tests.webhooks.receiver import _Server
+from tests.support.receiver import ReceiverServer
 
 
 class CountingReceiver:
@@ -42,7 +42,7 @@ class CountingReceiver:
             def log_message(self, *args):
                 pass
 
-        self.server = _Server(("127.0.0.1", 0), Handler)
+        self.server = ReceiverServer(("127.0.0.1", 0), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def url(self) -> str:

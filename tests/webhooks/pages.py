@@ -1,6 +1,6 @@
 """What the Settings-page tests of webhooks share: their URLs, an endpoint, a delivery."""
 
-from tests.webhooks.helpers import emit_committed
+from tests.support.webhook_events import emit_committed
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 from webhooks.services import endpoint_create
 

@@ -2,7 +2,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from omniflow.crypto import encrypt_secret
-from tests.webhooks.helpers import emit_committed
+from tests.support.webhook_events import emit_committed
 from webhooks.events import EventType
 from webhooks.models import WebhookDelivery, WebhookDeliveryAttempt, WebhookEndpoint
 

@@ -8,9 +8,9 @@ import pytest
 from django.db import connections
 from playwright.sync_api import expect
 
-from tests.conftest import browser_login
 from tests.factories import MembershipFactory
-from tests.webhooks.helpers import emit_committed
+from tests.support.browser import browser_login
+from tests.support.webhook_events import emit_committed
 from webhooks.models import WebhookDelivery, WebhookReplayJob
 from webhooks.replays import replay_job_run
 from webhooks.services import endpoint_create

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import browser_login
 from tests.factories import MembershipFactory
-from tests.webhooks.helpers import emit_committed
+from tests.support.browser import browser_login
+from tests.support.webhook_events import emit_committed
 from webhooks.models import WebhookDelivery
 from webhooks.replays import delivery_replay
 from webhooks.services import endpoint_create

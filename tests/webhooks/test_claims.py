@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.webhooks.helpers import emit_committed
+from tests.support.webhook_events import emit_committed
 from webhooks.engine import dispatch as engine
 from webhooks.models import (
     WebhookDelivery,

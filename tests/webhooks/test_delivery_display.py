@@ -7,8 +7,8 @@ import pytest
 import time_machine
 from django.template import Context, Template
 
-from tests.webhooks.conftest import free_port
-from tests.webhooks.helpers import emit_committed
+from tests.support.processes import free_port
+from tests.support.webhook_events import emit_committed
 from webhooks.engine import dispatch as engine
 from webhooks.failures import failure_reason
 from webhooks.models import WebhookDelivery

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from tests.webhooks.helpers import emit_committed
+from tests.support.webhook_events import emit_committed
 from tests.webhooks.pages import LOG_URL, make_delivery, make_endpoint
 from webhooks.engine import dispatch as engine
 from webhooks.models import WebhookDelivery

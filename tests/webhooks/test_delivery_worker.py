@@ -9,8 +9,9 @@ from collections import defaultdict
 import pytest
 from django.db import transaction
 
-from tests.webhooks.conftest import ROOT, wait_for
-from tests.webhooks.helpers import emit_committed
+from tests.support.checkout import ROOT
+from tests.support.processes import wait_for
+from tests.support.webhook_events import emit_committed
 from webhooks.events import emit
 from webhooks.models import WebhookDelivery, WebhookEvent
 from webhooks.services import endpoint_create, endpoint_secret

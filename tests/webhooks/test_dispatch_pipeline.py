@@ -12,7 +12,7 @@ import redis
 from django.conf import settings
 from django.db import connection
 
-from tests.webhooks.helpers import emit_committed
+from tests.support.webhook_events import emit_committed
 from tests.webhooks.lanes_support import lanes_forget
 from webhooks.engine import dispatch as engine
 from webhooks.engine import lanes, recorder, storage

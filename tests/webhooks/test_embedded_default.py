@@ -5,7 +5,7 @@ import os
 import subprocess
 import sys
 
-from tests.webhooks.conftest import ROOT
+from tests.support.checkout import ROOT
 
 SCRIPT = r"""
 import json, random, time
@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 assert connection.vendor == "sqlite"
 call_command("migrate", verbosity=0)
-from tests.webhooks.receiver import Receiver
+from tests.support.receiver import Receiver
 from webhooks.engine import dispatch as delivery
 from webhooks.engine import transport
 from webhooks.events import emit

@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from celery import current_app as celery_app
 
-from tests.webhooks.helpers import emit_committed
+from tests.support.webhook_events import emit_committed
 from webhooks import health
 from webhooks.engine import dispatch as engine
 from webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEndpointHistoryEntry

@@ -4,8 +4,8 @@ import time
 
 import pytest
 
-from tests.webhooks.conftest import wait_for
-from tests.webhooks.helpers import emit_committed
+from tests.support.processes import wait_for
+from tests.support.webhook_events import emit_committed
 from webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEndpointHistoryEntry
 from webhooks.services import endpoint_create
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
-from tests.webhooks.helpers import emit_committed
+from tests.support.webhook_events import emit_committed
 from webhooks.models import WebhookDelivery, WebhookDeliveryAttempt
 from webhooks.services import endpoint_create
 

@@ -8,7 +8,7 @@ import time_machine
 from django.db import transaction
 
 from omniflow.crypto import body_signature_valid, encrypt_secret
-from tests.webhooks.helpers import emit_committed, replay_failed
+from tests.support.webhook_events import emit_committed, replay_failed
 from webhooks.engine import dispatch as engine
 from webhooks.engine import retry
 from webhooks.events import UnknownEventType, emit

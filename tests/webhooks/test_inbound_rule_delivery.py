@@ -7,7 +7,7 @@ from jsonschema import Draft202012Validator
 from inbound.services import trigger_create
 from inbox.services.routing import routing_rule_create
 from tests.factories import ConversationFactory
-from tests.webhooks.conftest import wait_for
+from tests.support.processes import wait_for
 from webhooks.event_schemas import event_schema
 from webhooks.services import endpoint_create
 

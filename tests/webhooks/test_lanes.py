@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.webhooks.helpers import emit_committed
+from tests.support.webhook_events import emit_committed
 from tests.webhooks.lanes_support import CountingReceiver, lanes_forget
 from webhooks.engine import dispatch as engine
 from webhooks.engine import lanes

@@ -11,7 +11,7 @@ from collections import defaultdict
 import pytest
 from django.db import transaction
 
-from tests.webhooks.conftest import free_port, wait_for
+from tests.support.processes import free_port, wait_for
 from tests.webhooks.lanes_support import CountingReceiver, lanes_forget
 from webhooks.events import emit
 from webhooks.models import WebhookDelivery

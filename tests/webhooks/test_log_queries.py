@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from tests.webhooks.helpers import emit_committed, replay_failed
+from tests.support.webhook_events import emit_committed, replay_failed
 from webhooks.models import WebhookDelivery
 from webhooks.selectors import deliveries_for_log, deliveries_log_page, endpoint_delivery_counts
 from webhooks.services import endpoint_create

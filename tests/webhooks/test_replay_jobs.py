@@ -8,8 +8,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from tests.factories import make_api_key
-from tests.webhooks.conftest import wait_for
-from tests.webhooks.helpers import emit_committed
+from tests.support.processes import wait_for
+from tests.support.webhook_events import emit_committed
 from webhooks import replays
 from webhooks.models import WebhookDelivery, WebhookDeliveryAttempt, WebhookReplayJob
 from webhooks.replays import replay_job_run

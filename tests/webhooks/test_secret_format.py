@@ -8,7 +8,7 @@ import pytest
 import standardwebhooks
 
 from omniflow.crypto import body_signature
-from tests.webhooks.helpers import emit_committed
+from tests.support.webhook_events import emit_committed
 from webhooks.engine import dispatch as engine
 from webhooks.models import WebhookEndpoint
 from webhooks.services import endpoint_create

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from omniflow.crypto import body_signature as sign
-from tests.webhooks.helpers import emit_committed
+from tests.support.webhook_events import emit_committed
 from webhooks.engine import dispatch as engine
 from webhooks.services import endpoint_create, endpoint_secret
 

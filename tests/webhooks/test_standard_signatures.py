@@ -14,7 +14,7 @@ import standardwebhooks
 from django.db import transaction
 
 from omniflow.crypto import body_signature as sign
-from tests.webhooks.helpers import emit_committed
+from tests.support.webhook_events import emit_committed
 from webhooks.engine import dispatch as engine
 from webhooks.models import WebhookEvent
 from webhooks.replays import delivery_replay

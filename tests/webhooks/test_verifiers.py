@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.datastructures import CaseInsensitiveMapping
 from django.utils.html import escape
 
-from tests.webhooks.helpers import emit_committed
+from tests.support.webhook_events import emit_committed
 from tests.webhooks.test_standard_signatures import AWKWARD_SUBJECT
 from webhooks.engine import dispatch as engine
 from webhooks.services import endpoint_create, endpoint_rotate_secret, endpoint_secret

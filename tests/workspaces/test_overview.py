@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from apikeys.usage import refused_counter_key
 from tests.factories import make_api_key
-from tests.inbound.conftest import make_tag_trigger, post_json
-from tests.webhooks.helpers import emit_committed
+from tests.support.inbound_triggers import make_tag_trigger, post_json
+from tests.support.webhook_events import emit_committed
 from webhooks.models import WebhookDelivery
 from webhooks.services import endpoint_create
 

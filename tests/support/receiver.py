@@ -33,7 +33,7 @@ def always_ok(number: int, request: Received) -> tuple[int, dict[str, str]]:
     return 200, {}
 
 
-class _Server(ThreadingHTTPServer):
+class ReceiverServer(ThreadingHTTPServer):
     # The default backlog of 5 drops connections of a burst; they would then time out
     # client-side yet still be answered later, which is noise rather than what is tested.
     request_queue_size = 512
@@ -82,7 +82,7 @@ class Receiver:
             def log_message(self, *args):
                 pass
 
-        self.server = _Server(("127.0.0.1", 0), Handler)
+        self.server = ReceiverServer(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 

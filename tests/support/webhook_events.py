@@ -1,3 +1,5 @@
+"""Webhook events as a domain service makes them: emitted and committed, replayed in bulk."""
+
 from django.db import transaction
 
 from webhooks.events import emit

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.db import connection, connections
 from django.utils import timezone
 
-from tests.webhooks.helpers import emit_committed
+from tests.support.webhook_events import emit_committed
 from webhooks.engine.storage import backend
 from webhooks.services import endpoint_create
 

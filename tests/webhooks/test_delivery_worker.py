@@ -245,7 +245,9 @@ def test_the_worker_reconnects_when_redis_goes_away_while_it_holds_a_late_acked_
     # its producer pool used) by every other test.
     with Celery("sender", broker=own_redis.url) as sender:
         task_id = sender.send_task("tests.sleep", args=[6.0]).id
-    wait_for(lambda: f"[{task_id}] received" in worker.log(), timeout=30, explain=worker.log_tail)
+    # Running, not only received: a prefetched task the lost connection put back would only
+    # come again after the visibility timeout.
+    wait_for(lambda: f"[{task_id}]: sleeping" in worker.log(), timeout=30, explain=worker.log_tail)
 
     # When Redis goes away meanwhile (the consumer closes the lost channel, restoring its
     # unacknowledged message) and comes back before the task acks on that old channel

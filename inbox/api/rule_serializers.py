@@ -2,6 +2,8 @@
 
 from rest_framework import serializers
 
+from omniflow.api.fields import WholeItem
+
 from ..models import Priority, RoutingRule, Ticket
 from ..services.routing import (
     ATTRIBUTE_FIELD_PREFIX,
@@ -21,7 +23,7 @@ from .fields import (
 _SCALAR = (str, int, float, bool, type(None))
 
 
-class ConditionInput(serializers.Serializer):
+class ConditionInput(WholeItem):
     field = serializers.CharField(
         max_length=200,
         help_text=f"One of {', '.join(CONDITION_FIELDS)}, or custom_attributes.<key>; on an "
@@ -104,7 +106,7 @@ ACTION_FIELDS = {
 }
 
 
-class ActionInput(serializers.Serializer):
+class ActionInput(WholeItem):
     type = serializers.ChoiceField(
         choices=INBOUND_ACTION_TYPES,
         help_text="assign, tag and set_priority act on the conversation; the others are for "

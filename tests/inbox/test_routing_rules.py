@@ -203,3 +203,22 @@ def test_a_rule_never_assigns_someone_who_left_the_workspace(api_client, workspa
     assert response.status_code == 201
     assert response.json()["assignee"] is None
     assert not WebhookEvent.objects.filter(event_type="automation.triggered").exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"actions": [{"tag": "vip"}]}, "actions.0.type"),
+        ({"conditions": [{"field": "channel", "value": "email"}]}, "conditions.0.operator"),
+    ],
+)
+def test_a_patch_replaces_actions_and_conditions_whole(api_client, workspace, change, field):
+    """A PATCH changes the rule partly, never an item of its lists: an action without its type
+    or a condition without its operator is refused as a POST refuses it (schemathesis: 500)."""
+    rule = RoutingRuleFactory(workspace=workspace)
+
+    response = api_client.patch(f"{URL}/{rule.pk}", change, format="json")
+
+    assert response.status_code == 400, response.content
+    assert response.json()["errors"] == {field: ["This field is required."]}

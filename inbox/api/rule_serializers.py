@@ -1,8 +1,11 @@
 """Input of routing rules: conditions, the tickets an action selects, and actions."""
 
+import re
+
 from rest_framework import serializers
 
 from omniflow.api.fields import WholeItem
+from omniflow.exceptions import RULE_ERROR_CODE
 
 from ..models import Priority, RoutingRule, Ticket
 from ..services.routing import (
@@ -23,9 +26,24 @@ from .fields import (
 _SCALAR = (str, int, float, bool, type(None))
 
 
+# Python's whitespace (str.strip()'s), which DRF strips from the field before it checks it.
+_SPACES = (
+    "\\t\\n\\v\\f\\r \\x1c-\\x1f\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+)
+_SEGMENT = f"[^.]*[^.{_SPACES}][^.]*"  # a dotted path's segment: not blank
+# What validate_field admits, as the schema's pattern too (spaces around are stripped first).
+CONDITION_FIELD_PATTERN = (
+    f"^[{_SPACES}]*(?:(?:{'|'.join(CONDITION_FIELDS)})[{_SPACES}]*"
+    f"|{re.escape(ATTRIBUTE_FIELD_PREFIX)}[\\s\\S]*[^{_SPACES}][{_SPACES}]*"
+    f"|{re.escape(PAYLOAD_FIELD_PREFIX)}{_SEGMENT}(?:\\.{_SEGMENT})*)$"
+)
+
+
 class ConditionInput(WholeItem):
-    field = serializers.CharField(
+    field = serializers.RegexField(
+        CONDITION_FIELD_PATTERN,
         max_length=200,
+        error_messages={"invalid": "Unknown condition field."},
         help_text=f"One of {', '.join(CONDITION_FIELDS)}, or custom_attributes.<key>; on an "
         "inbound rule also payload.<dotted.path>.",
     )
@@ -139,13 +157,14 @@ class ActionInput(WholeItem):
         for name in needed:
             if name not in attrs:
                 raise serializers.ValidationError(
-                    {name: [f"Required for a {attrs['type']} action."]}
+                    {name: [f"Required for a {attrs['type']} action."]}, code=RULE_ERROR_CODE
                 )
         if attrs["type"] == "upsert_contact" and not (
             attrs.get("email_path") or attrs.get("external_id_path")
         ):
             raise serializers.ValidationError(
-                {"email_path": ["Say where the contact's email or external id is."]}
+                {"email_path": ["Say where the contact's email or external id is."]},
+                code=RULE_ERROR_CODE,
             )
         kept = {"type": attrs["type"]}
         for name in (*needed, *optional):

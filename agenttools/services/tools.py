@@ -27,7 +27,7 @@ from workspaces.models import Workspace
 from .. import openapi
 from ..http_mapping import METHODS_WITH_BODY, PLACEHOLDER, url_placeholders
 from ..models import MAX_RESPONSE_BYTES, MAX_TIMEOUT_SECONDS, AgentTool, AgentToolGrant
-from ..schemas import input_schema_errors, schema_properties
+from ..schemas import NOT_AN_OBJECT_SCHEMA, input_schema_errors, schema_properties
 
 NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$")
@@ -135,7 +135,8 @@ def _name_and_text_check(tool: AgentTool, refuse: Refuse) -> None:
         .exclude(pk=tool.pk)
         .exists()
     ):
-        refuse("name", f"This workspace already has a tool named '{tool.name}'.")
+        # What the workspace holds now: a 409 (omniflow.api.errors.STATE_ERROR_CODES).
+        refuse("name", f"This workspace already has a tool named '{tool.name}'.", "name_taken")
     for field in ("name", "description", "input_schema", "headers", "url_template"):
         # PostgreSQL stores no NUL character, in text or in JSON.
         if "\x00" in str(getattr(tool, field)) or "\\u0000" in json.dumps(getattr(tool, field)):
@@ -149,7 +150,11 @@ def _arguments_check(tool: AgentTool, refuse: Refuse) -> None:
     schema_problems = input_schema_errors(tool.input_schema)
     for message in schema_problems:
         # Whether a value is a JSON Schema is the meta-schema's rule, no pattern of the API's.
-        refuse("input_schema", message, RULE_ERROR_CODE)
+        refuse(
+            "input_schema",
+            message,
+            "invalid" if message == NOT_AN_OBJECT_SCHEMA else RULE_ERROR_CODE,
+        )
     declared = set() if schema_problems else schema_properties(tool.input_schema)
     required = set(tool.input_schema.get("required") or []) if not schema_problems else set()
     if tool.method not in AgentTool.Method.values:

@@ -2,6 +2,7 @@
 
 import re
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from omniflow.api.fields import WholeItem
@@ -39,6 +40,22 @@ CONDITION_FIELD_PATTERN = (
 )
 
 
+_SCALAR_SCHEMAS = [{"type": "string"}, {"type": "number"}, {"type": "boolean"}, {"type": "null"}]
+
+
+@extend_schema_field(
+    {
+        "anyOf": [
+            *_SCALAR_SCHEMAS,
+            {"type": "array", "items": {"anyOf": _SCALAR_SCHEMAS}, "maxItems": 100},
+        ]
+    }
+)
+class ConditionValueField(serializers.JSONField):
+    """A scalar, or a list of at most 100 scalars (which of the two the operator takes is a rule
+    across fields: 422)."""
+
+
 class ConditionInput(WholeItem):
     field = serializers.RegexField(
         CONDITION_FIELD_PATTERN,
@@ -51,7 +68,7 @@ class ConditionInput(WholeItem):
         choices=INBOUND_OPERATORS,
         help_text="exists, gt, gte, lt and lte are for inbound rules.",
     )
-    value = serializers.JSONField(
+    value = ConditionValueField(
         allow_null=True, help_text="A string, number or boolean; a list of them for `in`."
     )
 
@@ -68,15 +85,16 @@ class ConditionInput(WholeItem):
 
     def validate(self, attrs):
         value = attrs.get("value")
-        if attrs["operator"] == "in":
-            valid = isinstance(value, list) and len(value) <= 100
-            valid = valid and all(isinstance(item, _SCALAR) for item in value)
-        else:
-            valid = isinstance(value, _SCALAR)
-        if not valid or json_problem(value):
-            raise serializers.ValidationError(
-                {"value": ["Use a string, number or boolean, or a list of them with `in`."]}
-            )
+        shaped = isinstance(value, _SCALAR) or (
+            isinstance(value, list)
+            and len(value) <= 100
+            and all(isinstance(item, _SCALAR) for item in value)
+        )
+        message = "Use a string, number or boolean, or a list of them with `in`."
+        if not shaped or json_problem(value):
+            raise serializers.ValidationError({"value": [message]})
+        if isinstance(value, list) != (attrs["operator"] == "in"):
+            raise serializers.ValidationError({"value": [message]}, code=RULE_ERROR_CODE)
         return attrs
 
 

@@ -53,7 +53,8 @@ _TYPES += [
 
 # Refusals of a well-formed body for what the workspace holds now, not for the body's shape: a
 # referenced object or member that does not exist, the last admin, an email already a member,
-# invited or with an account (given a password), a revoked key, an end before the stored start.
+# invited or with an account (given a password), a revoked key, an end before the stored start,
+# a name another object of the workspace has.
 # The same body succeeds against another state, so they answer 409 (RFC 9110: a conflict with
 # the current state) with the per-field `errors` of a 400; a body with any other error as well
 # stays a 400. Services raise them with one of these codes (`ValidationError(..., code=...)`,
@@ -69,6 +70,7 @@ STATE_ERROR_CODES = frozenset(
         "last_admin",
         "key_revoked",
         "ends_before_start",
+        "name_taken",
     }
 )
 

@@ -219,7 +219,7 @@ class DestinationURLRule(NonBlankStringField):
         # `urlsplit` lowercases the scheme, so HTTPS:// is https too.
         scheme = "[Hh][Tt][Tt][Pp][Ss]?" if private_urls_allowed() else "[Hh][Tt][Tt][Pp][Ss]"
         if isinstance(self.target, serializers.URLField):
-            url = f"{scheme}://{_URL_VALIDATOR_HOST_PORT}(?:[/?#]{_NOT_PYTHON_SPACE}*)?"
+            url = f"{scheme}://{_URL_VALIDATOR_HOST_PORT}{_URI_REST}"
         else:
             url = f"(?=[{_URL_CHARACTERS}]*{_PYTHON_SPACE}*$){scheme}://{_URL_HOST_PORT}"
             url += f"(?:[/?#][{_URL_CHARACTERS}]*)?"
@@ -256,13 +256,16 @@ _URL_CHARACTERS = r"A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%{}"
 _URL_HOST_PORT = f"(?:\\[{_IPV6}\\]|[^/?#@:\\s\\[\\]{{}}]+)(?::(?:0*{_PORT})?)?"
 # Django's URLValidator host (DomainNameValidator's name, IPv4, IPv6, localhost), case-blind
 # as it is; a name of at most 253 characters; a port of at most five digits, at most 65535.
-_UL = "\u00a1-\uffff"  # Django's "Unicode letters"
+# Its names in ASCII only: the URL is an RFC 3986 URI too (omniflow.api.fields.validate_uri_text).
 _DJANGO_NAME = (
-    f"(?=[^:/?#]{{1,253}}(?:[:/?#]|$))"
-    f"[a-zA-Z{_UL}0-9](?:[a-zA-Z{_UL}0-9-]{{0,61}}[a-zA-Z{_UL}0-9])?"
-    f"(?:\\.(?!-)[a-zA-Z{_UL}0-9-]{{1,63}}(?<!-))*"
-    f"\\.(?!-)(?:[a-zA-Z{_UL}-]{{2,63}}|[Xx][Nn]--[a-zA-Z0-9]{{1,59}})(?<!-)\\.?"
+    "(?=[^:/?#]{1,253}(?:[:/?#]|$))"
+    "[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?"
+    "(?:\\.(?!-)[a-zA-Z0-9-]{1,63}(?<!-))*"
+    "\\.(?!-)(?:[a-zA-Z-]{2,63}|[Xx][Nn]--[a-zA-Z0-9]{1,59})(?<!-)\\.?"
 )
+# A URI's path, query and fragment (RFC 3986 pchar, percent-encodings whole).
+_PCHAR = "(?:[A-Za-z0-9\\-._~!$&'()*+,;=:@]|%[0-9A-Fa-f]{2})"
+_URI_REST = f"(?:/{_PCHAR}*)*(?:\\?(?:{_PCHAR}|[/?])*)?(?:#(?:{_PCHAR}|[/?])*)?"
 _URL_VALIDATOR_HOST_PORT = (
     f"(?:{_IPV4}|\\[{_IPV6}\\]|{_DJANGO_NAME}|[Ll][Oo][Cc][Aa][Ll][Hh][Oo][Ss][Tt])"
     f"(?::(?=[0-9]{{1,5}}(?![0-9]))0*{_PORT})?"

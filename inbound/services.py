@@ -96,7 +96,8 @@ def _paths_check(trigger: InboundTrigger, refuse: Refuse) -> None:
     """The payload shape, and every path read from the payload, which the shape must declare."""
     shape_problems = schema_errors(trigger.payload_schema)
     for message in shape_problems:
-        refuse("payload_schema", message)
+        # Whether a value is a JSON Schema is the meta-schema's rule, no pattern of the API's.
+        refuse("payload_schema", message, RULE_ERROR_CODE)
     for field in PATH_FIELDS:
         path = getattr(trigger, field)
         try:
@@ -114,6 +115,7 @@ def _paths_check(trigger: InboundTrigger, refuse: Refuse) -> None:
                 field,
                 f"'{path}' is not in the JSON shape: declare it under the shape's properties, "
                 "or fix the path.",
+                RULE_ERROR_CODE,  # across fields: the path and the shape
             )
 
 

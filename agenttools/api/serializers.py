@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from inbox.api.fields import JSONObjectField, WorkspaceObjectField, json_problem
 from inbox.models import Conversation
-from omniflow.api.fields import DestinationURLTemplateField
+from omniflow.api.fields import PYTHON_SPACES, DestinationURLTemplateField
 
 from ..exports import FORMATS
 from ..models import (
@@ -26,10 +26,13 @@ def _any_case(word: str) -> str:
     return "".join(f"[{c.upper()}{c.lower()}]" if c.isalpha() else re.escape(c) for c in word)
 
 
-_SPACES = (
-    "\\t\\n\\v\\f\\r \\x1c-\\x1f\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
-)
+_SPACES = PYTHON_SPACES
 _REFUSED_NAMES = sorted(FORBIDDEN_HEADERS | RESERVED_HEADERS)
+# A header name a tool may send: a token, neither hop-by-hop, a credential nor set by the call.
+_HEADER_NAME = (
+    f"(?!(?:{'|'.join(map(_any_case, _REFUSED_NAMES))})(?![!#$%&'*+.^_`|~0-9A-Za-z-]))"
+    + HEADER_NAME.pattern.removeprefix("^").removesuffix("$")
+)
 # Visible ASCII and spaces once stripped (a header value, a secret).
 _HEADER_VALUE_PATTERN = f"^[{_SPACES}]*(?:[\\x20-\\x7e]*[\\x21-\\x7e])?[{_SPACES}]*$"
 
@@ -39,10 +42,7 @@ _HEADER_VALUE_PATTERN = f"^[{_SPACES}]*(?:[\\x20-\\x7e]*[\\x21-\\x7e])?[{_SPACES
 @extend_schema_field(
     {
         "type": "object",
-        "propertyNames": {
-            "pattern": f"^(?!(?:{'|'.join(map(_any_case, _REFUSED_NAMES))})$)"
-            f"{HEADER_NAME.pattern.removeprefix('^')}"
-        },
+        "propertyNames": {"pattern": f"^{_HEADER_NAME}$"},
         "additionalProperties": {
             "type": "string",
             "maxLength": 2000,
@@ -104,7 +104,17 @@ class ToolInput(serializers.Serializer):
     )
     headers = HeadersField(required=False, help_text="Static headers sent with every call.")
     auth = serializers.ChoiceField(choices=AgentTool.Auth.choices, required=False)
-    auth_header_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    # Stripped first; the schema adds "" (allow_blank) beside the pattern, which must not match it.
+    auth_header_name = serializers.RegexField(
+        f"^(?=[\\s\\S])[{_SPACES}]*(?:{_HEADER_NAME})?[{_SPACES}]*$",
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        error_messages={
+            "invalid": "Name a header a tool may send (not hop-by-hop, a credential or set by the "
+            "call), e.g. X-Api-Key."
+        },
+    )
     # The schema adds "" (allow_blank) beside the pattern, which must not match it then.
     secret = serializers.RegexField(
         "^(?=[\\s\\S])" + _HEADER_VALUE_PATTERN.removeprefix("^"),
@@ -196,7 +206,17 @@ class OpenAPIImportInput(serializers.Serializer):
         help_text="Where the API lives; the document's first server URL if left out.",
     )
     auth = serializers.ChoiceField(choices=AgentTool.Auth.choices, required=False)
-    auth_header_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    # Stripped first; the schema adds "" (allow_blank) beside the pattern, which must not match it.
+    auth_header_name = serializers.RegexField(
+        f"^(?=[\\s\\S])[{_SPACES}]*(?:{_HEADER_NAME})?[{_SPACES}]*$",
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        error_messages={
+            "invalid": "Name a header a tool may send (not hop-by-hop, a credential or set by the "
+            "call), e.g. X-Api-Key."
+        },
+    )
     secret = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     headers = HeadersField(required=False)
 

@@ -186,7 +186,9 @@ def _argument_lists_check(
             if declared is not None and name not in declared:
                 refuse(field, f"'{name}' is not a property of the input schema.", RULE_ERROR_CODE)
             if name in mapped:
-                refuse(field, f"'{name}' is already sent in the {mapped[name].split('_')[0]}.")
+                # Across the URL, query and body: a rule no schema states.
+                where = mapped[name].split("_")[0]
+                refuse(field, f"'{name}' is already sent in the {where}.", RULE_ERROR_CODE)
             mapped[name] = field
 
 
@@ -234,17 +236,18 @@ def _auth_check(tool: AgentTool, refuse: Refuse, *, has_secret: bool, secret: st
         refuse("secret", "This authentication needs a secret.", RULE_ERROR_CODE)
     if secret and not HEADER_VALUE.match(secret):
         refuse("secret", "A secret may hold visible ASCII characters and spaces only.")
-    if tool.auth == AgentTool.Auth.HEADER:
-        if not HEADER_NAME.match(tool.auth_header_name or ""):
-            # Left blank, it is a rule across fields (auth=header); otherwise not a header name.
-            code = "invalid" if tool.auth_header_name else RULE_ERROR_CODE
-            refuse(
-                "auth_header_name", "Name the header that carries the secret, e.g. X-Api-Key.", code
-            )
-        elif tool.auth_header_name.lower() in FORBIDDEN_HEADERS:
-            refuse("auth_header_name", _forbidden_header(tool.auth_header_name))
-        elif tool.auth_header_name.lower() in RESERVED_HEADERS:
-            refuse("auth_header_name", f"'{tool.auth_header_name}' is set by the call itself.")
+    # A name given is checked whatever the auth (the schema states it); none with auth=header is
+    # a rule across fields.
+    name = tool.auth_header_name or ""
+    if name and not HEADER_NAME.match(name):
+        refuse("auth_header_name", "Name the header that carries the secret, e.g. X-Api-Key.")
+    elif name.lower() in FORBIDDEN_HEADERS:
+        refuse("auth_header_name", _forbidden_header(name))
+    elif name.lower() in RESERVED_HEADERS:
+        refuse("auth_header_name", f"'{name}' is set by the call itself.")
+    elif tool.auth == AgentTool.Auth.HEADER and not name:
+        message = "Name the header that carries the secret, e.g. X-Api-Key."
+        refuse("auth_header_name", message, RULE_ERROR_CODE)
 
 
 def _within(value: Any, low: int, high: int) -> bool:

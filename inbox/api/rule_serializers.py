@@ -5,7 +5,7 @@ import re
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from omniflow.api.fields import WholeItem
+from omniflow.api.fields import PYTHON_SPACES, WholeItem
 from omniflow.exceptions import RULE_ERROR_CODE
 
 from ..models import Priority, RoutingRule, Ticket
@@ -28,9 +28,7 @@ _SCALAR = (str, int, float, bool, type(None))
 
 
 # Python's whitespace (str.strip()'s), which DRF strips from the field before it checks it.
-_SPACES = (
-    "\\t\\n\\v\\f\\r \\x1c-\\x1f\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
-)
+_SPACES = PYTHON_SPACES
 _SEGMENT = f"[^.]*[^.{_SPACES}][^.]*"  # a dotted path's segment: not blank
 # What validate_field admits, as the schema's pattern too (spaces around are stripped first).
 CONDITION_FIELD_PATTERN = (
@@ -56,11 +54,14 @@ class ConditionValueField(serializers.JSONField):
     across fields: 422)."""
 
 
+@extend_schema_field({"type": "string", "maxLength": 200, "pattern": CONDITION_FIELD_PATTERN})
+class ConditionFieldName(serializers.CharField):
+    """A condition's field: its pattern is what `ConditionInput.validate_field` admits."""
+
+
 class ConditionInput(WholeItem):
-    field = serializers.RegexField(
-        CONDITION_FIELD_PATTERN,
+    field = ConditionFieldName(
         max_length=200,
-        error_messages={"invalid": "Unknown condition field."},
         help_text=f"One of {', '.join(CONDITION_FIELDS)}, or custom_attributes.<key>; on an "
         "inbound rule also payload.<dotted.path>.",
     )

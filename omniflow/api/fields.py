@@ -10,6 +10,11 @@ class DestinationURL:
     (`omniflow.api.schema.DestinationURLRule`)."""
 
 
+# Python's whitespace (what str.strip() and DRF's trim_whitespace remove), in a character class of
+# a pattern: unlike JSON Schema's \s, it has \x1c-\x1f and \x85, and no \ufeff.
+PYTHON_SPACES = (
+    "\\t\\n\\v\\f\\r \\x1c-\\x1f\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+)
 URI_CHARACTERS = re.compile(r"^[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*$")
 URI_CHARACTERS_RULE = "Use only URL characters (percent-encode others; punycode for a host)."
 

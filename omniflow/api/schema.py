@@ -14,6 +14,7 @@ from ..http.destinations import private_urls_allowed
 from ..idempotency import MAX_KEY_LENGTH
 from ..vendor_adapters.spectacular import field_schema_default
 from .errors import PROBLEM_CONTENT_TYPE
+from .fields import PYTHON_SPACES
 
 
 class ProblemSerializer(serializers.Serializer):
@@ -180,9 +181,7 @@ class _InputRule(OpenApiSerializerFieldExtension):
 
 # A character Python's str.strip() keeps (its whitespace is not JSON Schema's \s: it has
 # \x1c-\x1f and \x85 too, and no \ufeff).
-_PYTHON_SPACES = (
-    "\\t\\n\\v\\f\\r \\x1c-\\x1f\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
-)
+_PYTHON_SPACES = PYTHON_SPACES
 _NOT_PYTHON_SPACE = f"[^{_PYTHON_SPACES}]"
 _PYTHON_SPACE = f"[{_PYTHON_SPACES}]"
 
@@ -266,10 +265,23 @@ _DJANGO_NAME = (
 # A URI's path, query and fragment (RFC 3986 pchar, percent-encodings whole).
 _PCHAR = "(?:[A-Za-z0-9\\-._~!$&'()*+,;=:@]|%[0-9A-Fa-f]{2})"
 _URI_REST = f"(?:/{_PCHAR}*)*(?:\\?(?:{_PCHAR}|[/?])*)?(?:#(?:{_PCHAR}|[/?])*)?"
-_URL_VALIDATOR_HOST_PORT = (
+
+
+def http_url_pattern(*, origin: bool = False) -> str:
+    """Return the pattern of an http(s) URL as a URLField with `validate_uri_text` admits it
+    (credentials and any port of five digits included), or of an origin (no path but slashes,
+    no query or fragment): a form trigger's redirect URLs and allowed origins."""
+    userinfo = f"(?:{_USERINFO_CHAR}+(?::{_USERINFO_CHAR}*)?@)?"
+    rest = "/*" if origin else _URI_REST  # an origin's trailing slashes are dropped
+    url = f"[Hh][Tt][Tt][Pp][Ss]?://{userinfo}{_URL_VALIDATOR_HOST}(?::[0-9]{{1,5}})?{rest}"
+    return f"^{_PYTHON_SPACE}*{url}{_PYTHON_SPACE}*$"
+
+
+_URL_VALIDATOR_HOST = (
     f"(?:{_IPV4}|\\[{_IPV6}\\]|{_DJANGO_NAME}|[Ll][Oo][Cc][Aa][Ll][Hh][Oo][Ss][Tt])"
-    f"(?::(?=[0-9]{{1,5}}(?![0-9]))0*{_PORT})?"
 )
+_URL_VALIDATOR_HOST_PORT = f"{_URL_VALIDATOR_HOST}(?::(?=[0-9]{{1,5}}(?![0-9]))0*{_PORT})?"
+_USERINFO_CHAR = "(?:[A-Za-z0-9\\-._~!$&'()*+,;=]|%[0-9A-Fa-f]{2})"
 
 
 class NonEmptyListField(_InputRule):

@@ -149,7 +149,7 @@ def test_a_tool_that_cannot_work_is_refused_per_field(
 
     # A rule no JSON Schema states (the meta-schema's, the rates' parser, across fields): 422.
     unstated = {"-1", "Only local references", "does not resolve", "required property"}
-    unstated |= {"needs a secret", "is not a rate"}
+    unstated |= {"needs a secret", "is not a rate", "GET request has no body"}
     expected = (422, "unprocessable") if message in unstated else (400, "validation_error")
     assert (response.status_code, response.json()["type"]) == expected, response.json()
     assert message in " ".join(response.json()["errors"][field])

@@ -148,6 +148,20 @@ STATED = [
         ["X-Team", "Host", "cOOkie", "a b", "X-Omniflow-Tool"],
     ),
     (
+        ("ToolInput", "auth_header_name"),
+        "/api/v1/agent-tools",
+        lambda v: {
+            "name": f"t{abs(hash(v))}",
+            "input_schema": {"type": "object"},
+            "url_template": "https://93.184.215.14/",
+            "auth": "bearer",
+            "secret": "s",
+            "auth_header_name": v,
+        },
+        "auth_header_name",
+        ["", "X-Api-Key", " X-Api-Key ", "Host", "a b", "   "],
+    ),
+    (
         ("ToolInput", "secret"),
         "/api/v1/agent-tools",
         lambda v: {
@@ -159,6 +173,26 @@ STATED = [
         },
         "secret",
         ["token", " token\x85", "tok\x85en", "tö"],
+    ),
+    (
+        ("TriggerInput", "conversation_path"),
+        "/api/v1/inbound-triggers",
+        lambda v: {"name": "t", "resource": "conversation", "conversation_path": v, "tags": ["x"]},
+        "conversation_path",
+        ["", "order.id", "order..id", "   ", "order. "],
+    ),
+    (
+        ("TriggerInput", "allowed_origins", "items"),
+        "/api/v1/inbound-triggers",
+        lambda v: {"name": "t", "resource": "contact", "allowed_origins": [v]},
+        "allowed_origins",
+        [
+            "https://a.example",
+            "https://a.example/",
+            "ftp://a.example",
+            "https://0.a",
+            "http://[::1]:8",
+        ],
     ),
     (
         ("MemberCreateInput", "password"),
@@ -184,7 +218,8 @@ def test_a_rule_the_schema_states_refuses_what_the_server_refuses(
 
     for value in values:
         response = api_client.post(url, body(value), format="json")
-        refused = response.status_code == 400 and field in response.json()["errors"]
+        errors = response.json().get("errors", {}) if response.status_code == 400 else {}
+        refused = any(name == field or name.startswith(f"{field}.") for name in errors)
         matched = [
             p is None and value == "" or p is not None and bool(re.search(p, value))
             for p in patterns

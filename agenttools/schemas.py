@@ -52,6 +52,10 @@ def _depth_exceeds(value: Any, limit: int) -> bool:
     return False
 
 
+# The one problem of an input schema the API's own schema states (`"type": {"const": "object"}`).
+NOT_AN_OBJECT_SCHEMA = 'The input schema\'s top level must be {"type": "object", ...}.'
+
+
 def input_schema_errors(schema: Any) -> list[str]:
     """Return why `schema` cannot be a tool's input schema (empty when it can)."""
     if not isinstance(schema, dict):
@@ -72,7 +76,7 @@ def input_schema_errors(schema: Any) -> list[str]:
     problems = []
     # Function-calling runtimes (OpenAI, Anthropic, MCP) all take an object of named arguments.
     if schema.get("type") != "object":
-        problems.append('The input schema\'s top level must be {"type": "object", ...}.')
+        problems.append(NOT_AN_OBJECT_SCHEMA)
     problems.extend(
         f"Only local references (#/...) are allowed: {ref}" for ref in _foreign_refs(schema)
     )

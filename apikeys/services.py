@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from omniflow.exceptions import RULE_ERROR_CODE
 from omniflow.ratelimits import InvalidRate
 from workspaces.models import Workspace
 from workspaces.services import user_label
@@ -28,15 +29,20 @@ def _validated_limits(*, tier: str, custom_rate: str) -> str:
             # Never dropped silently: the admin meant something by them.
             raise ValidationError(
                 {
-                    "custom_rate": "Custom limits apply to the Custom tier only: "
-                    "pick it, or clear them."
+                    "custom_rate": ValidationError(
+                        "Custom limits apply to the Custom tier only: pick it, or clear them.",
+                        code=RULE_ERROR_CODE,
+                    )
                 }
             )
         return ""
     try:
         return ",".join(str(rate) for rate in rates_for(tier=tier, custom_rate=custom_rate))
     except InvalidRate as error:
-        raise ValidationError({"custom_rate": str(error)}) from error
+        # The rates' grammar (each period once) is the parser's rule, no pattern of the API's.
+        raise ValidationError(
+            {"custom_rate": ValidationError(str(error), code=RULE_ERROR_CODE)}
+        ) from error
 
 
 def _validated_scopes(scopes: list[str] | None) -> list[str]:
@@ -66,7 +72,13 @@ def _validated_expiry(expires_at: datetime | None) -> datetime | None:
 def api_key_expiry_check(*, expires_at: datetime | None) -> None:
     """Refuse an expiry that is not in the future (the key form shows it with its other errors)."""
     if expires_at is not None and expires_at <= timezone.now():
-        raise ValidationError({"expires_at": "The expiry must be in the future."})
+        raise ValidationError(
+            {
+                "expires_at": ValidationError(
+                    "The expiry must be in the future.", code=RULE_ERROR_CODE
+                )
+            }
+        )
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -11,11 +11,14 @@ from typing import Any
 
 from inbox.models import RoutingRule
 from omniflow import conditions
+from omniflow.api.fields import PYTHON_SPACES
 from omniflow.conditions import ActionType, Field, Operator
 
 from .payloads import value_at
 
 PAYLOAD_FIELD_PREFIX = "payload."
+# A dotted path's segment as the schema states it: not blank.
+_SEGMENT = f"[^.]*[^.{PYTHON_SPACES}][^.]*"
 TICKET_ACTION_TYPES = ("set_ticket_status", "set_ticket_priority")
 SELECTOR_CRITERIA = ("tag", "tag_path", "attribute", "conversation", "open_since_minutes")
 INBOUND = frozenset({RoutingRule.Trigger.INBOUND.value})
@@ -69,6 +72,7 @@ FIELDS = (
         triggers=INBOUND,
         accepts=_dotted,
         help=f"{PAYLOAD_FIELD_PREFIX}<dotted.path>",
+        path_pattern=f"{_SEGMENT}(?:\\.{_SEGMENT})*",
     ),
 )
 OPERATORS = (

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from omniflow import metrics
 from omniflow.crypto import encrypt_secret
+from omniflow.exceptions import RULE_ERROR_CODE
 from omniflow.json_input import EXCERPT_BYTES, storable_text
 from omniflow.retention import delete_in_batches, retention_days
 from workspaces.models import Membership, Workspace
@@ -62,15 +63,15 @@ CONFIG_FIELDS = (
 )
 
 
-Refuse = Callable[[str, str], None]
+Refuse = Callable[..., None]
 
 
 def _trigger_check(trigger: InboundTrigger) -> None:
     """Refuse a trigger whose action cannot run: every error at once, per field."""
     errors: dict[str, list[str]] = {}
 
-    def refuse(field: str, message: str) -> None:
-        errors.setdefault(field, []).append(message)
+    def refuse(field: str, message: str, code: str = "invalid") -> None:
+        errors.setdefault(field, []).append(ValidationError(message, code=code))
 
     _kind_check(trigger, refuse)
     _paths_check(trigger, refuse)
@@ -87,14 +88,16 @@ def _kind_check(trigger: InboundTrigger, refuse: Refuse) -> None:
         refuse("resource", f"Pick one of {', '.join(Resource.values)}.")
     elif trigger.action not in (ACTION_FOR_RESOURCE[trigger.resource], RULES_ONLY):
         expected = ACTION_FOR_RESOURCE[trigger.resource]
-        refuse("action", f"A {trigger.resource} trigger runs the action '{expected}'.")
+        message = f"A {trigger.resource} trigger runs the action '{expected}'."
+        refuse("action", message, RULE_ERROR_CODE)
 
 
 def _paths_check(trigger: InboundTrigger, refuse: Refuse) -> None:
     """The payload shape, and every path read from the payload, which the shape must declare."""
     shape_problems = schema_errors(trigger.payload_schema)
     for message in shape_problems:
-        refuse("payload_schema", message)
+        # Whether a value is a JSON Schema is the meta-schema's rule, no pattern of the API's.
+        refuse("payload_schema", message, RULE_ERROR_CODE)
     for field in PATH_FIELDS:
         path = getattr(trigger, field)
         try:
@@ -112,6 +115,7 @@ def _paths_check(trigger: InboundTrigger, refuse: Refuse) -> None:
                 field,
                 f"'{path}' is not in the JSON shape: declare it under the shape's properties, "
                 "or fix the path.",
+                RULE_ERROR_CODE,  # across fields: the path and the shape
             )
 
 
@@ -119,20 +123,28 @@ def _action_settings_check(trigger: InboundTrigger, refuse: Refuse) -> None:
     """What the trigger's action needs: where the conversation is, tags, event name, contact."""
     if trigger.action in (Action.TAG_CONVERSATION, Action.ESCALATE_TICKETS, Action.RECORD_EVENT):
         if not trigger.conversation_path:
-            refuse("conversation_path", "Say where in the payload the conversation is named.")
+            refuse(
+                "conversation_path",
+                "Say where in the payload the conversation is named.",
+                RULE_ERROR_CODE,
+            )
         if trigger.conversation_match not in InboundTrigger.ConversationMatch.values:
             refuse("conversation_match", "Match conversations by external_id or id.")
     if trigger.action == Action.TAG_CONVERSATION and not trigger.tags:
-        refuse("tags", "Give at least one tag to add.")
+        refuse("tags", "Give at least one tag to add.", RULE_ERROR_CODE)
     if not isinstance(trigger.tags, list) or not all(
         isinstance(tag, str) and 0 < len(tag) <= 64 for tag in trigger.tags
     ):
         refuse("tags", "Tags are a list of names of 1 to 64 characters.")
     if trigger.resource == Resource.CUSTOM_EVENT and not trigger.event_name.strip():
-        refuse("event_name", "Name the event to record, e.g. order.shipped.")
+        refuse("event_name", "Name the event to record, e.g. order.shipped.", RULE_ERROR_CODE)
     if trigger.action == Action.CREATE_CONTACT:
         if not trigger.contact_email_path and not trigger.contact_external_id_path:
-            refuse("contact_email_path", "Say where the contact's email or external id is.")
+            refuse(
+                "contact_email_path",
+                "Say where the contact's email or external id is.",
+                RULE_ERROR_CODE,
+            )
         if (
             trigger.assignee_id is not None
             and not Membership.objects.filter(
@@ -156,7 +168,7 @@ def _form_settings_check(trigger: InboundTrigger, refuse: Refuse) -> None:
             elif field == "allowed_origins" and (parts.path or parts.query or parts.fragment):
                 refuse(field, f"'{value}' is not an origin: give scheme://host[:port] only.")
     if (trigger.redirect_urls or trigger.honeypot_field) and trigger.resource != Resource.CONTACT:
-        refuse("redirect_urls", "Website forms post to contact triggers only.")
+        refuse("redirect_urls", "Website forms post to contact triggers only.", RULE_ERROR_CODE)
 
 
 def _normalized(changes: dict[str, Any]) -> dict[str, Any]:

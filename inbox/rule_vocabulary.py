@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from omniflow import conditions
+from omniflow.api.fields import PYTHON_SPACES
 from omniflow.conditions import ActionType, Field, Operator, same
 
 CONVERSATION_FIELDS = ("channel", "status", "priority", "subject", "tag", "contact_email")
@@ -51,7 +52,13 @@ def _one_of(value: Any, expected: Any) -> bool:
 
 FIELDS = (
     *(Field(name, _conversation_field) for name in CONVERSATION_FIELDS),
-    Field(ATTRIBUTE_FIELD_PREFIX, _custom_attribute, help=f"{ATTRIBUTE_FIELD_PREFIX}<key>"),
+    Field(
+        ATTRIBUTE_FIELD_PREFIX,
+        _custom_attribute,
+        help=f"{ATTRIBUTE_FIELD_PREFIX}<key>",
+        # Any key that is not blank once the field is stripped.
+        path_pattern=f"[\\s\\S]*[^{PYTHON_SPACES}][{PYTHON_SPACES}]*",
+    ),
 )
 OPERATORS = (
     Operator("equals", same, "is"),

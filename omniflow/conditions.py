@@ -47,6 +47,9 @@ class Field:
     triggers: Triggers = None
     accepts: Callable[[str], bool] = bool  # for a prefix: whether the path after it is valid
     help: str = ""  # how a prefix field is written: "payload.<dotted.path>"
+    # For a prefix: what `accepts` admits after it as a regular expression (unanchored), which
+    # the OpenAPI document states; the field arrives unstripped there, stripped here.
+    path_pattern: str = r"[\s\S]+"
 
     @property
     def is_prefix(self) -> bool:

@@ -22,3 +22,8 @@ class Conflict(DomainError):
 
     type_ = "conflict"
     title = "Conflict."
+
+
+# The code of a `ValidationError` for a rule no JSON Schema states (across fields, a parser's,
+# the clock's, where a host resolves): the API answers it 422, not 400 (`omniflow/api/errors.py`).
+RULE_ERROR_CODE = "rule"

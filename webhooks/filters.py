@@ -47,6 +47,10 @@ class SearchInvalid(ValueError):
     """The search text is none of the forms `parse_search` knows; the message says why."""
 
 
+class SearchConflict(SearchInvalid):
+    """The search names a value another filter gives otherwise (a rule across parameters)."""
+
+
 def parse_search(text: str) -> dict[str, Any]:
     """Return the filters a search names: an event id, a delivery id or a resource."""
     if match := _SEARCH.fullmatch(text):
@@ -87,7 +91,7 @@ def with_search(filters: dict[str, Any], search: str | None) -> dict[str, Any]:
     found = parse_search(search)
     for name, value in found.items():
         if filters.get(name) not in (None, value):
-            raise SearchInvalid(f"The search names a {name} other than the filter's.")
+            raise SearchConflict(f"The search names a {name} other than the filter's.")
     return {**filters, **found}
 
 

@@ -13,7 +13,8 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from omniflow.crypto import decrypt_secret, encrypt_secret
-from omniflow.http.destinations import validate_url
+from omniflow.exceptions import RULE_ERROR_CODE
+from omniflow.http.destinations import PRIVATE_DESTINATION, validate_url
 from omniflow.origin import url_origin
 from omniflow.retention import delete_in_batches, retention_days
 from omniflow.sentinels import UNSET
@@ -37,7 +38,8 @@ def _clean_url(url: str) -> str:
     try:
         validate_url(url)
     except ValueError as exc:
-        raise ValidationError({"url": [str(exc)]}) from exc
+        code = RULE_ERROR_CODE if str(exc) == PRIVATE_DESTINATION else "invalid"
+        raise ValidationError({"url": [ValidationError(str(exc), code=code)]}) from exc
     return url
 
 

@@ -35,7 +35,7 @@ def password_set(*, user: AbstractBaseUser, password: str, field: str) -> None:
     try:
         validate_password(password, user=user)
     except ValidationError as error:
-        raise ValidationError({field: error.messages}) from error
+        raise ValidationError({field: error.error_list}) from error
     user.set_password(password)
     user.save()
 

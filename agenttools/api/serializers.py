@@ -1,9 +1,11 @@
+import re
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from inbox.api.fields import JSONObjectField, WorkspaceObjectField, json_problem
 from inbox.models import Conversation
-from omniflow.api.fields import DestinationURLTemplateField
+from omniflow.api.fields import PYTHON_SPACES, DestinationURLTemplateField
 
 from ..exports import FORMATS
 from ..models import (
@@ -16,8 +18,38 @@ from ..models import (
     AgentTool,
     ToolCall,
 )
+from ..services.tools import FORBIDDEN_HEADERS, HEADER_NAME, RESERVED_HEADERS
 
 
+def _any_case(word: str) -> str:
+    """Return a pattern of `word` in any case (JSON Schema patterns have no flags)."""
+    return "".join(f"[{c.upper()}{c.lower()}]" if c.isalpha() else re.escape(c) for c in word)
+
+
+_SPACES = PYTHON_SPACES
+_REFUSED_NAMES = sorted(FORBIDDEN_HEADERS | RESERVED_HEADERS)
+# A header name a tool may send: a token, neither hop-by-hop, a credential nor set by the call.
+_HEADER_NAME = (
+    f"(?!(?:{'|'.join(map(_any_case, _REFUSED_NAMES))})(?![!#$%&'*+.^_`|~0-9A-Za-z-]))"
+    + HEADER_NAME.pattern.removeprefix("^").removesuffix("$")
+)
+# Visible ASCII and spaces once stripped (a header value, a secret).
+_HEADER_VALUE_PATTERN = f"^[{_SPACES}]*(?:[\\x20-\\x7e]*[\\x21-\\x7e])?[{_SPACES}]*$"
+
+
+# What the tool checks admit of its static headers: a token of a name that is neither hop-by-hop,
+# a credential nor set by the call, and a value of visible ASCII and spaces (stripped first).
+@extend_schema_field(
+    {
+        "type": "object",
+        "propertyNames": {"pattern": f"^{_HEADER_NAME}$"},
+        "additionalProperties": {
+            "type": "string",
+            "maxLength": 2000,
+            "pattern": _HEADER_VALUE_PATTERN,
+        },
+    }
+)
 class HeadersField(serializers.DictField):
     child = serializers.CharField(max_length=2000, allow_blank=True)
 
@@ -72,12 +104,25 @@ class ToolInput(serializers.Serializer):
     )
     headers = HeadersField(required=False, help_text="Static headers sent with every call.")
     auth = serializers.ChoiceField(choices=AgentTool.Auth.choices, required=False)
-    auth_header_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    secret = serializers.CharField(
+    # Stripped first; the schema adds "" (allow_blank) beside the pattern, which must not match it.
+    auth_header_name = serializers.RegexField(
+        f"^(?=[\\s\\S])[{_SPACES}]*(?:{_HEADER_NAME})?[{_SPACES}]*$",
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        error_messages={
+            "invalid": "Name a header a tool may send (not hop-by-hop, a credential or set by the "
+            "call), e.g. X-Api-Key."
+        },
+    )
+    # The schema adds "" (allow_blank) beside the pattern, which must not match it then.
+    secret = serializers.RegexField(
+        "^(?=[\\s\\S])" + _HEADER_VALUE_PATTERN.removeprefix("^"),
         max_length=2000,
         required=False,
         allow_blank=True,
         write_only=True,
+        error_messages={"invalid": "A secret may hold visible ASCII characters and spaces only."},
         help_text="Bearer token, header value or signing secret; stored encrypted, never shown.",
     )
     timeout_seconds = serializers.FloatField(
@@ -161,7 +206,17 @@ class OpenAPIImportInput(serializers.Serializer):
         help_text="Where the API lives; the document's first server URL if left out.",
     )
     auth = serializers.ChoiceField(choices=AgentTool.Auth.choices, required=False)
-    auth_header_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    # Stripped first; the schema adds "" (allow_blank) beside the pattern, which must not match it.
+    auth_header_name = serializers.RegexField(
+        f"^(?=[\\s\\S])[{_SPACES}]*(?:{_HEADER_NAME})?[{_SPACES}]*$",
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        error_messages={
+            "invalid": "Name a header a tool may send (not hop-by-hop, a credential or set by the "
+            "call), e.g. X-Api-Key."
+        },
+    )
     secret = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     headers = HeadersField(required=False)
 

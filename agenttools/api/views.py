@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from omniflow.api.errors import PROBLEM_CONTENT_TYPE
 from omniflow.api.schema import ProblemSerializer
 from omniflow.api.views import WorkspaceAPIView
+from omniflow.exceptions import RULE_ERROR_CODE
 
 from .. import openapi, selectors, services
 from ..exports import tools_exported
@@ -146,7 +147,10 @@ class ToolImportView(AgentToolsView):
             else:
                 document = openapi.document_parse_object(document)
         except openapi.OpenAPIInvalid as error:
-            raise exceptions.ValidationError({"document": [str(error)]}) from error
+            # A document that does not parse as OpenAPI 3 is the parser's rule, no pattern's.
+            raise exceptions.ValidationError(
+                {"document": [str(error)]}, code=RULE_ERROR_CODE
+            ) from error
         keys = given.pop("operations", None) or [
             operation.key for operation in openapi.operations(document)
         ]

@@ -14,7 +14,12 @@ from django.utils import timezone
 
 from inbox.models import Agent
 from omniflow.crypto import encrypt_secret
-from omniflow.http.destinations import INVALID_BRACKETED_HOST, validate_url
+from omniflow.exceptions import RULE_ERROR_CODE
+from omniflow.http.destinations import (
+    INVALID_BRACKETED_HOST,
+    PRIVATE_DESTINATION,
+    validate_url,
+)
 from omniflow.origin import url_origin
 from omniflow.ratelimits import InvalidRate, parse_rates
 from workspaces.models import Workspace
@@ -22,7 +27,7 @@ from workspaces.models import Workspace
 from .. import openapi
 from ..http_mapping import METHODS_WITH_BODY, PLACEHOLDER, url_placeholders
 from ..models import MAX_RESPONSE_BYTES, MAX_TIMEOUT_SECONDS, AgentTool, AgentToolGrant
-from ..schemas import input_schema_errors, schema_properties
+from ..schemas import NOT_AN_OBJECT_SCHEMA, input_schema_errors, schema_properties
 
 NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$")
@@ -64,6 +69,8 @@ FORBIDDEN_HEADERS = frozenset(
     }
 )
 # RFC 3986's characters, and { } around placeholders.
+# An IPv6 host in brackets is the whole host, a port at most after it (urlsplit admits more).
+BRACKETED_NETLOC = re.compile(r"^\[[^\[\]]*\](?::[0-9]*)?$")
 URL_CHARACTERS = re.compile(r"^[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%{}]*$")
 # What an HTTP header value may hold: visible ASCII and spaces (no line breaks).
 HEADER_VALUE = re.compile(r"^[\x20-\x7e]*$")
@@ -102,6 +109,10 @@ def _url_problems(template: str) -> list[str]:
         return [INVALID_BRACKETED_HOST]
     if "{" in parts.scheme + parts.netloc:
         return ["Placeholders may fill the path and query only, never the host."]
+    if "@" in parts.netloc:  # even with an empty user ("https://@host")
+        return ["The URL must not contain credentials."]
+    if ("[" in parts.netloc or "]" in parts.netloc) and not BRACKETED_NETLOC.match(parts.netloc):
+        return [INVALID_BRACKETED_HOST]
     try:
         validate_url(PLACEHOLDER.sub("x", template))
     except ValueError as error:
@@ -113,7 +124,7 @@ def _string_list(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
 
-Refuse = Callable[[str, str], None]
+Refuse = Callable[..., None]
 
 
 def _name_and_text_check(tool: AgentTool, refuse: Refuse) -> None:
@@ -124,7 +135,8 @@ def _name_and_text_check(tool: AgentTool, refuse: Refuse) -> None:
         .exclude(pk=tool.pk)
         .exists()
     ):
-        refuse("name", f"This workspace already has a tool named '{tool.name}'.")
+        # What the workspace holds now: a 409 (omniflow.api.errors.STATE_ERROR_CODES).
+        refuse("name", f"This workspace already has a tool named '{tool.name}'.", "name_taken")
     for field in ("name", "description", "input_schema", "headers", "url_template"):
         # PostgreSQL stores no NUL character, in text or in JSON.
         if "\x00" in str(getattr(tool, field)) or "\\u0000" in json.dumps(getattr(tool, field)):
@@ -137,17 +149,24 @@ def _arguments_check(tool: AgentTool, refuse: Refuse) -> None:
     """The schema, and where each of its arguments goes: URL, query or body, once each."""
     schema_problems = input_schema_errors(tool.input_schema)
     for message in schema_problems:
-        refuse("input_schema", message)
+        # Whether a value is a JSON Schema is the meta-schema's rule, no pattern of the API's.
+        refuse(
+            "input_schema",
+            message,
+            "invalid" if message == NOT_AN_OBJECT_SCHEMA else RULE_ERROR_CODE,
+        )
     declared = set() if schema_problems else schema_properties(tool.input_schema)
     required = set(tool.input_schema.get("required") or []) if not schema_problems else set()
     if tool.method not in AgentTool.Method.values:
         refuse("method", f"Pick one of {', '.join(AgentTool.Method.values)}.")
     for message in _url_problems(tool.url_template or ""):
-        refuse("url_template", message)
+        code = RULE_ERROR_CODE if message == PRIVATE_DESTINATION else "invalid"
+        refuse("url_template", message, code)
     in_path = url_placeholders(tool.url_template or "")
     for name in in_path:
         if not schema_problems and name not in required:
-            refuse("url_template", f"'{{{name}}}' must be a required property of the schema.")
+            message = f"'{{{name}}}' must be a required property of the schema."
+            refuse("url_template", message, RULE_ERROR_CODE)
     known = None if schema_problems else declared
     _argument_lists_check(tool, refuse, declared=known, in_path=in_path)
     _body_check(tool, refuse, declared=known)
@@ -165,20 +184,30 @@ def _argument_lists_check(
             continue
         for name in value:
             if declared is not None and name not in declared:
-                refuse(field, f"'{name}' is not a property of the input schema.")
+                refuse(field, f"'{name}' is not a property of the input schema.", RULE_ERROR_CODE)
             if name in mapped:
-                refuse(field, f"'{name}' is already sent in the {mapped[name].split('_')[0]}.")
+                # Across the URL, query and body: a rule no schema states.
+                where = mapped[name].split("_")[0]
+                refuse(field, f"'{name}' is already sent in the {where}.", RULE_ERROR_CODE)
             mapped[name] = field
 
 
 def _body_check(tool: AgentTool, refuse: Refuse, *, declared: set[str] | None) -> None:
     if tool.body_argument:
         if declared is not None and tool.body_argument not in declared:
-            refuse("body_argument", f"'{tool.body_argument}' is not a property of the schema.")
+            refuse(
+                "body_argument",
+                f"'{tool.body_argument}' is not a property of the schema.",
+                RULE_ERROR_CODE,
+            )
         if tool.body_arguments:
-            refuse("body_argument", "Send either one argument as the body or named body fields.")
+            refuse(
+                "body_argument",
+                "Send either one argument as the body or named body fields.",
+                RULE_ERROR_CODE,
+            )
     if tool.method not in METHODS_WITH_BODY and (tool.body_arguments or tool.body_argument):
-        refuse("body_arguments", f"A {tool.method} request has no body.")
+        refuse("body_arguments", f"A {tool.method} request has no body.", RULE_ERROR_CODE)
 
 
 def _forbidden_header(name: str) -> str:
@@ -204,16 +233,21 @@ def _auth_check(tool: AgentTool, refuse: Refuse, *, has_secret: bool, secret: st
     if tool.auth not in AgentTool.Auth.values:
         refuse("auth", f"Pick one of {', '.join(AgentTool.Auth.values)}.")
     elif tool.auth != AgentTool.Auth.NONE and not has_secret:
-        refuse("secret", "This authentication needs a secret.")
+        refuse("secret", "This authentication needs a secret.", RULE_ERROR_CODE)
     if secret and not HEADER_VALUE.match(secret):
         refuse("secret", "A secret may hold visible ASCII characters and spaces only.")
-    if tool.auth == AgentTool.Auth.HEADER:
-        if not HEADER_NAME.match(tool.auth_header_name or ""):
-            refuse("auth_header_name", "Name the header that carries the secret, e.g. X-Api-Key.")
-        elif tool.auth_header_name.lower() in FORBIDDEN_HEADERS:
-            refuse("auth_header_name", _forbidden_header(tool.auth_header_name))
-        elif tool.auth_header_name.lower() in RESERVED_HEADERS:
-            refuse("auth_header_name", f"'{tool.auth_header_name}' is set by the call itself.")
+    # A name given is checked whatever the auth (the schema states it); none with auth=header is
+    # a rule across fields.
+    name = tool.auth_header_name or ""
+    if name and not HEADER_NAME.match(name):
+        refuse("auth_header_name", "Name the header that carries the secret, e.g. X-Api-Key.")
+    elif name.lower() in FORBIDDEN_HEADERS:
+        refuse("auth_header_name", _forbidden_header(name))
+    elif name.lower() in RESERVED_HEADERS:
+        refuse("auth_header_name", f"'{name}' is set by the call itself.")
+    elif tool.auth == AgentTool.Auth.HEADER and not name:
+        message = "Name the header that carries the secret, e.g. X-Api-Key."
+        refuse("auth_header_name", message, RULE_ERROR_CODE)
 
 
 def _within(value: Any, low: int, high: int) -> bool:
@@ -230,10 +264,10 @@ def _limits_check(tool: AgentTool, refuse: Refuse) -> None:
     try:
         rates = parse_rates(tool.rate_limit or "")
     except InvalidRate as error:
-        refuse("rate_limit", str(error))
+        refuse("rate_limit", str(error), RULE_ERROR_CODE)  # the rates' parser
     else:
         if len(rates) != 1:
-            refuse("rate_limit", "Give one rate, e.g. 60/m.")
+            refuse("rate_limit", "Give one rate, e.g. 60/m.", RULE_ERROR_CODE)
         # Stored in its canonical form ("60 / minute" -> "60/m").
         tool.rate_limit = str(rates[0])
     if not _within(tool.max_concurrency, 1, MAX_CONCURRENCY):
@@ -244,8 +278,8 @@ def _tool_check(tool: AgentTool, *, has_secret: bool, secret: str = "") -> None:
     """Refuse a tool that cannot be called as configured: every error at once, per field."""
     errors: dict[str, list[str]] = {}
 
-    def refuse(field: str, message: str) -> None:
-        errors.setdefault(field, []).append(message)
+    def refuse(field: str, message: str, code: str = "invalid") -> None:
+        errors.setdefault(field, []).append(ValidationError(message, code=code))
 
     _name_and_text_check(tool, refuse)
     _arguments_check(tool, refuse)

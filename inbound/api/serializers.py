@@ -3,8 +3,42 @@ from rest_framework import serializers
 
 from apikeys.scopes import WRITE, scopes_grant
 from inbox.api.fields import JSONObjectField, WorkspaceMemberField, tag_list_field
+from omniflow.api.fields import PYTHON_SPACES, validate_uri_text
+from omniflow.api.schema import http_url_pattern
 
 from ..models import InboundReceipt, InboundTrigger
+
+# Python's whitespace (str.strip()'s): DRF strips a path before the trigger checks it.
+_SPACES = PYTHON_SPACES
+_SEGMENT = f"[^.]*[^.{_SPACES}][^.]*"  # not blank
+_PATH = {"max_length": 200, "required": False, "allow_blank": True}
+
+
+# What inbound.payloads.path_check admits: none, or dotted segments none of them blank.
+@extend_schema_field(
+    {
+        "type": "string",
+        "maxLength": 200,
+        # Not "": drf-spectacular adds it beside (allow_blank), and `oneOf` takes one match.
+        "pattern": f"^(?:[{_SPACES}]+|[{_SPACES}]*{_SEGMENT}(?:\\.{_SEGMENT})*)$",
+    }
+)
+class PayloadPathField(serializers.CharField):
+    """A dotted path into the payload (`order.conversation_id`), or none."""
+
+
+@extend_schema_field({"type": "string", "format": "uri", "pattern": http_url_pattern()})
+class FormURLField(serializers.URLField):
+    """An http(s) URL a browser is sent to: a URI (Django's URLValidator admits more)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators.append(validate_uri_text)
+
+
+@extend_schema_field({"type": "string", "format": "uri", "pattern": http_url_pattern(origin=True)})
+class OriginField(FormURLField):
+    """scheme://host[:port] of the pages that may fetch() a trigger's URL."""
 
 
 class TriggerInput(serializers.Serializer):
@@ -21,16 +55,14 @@ class TriggerInput(serializers.Serializer):
     conversation_match = serializers.ChoiceField(
         choices=InboundTrigger.ConversationMatch.choices, required=False
     )
-    conversation_path = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    conversation_path = PayloadPathField(**_PATH)
     tags = tag_list_field(required=False)
     event_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    contact_email_path = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    contact_external_id_path = serializers.CharField(
-        max_length=200, required=False, allow_blank=True
-    )
-    contact_name_path = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    contact_email_path = PayloadPathField(**_PATH)
+    contact_external_id_path = PayloadPathField(**_PATH)
+    contact_name_path = PayloadPathField(**_PATH)
     assignee = WorkspaceMemberField(required=False, allow_null=True)
-    idempotency_path = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    idempotency_path = PayloadPathField(**_PATH)
     enabled = serializers.BooleanField(required=False)
     secret = serializers.CharField(
         max_length=200,
@@ -40,14 +72,14 @@ class TriggerInput(serializers.Serializer):
         help_text="If set, each POST must carry X-Omniflow-Signature (never shown again).",
     )
     redirect_urls = serializers.ListField(
-        child=serializers.URLField(max_length=500),
+        child=FormURLField(max_length=500),
         required=False,
         max_length=20,
         help_text="Contact triggers: where a browser's form post is redirected (303); a form's "
         "`redirect` field picks one, else the first. None: our thank-you page.",
     )
     allowed_origins = serializers.ListField(
-        child=serializers.URLField(max_length=200),
+        child=OriginField(max_length=200),
         required=False,
         max_length=20,
         help_text="Origins (scheme://host[:port]) whose pages may fetch() the URL (CORS).",

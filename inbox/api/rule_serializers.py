@@ -1,8 +1,15 @@
 """Input of routing rules: conditions, the tickets an action selects, and actions."""
 
+import re
+
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from omniflow import conditions
+from omniflow.api.fields import PYTHON_SPACES, WholeItem
+from omniflow.exceptions import RULE_ERROR_CODE
+from omniflow.vendor_adapters.spectacular import field_schema_default
 
 from ..models import Priority, RoutingRule, Ticket
 from .fields import (
@@ -29,12 +36,55 @@ def _for_some_triggers(items) -> dict[str, list]:
     return found
 
 
-class ConditionInput(serializers.Serializer):
+def condition_field_pattern() -> str:
+    """What `ConditionInput.validate_field` admits, as the schema's pattern (the registry's
+    fields; spaces around are stripped before the check)."""
+    spaces = f"[{PYTHON_SPACES}]*"
+    plain = "|".join(re.escape(f.name) for f in conditions.fields() if not f.is_prefix)
+    prefixed = "|".join(
+        f"{re.escape(f.name)}(?:{f.path_pattern})" for f in conditions.fields() if f.is_prefix
+    )
+    return f"^{spaces}(?:(?:{plain}){spaces}|{prefixed})$"
+
+
+_SCALAR_SCHEMAS = [{"type": "string"}, {"type": "number"}, {"type": "boolean"}, {"type": "null"}]
+
+
+@extend_schema_field(
+    {
+        "anyOf": [
+            *_SCALAR_SCHEMAS,
+            {"type": "array", "items": {"anyOf": _SCALAR_SCHEMAS}, "maxItems": 100},
+        ]
+    }
+)
+class ConditionValueField(serializers.JSONField):
+    """A scalar, or a list of at most 100 scalars (which of the two the operator takes is a rule
+    across fields: 422)."""
+
+
+class ConditionFieldName(serializers.CharField):
+    """A condition's field: its pattern (`ConditionFieldNameSchema`) is what
+    `ConditionInput.validate_field` admits."""
+
+
+class ConditionFieldNameSchema(OpenApiSerializerFieldExtension):
+    # drf-spectacular's public extension point: the pattern is read from the registry when the
+    # document is built, after every app registered its fields.
+    target_class = ConditionFieldName
+    priority = 1  # before NonBlankStringField (omniflow/api/schema.py), whose pattern it replaces
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = field_schema_default(auto_schema, self.target, direction)
+        return {**schema, "maxLength": 200, "pattern": condition_field_pattern()}
+
+
+class ConditionInput(WholeItem):
     # The fields and operators are the registry's (omniflow.conditions), filled in by the apps'
     # ready(): they are read when a serializer is built, not when this module is imported.
-    field = serializers.CharField(max_length=200)
+    field = ConditionFieldName(max_length=200)
     operator = serializers.ChoiceField(choices=())
-    value = serializers.JSONField(
+    value = ConditionValueField(
         allow_null=True, help_text="A string, number or boolean; a list of them for `in`."
     )
 
@@ -61,15 +111,17 @@ class ConditionInput(serializers.Serializer):
 
     def validate(self, attrs):
         value = attrs.get("value")
-        if conditions.operator_get(attrs["operator"]).takes_list:
-            valid = isinstance(value, list) and len(value) <= 100
-            valid = valid and all(isinstance(item, _SCALAR) for item in value)
-        else:
-            valid = isinstance(value, _SCALAR)
-        if not valid or json_problem(value):
-            raise serializers.ValidationError(
-                {"value": ["Use a string, number or boolean, or a list of them with `in`."]}
-            )
+        shaped = isinstance(value, _SCALAR) or (
+            isinstance(value, list)
+            and len(value) <= 100
+            and all(isinstance(item, _SCALAR) for item in value)
+        )
+        message = "Use a string, number or boolean, or a list of them with `in`."
+        if not shaped or json_problem(value):
+            raise serializers.ValidationError({"value": [message]})
+        # Which of the two the operator takes is a rule across fields (422).
+        if isinstance(value, list) != conditions.operator_get(attrs["operator"]).takes_list:
+            raise serializers.ValidationError({"value": [message]}, code=RULE_ERROR_CODE)
         return attrs
 
 
@@ -104,7 +156,7 @@ class TicketSelectorInput(serializers.Serializer):
     )
 
 
-class ActionInput(serializers.Serializer):
+class ActionInput(WholeItem):
     # The types, and the arguments each needs and may carry, are the registry's
     # (omniflow.conditions); every argument any type takes is declared here, for the schema.
     type = serializers.ChoiceField(choices=())
@@ -149,11 +201,11 @@ class ActionInput(serializers.Serializer):
         for name in action_type.needs:
             if name not in attrs:
                 raise serializers.ValidationError(
-                    {name: [f"Required for a {attrs['type']} action."]}
+                    {name: [f"Required for a {attrs['type']} action."]}, code=RULE_ERROR_CODE
                 )
         if action_type.check and (problems := action_type.check(attrs)):
             raise serializers.ValidationError(
-                {name: [problem] for name, problem in problems.items()}
+                {name: [problem] for name, problem in problems.items()}, code=RULE_ERROR_CODE
             )
         kept = {"type": attrs["type"]}
         for name in (*action_type.needs, *action_type.may):

@@ -1,7 +1,10 @@
 """Input of the inbox API: request bodies and query filters. Output is in
 inbox.representations, shared with webhook payloads."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from omniflow.exceptions import RULE_ERROR_CODE
 
 from ..models import Agent, Conversation, Message, Priority, Ticket, TrainingAttempt
 from .fields import (
@@ -47,7 +50,8 @@ class ContactInput(serializers.Serializer):
     def validate(self, attrs):
         if not self.partial and not (attrs.get("email") or attrs.get("external_id")):
             raise serializers.ValidationError(
-                {"email": ["Give an email or an external_id to identify the contact."]}
+                {"email": ["Give an email or an external_id to identify the contact."]},
+                code=RULE_ERROR_CODE,
             )
         return attrs
 
@@ -151,13 +155,29 @@ class TicketFilters(serializers.Serializer):
 # --- Scorecards -------------------------------------------------------------------------------
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": {
+            "type": "number",
+            "format": "double",
+            "minimum": -MAX_SCORE,
+            "maximum": MAX_SCORE,
+        },
+        # What validate_criteria admits.
+        "maxProperties": 100,
+        "propertyNames": {"minLength": 1, "maxLength": 200},
+    }
+)
+class CriteriaField(serializers.DictField):
+    """Scores by criterion name: at most 100, each name 1 to 200 characters."""
+
+
 class ScorecardInput(serializers.Serializer):
     conversation = WorkspaceObjectField(queryset=Conversation.objects.all())
     grader = serializers.CharField(max_length=200, help_text="Who graded, e.g. their email.")
     total_score = _score()
-    criteria = serializers.DictField(
-        child=_score(), required=False, help_text="Score per criterion name."
-    )
+    criteria = CriteriaField(child=_score(), required=False, help_text="Score per criterion name.")
     comment = _text(required=False, allow_blank=True)
 
     def validate_criteria(self, criteria):

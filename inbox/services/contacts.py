@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from omniflow.exceptions import Conflict
+from omniflow.exceptions import RULE_ERROR_CODE, Conflict
 from workspaces.models import Workspace
 
 from ..models import Contact
@@ -64,7 +64,14 @@ def contact_upsert(
     email = _normalize_email(email)
     external_id = external_id.strip()
     if not email and not external_id:
-        raise ValidationError({"email": "Give an email or an external_id to identify the contact."})
+        raise ValidationError(
+            {
+                "email": ValidationError(
+                    "Give an email or an external_id to identify the contact.",
+                    code=RULE_ERROR_CODE,
+                )
+            }
+        )
     if assignee is not UNSET:
         assignee_check(workspace=workspace, assignee=assignee, field="assignee")
     changes = {
@@ -137,7 +144,12 @@ def contact_update(
     if changed:
         if not contact.email and not contact.external_id:
             raise ValidationError(
-                {"email": "A contact keeps at least one of email and external_id."}
+                {
+                    "email": ValidationError(
+                        "A contact keeps at least one of email and external_id.",
+                        code=RULE_ERROR_CODE,
+                    )
+                }
             )
         contact.updated_at = timezone.now()
         try:

@@ -14,6 +14,7 @@ from rest_framework.fields import get_error_detail
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from omniflow import exceptions as domain
+from omniflow.exceptions import RULE_ERROR_CODE
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
@@ -52,7 +53,8 @@ _TYPES += [
 
 # Refusals of a well-formed body for what the workspace holds now, not for the body's shape: a
 # referenced object or member that does not exist, the last admin, an email already a member,
-# invited or with an account (given a password), a revoked key, an end before the stored start.
+# invited or with an account (given a password), a revoked key, an end before the stored start,
+# a name another object of the workspace has.
 # The same body succeeds against another state, so they answer 409 (RFC 9110: a conflict with
 # the current state) with the per-field `errors` of a 400; a body with any other error as well
 # stays a 400. Services raise them with one of these codes (`ValidationError(..., code=...)`,
@@ -68,8 +70,19 @@ STATE_ERROR_CODES = frozenset(
         "last_admin",
         "key_revoked",
         "ends_before_start",
+        "name_taken",
     }
 )
+
+
+# Refusals of a well-formed body for a rule JSON Schema cannot state, whatever the workspace
+# holds: one across fields (an action's required setting, email or external_id), a parser's (an
+# OpenAPI document), the clock's (an expiry in the past), where a host resolves, a password
+# validator's dictionary or likeness to the email. They answer 422 (RFC 9110: the content is
+# understood and well-formed, but cannot be processed) with the per-field `errors` of a 400, so a
+# client or fuzzer tells them from what the schema forbids; beside a state conflict too. Services
+# raise them with `code=RULE_ERROR_CODE` (omniflow.exceptions).
+RULE_ERROR_CODES = frozenset({RULE_ERROR_CODE, "password_too_common", "password_too_similar"})
 
 
 def _error_codes(detail) -> set[str]:
@@ -79,6 +92,17 @@ def _error_codes(detail) -> set[str]:
     if isinstance(detail, list):
         return set().union(*(_error_codes(item) for item in detail))
     return {getattr(detail, "code", None) or "invalid"}
+
+
+def _well_formed_refusal(detail) -> tuple[int, str, str] | None:
+    """Return the status, type and title of a body refused only for the workspace's state
+    (409) or for rules no schema states (422); None for a 400."""
+    codes = _error_codes(detail)
+    if codes <= STATE_ERROR_CODES:
+        return status.HTTP_409_CONFLICT, "conflict", "Conflict."
+    if codes <= STATE_ERROR_CODES | RULE_ERROR_CODES:
+        return status.HTTP_422_UNPROCESSABLE_ENTITY, "unprocessable", "Unprocessable content."
+    return None
 
 
 def problem(
@@ -145,13 +169,10 @@ def exception_handler(exc, context):
     if domain_error is not None:
         # A service's refusal names its own stable type (e.g. `endpoint_deleted`).
         type_, title = domain_error.type_, domain_error.title
-    if (
-        isinstance(exc, exceptions.ValidationError)
-        and _error_codes(exc.detail) <= STATE_ERROR_CODES
-    ):
-        response.status_code = status.HTTP_409_CONFLICT
-        type_, title = "conflict", "Conflict."
     if isinstance(exc, exceptions.ValidationError):
+        refusal = _well_formed_refusal(exc.detail)
+        if refusal is not None:
+            response.status_code, type_, title = refusal
         errors = _flatten_errors(exc.detail)
         detail = "; ".join(
             f"{field}: {' '.join(messages)}" if field != "non_field_errors" else " ".join(messages)

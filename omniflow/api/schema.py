@@ -14,6 +14,7 @@ from ..http.destinations import private_urls_allowed
 from ..idempotency import MAX_KEY_LENGTH
 from ..vendor_adapters.spectacular import field_schema_default
 from .errors import PROBLEM_CONTENT_TYPE
+from .fields import PYTHON_SPACES
 
 
 class ProblemSerializer(serializers.Serializer):
@@ -43,6 +44,13 @@ _ERROR_DESCRIPTIONS = {
         "Conflict with the current state (see `errors` per field where the body names what "
         "does not exist, such as an unknown id or member), or an Idempotency-Key reused or in "
         "use."
+    ),
+    "422": (
+        "Well-formed input refused for a rule no JSON Schema here states (see `errors` per "
+        "field): one across fields (what an action, a trigger or an auth needs; an email or an "
+        "external_id; a search that names another value than a filter), a parser's (rates, an "
+        "OpenAPI document, a JSON Schema), the clock's (an expiry in the past), where a URL's "
+        "host resolves, a common password. The same shape as a 400."
     ),
     "413": "Request body over the limit (setting OMNIFLOW_API_MAX_BODY_BYTES, default 1 MiB).",
     "414": (
@@ -112,7 +120,9 @@ class ApiAutoSchema(AutoSchema):
         if "{" in self.path or self.method == "GET":
             codes.append("404")
         if self.method in _WRITE_METHODS:
-            codes += ["409", "413", "415"]
+            codes += ["409", "413", "415", "422"]
+        elif getattr(self.view, "query_rules_unstated", False):
+            codes.append("422")
         return sorted(codes)
 
     def get_operation(self, path, path_regex, path_prefix, method, registry):
@@ -171,10 +181,9 @@ class _InputRule(OpenApiSerializerFieldExtension):
 
 # A character Python's str.strip() keeps (its whitespace is not JSON Schema's \s: it has
 # \x1c-\x1f and \x85 too, and no \ufeff).
-_NOT_PYTHON_SPACE = (
-    "[^\\t\\n\\v\\f\\r \\x1c-\\x1f\\x85\\xa0\\u1680\\u2000-\\u200a"
-    "\\u2028\\u2029\\u202f\\u205f\\u3000]"
-)
+_PYTHON_SPACES = PYTHON_SPACES
+_NOT_PYTHON_SPACE = f"[^{_PYTHON_SPACES}]"
+_PYTHON_SPACE = f"[{_PYTHON_SPACES}]"
 
 
 class NonBlankStringField(_InputRule):
@@ -195,8 +204,12 @@ class NonBlankStringField(_InputRule):
 
 
 class DestinationURLRule(NonBlankStringField):
-    """A URL the server will call starts with a scheme `validate_url` admits: https, and http
-    only where private URLs are allowed (a development setting)."""
+    """A URL the server will call states what the server admits of it: a scheme `validate_url`
+    admits (https, and http only where private URLs are allowed, a development setting), a host
+    (an IPv6 address in brackets is one) and a valid port, no credentials. A webhook endpoint's
+    URL is a URLField, so its host is also one Django's URLValidator admits (a name with a
+    top-level domain of two letters or more, an IPv4 address, localhost); a tool's URL template
+    holds URL characters only, and its placeholders fill the path and query only."""
 
     target_class = "omniflow.api.fields.DestinationURL"
     priority = 1  # before NonBlankStringField, whose rule it keeps
@@ -204,15 +217,71 @@ class DestinationURLRule(NonBlankStringField):
     def rules(self, schema):
         # `urlsplit` lowercases the scheme, so HTTPS:// is https too.
         scheme = "[Hh][Tt][Tt][Pp][Ss]?" if private_urls_allowed() else "[Hh][Tt][Tt][Pp][Ss]"
-        return {**super().rules(schema), "pattern": f"^{scheme}://{_URL_HOST_PORT}(?:[/?#]|$)"}
+        if isinstance(self.target, serializers.URLField):
+            url = f"{scheme}://{_URL_VALIDATOR_HOST_PORT}{_URI_REST}"
+        else:
+            url = f"(?=[{_URL_CHARACTERS}]*{_PYTHON_SPACE}*$){scheme}://{_URL_HOST_PORT}"
+            url += f"(?:[/?#][{_URL_CHARACTERS}]*)?"
+        # DRF strips the value before it checks it.
+        return {**super().rules(schema), "pattern": f"^{_PYTHON_SPACE}*{url}{_PYTHON_SPACE}*$"}
 
 
-# A host (a name or address, an IPv6 one in brackets; no credentials) and a valid port, if any.
-# Whether a bracketed address is valid IPv6 is left to its message (the pattern would be long).
-_URL_HOST_PORT = (
-    r"(?:\[[^\]/?#@\s]+\]|[^/?#@:\s\[\]]+)"
-    r"(?::(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4})?)?"
+def _ipv6_pattern() -> str:
+    """Return a pattern of the addresses Python's ipaddress.IPv6Address admits (no zone): eight
+    groups, or fewer around one `::`, the last two of them maybe an IPv4 address."""
+    group = "[0-9A-Fa-f]{1,4}"
+    alternatives = []
+    for tail, total in (("", 8), (f":{_IPV4}", 6)):
+        alternatives.append(f"{group}(?::{group}){{{total - 1}}}{tail}")
+        for left in range(total):
+            before = f"{group}(?::{group}){{{left - 1}}}" if left else ""
+            room = total - 1 - left
+            if tail:
+                after = f"(?:{group}:){{0,{room}}}{_IPV4}"
+            else:
+                after = f"(?:{group}(?::{group}){{0,{room - 1}}})?" if room else ""
+            alternatives.append(f"{before}::{after}")
+    return "(?:" + "|".join(alternatives) + ")"
+
+
+_IPV4_OCTET = "(?:0|25[0-5]|2[0-4][0-9]|1[0-9]?[0-9]?|[1-9][0-9]?)"  # Django's: no leading 0
+_IPV4 = f"{_IPV4_OCTET}(?:\\.{_IPV4_OCTET}){{3}}"
+_IPV6 = _ipv6_pattern()
+_PORT = "(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4})"
+# What agenttools.services.tools.URL_CHARACTERS admits (in a character class).
+_URL_CHARACTERS = r"A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%{}"
+# A host (a name, or an IPv6 address in brackets; no credentials, no placeholder) and a valid
+# port, if any, as `urlsplit` and `validate_url` read them.
+_URL_HOST_PORT = f"(?:\\[{_IPV6}\\]|[^/?#@:\\s\\[\\]{{}}]+)(?::(?:0*{_PORT})?)?"
+# Django's URLValidator host (DomainNameValidator's name, IPv4, IPv6, localhost), case-blind
+# as it is; a name of at most 253 characters; a port of at most five digits, at most 65535.
+# Its names in ASCII only: the URL is an RFC 3986 URI too (omniflow.api.fields.validate_uri_text).
+_DJANGO_NAME = (
+    "(?=[^:/?#]{1,253}(?:[:/?#]|$))"
+    "[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?"
+    "(?:\\.(?!-)[a-zA-Z0-9-]{1,63}(?<!-))*"
+    "\\.(?!-)(?:[a-zA-Z-]{2,63}|[Xx][Nn]--[a-zA-Z0-9]{1,59})(?<!-)\\.?"
 )
+# A URI's path, query and fragment (RFC 3986 pchar, percent-encodings whole).
+_PCHAR = "(?:[A-Za-z0-9\\-._~!$&'()*+,;=:@]|%[0-9A-Fa-f]{2})"
+_URI_REST = f"(?:/{_PCHAR}*)*(?:\\?(?:{_PCHAR}|[/?])*)?(?:#(?:{_PCHAR}|[/?])*)?"
+
+
+def http_url_pattern(*, origin: bool = False) -> str:
+    """Return the pattern of an http(s) URL as a URLField with `validate_uri_text` admits it
+    (credentials and any port of five digits included), or of an origin (no path but slashes,
+    no query or fragment): a form trigger's redirect URLs and allowed origins."""
+    userinfo = f"(?:{_USERINFO_CHAR}+(?::{_USERINFO_CHAR}*)?@)?"
+    rest = "/*" if origin else _URI_REST  # an origin's trailing slashes are dropped
+    url = f"[Hh][Tt][Tt][Pp][Ss]?://{userinfo}{_URL_VALIDATOR_HOST}(?::[0-9]{{1,5}})?{rest}"
+    return f"^{_PYTHON_SPACE}*{url}{_PYTHON_SPACE}*$"
+
+
+_URL_VALIDATOR_HOST = (
+    f"(?:{_IPV4}|\\[{_IPV6}\\]|{_DJANGO_NAME}|[Ll][Oo][Cc][Aa][Ll][Hh][Oo][Ss][Tt])"
+)
+_URL_VALIDATOR_HOST_PORT = f"{_URL_VALIDATOR_HOST}(?::(?=[0-9]{{1,5}}(?![0-9]))0*{_PORT})?"
+_USERINFO_CHAR = "(?:[A-Za-z0-9\\-._~!$&'()*+,;=]|%[0-9A-Fa-f]{2})"
 
 
 class NonEmptyListField(_InputRule):

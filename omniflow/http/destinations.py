@@ -69,6 +69,10 @@ def literal_address(host: str) -> str | None:
 
 
 INVALID_BRACKETED_HOST = "The host in brackets is not an IPv6 address."
+# Where a host resolves is no rule of the URL's text: an API answers it 422, not 400.
+PRIVATE_DESTINATION = (
+    "The URL's host resolves to a private, loopback, link-local or reserved address."
+)
 
 
 def validate_url(url: str) -> None:
@@ -104,6 +108,4 @@ def validate_url(url: str) -> None:
             return
         addresses = [info[4][0] for info in infos]
     if any(not is_public_address(address) for address in addresses):
-        raise ValueError(
-            "The URL's host resolves to a private, loopback, link-local or reserved address."
-        )
+        raise ValueError(PRIVATE_DESTINATION)

@@ -189,7 +189,7 @@ def test_a_private_address_is_refused_when_private_urls_are_not_allowed(
         },
         format="json",
     )
-    assert created.status_code == 400
+    assert created.status_code == 422
     assert created.json()["errors"]["url_template"] == [
         "The URL's host resolves to a private, loopback, link-local or reserved address."
     ]

@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from omniflow.api.fields import DestinationURLField
 from omniflow.crypto import SecretUnavailable, decrypt_secret
+from omniflow.exceptions import RULE_ERROR_CODE
 
 from .. import filters
 from ..events import CATALOGUE
@@ -344,7 +345,9 @@ class DeliveryFilters(_DeliveryMatch):
         try:
             self._narrowed(attrs)
         except filters.SearchInvalid as error:
-            raise serializers.ValidationError({"search": [str(error)]}) from error
+            # Two parameters that disagree answer 422; a search of no known form, 400.
+            code = RULE_ERROR_CODE if isinstance(error, filters.SearchConflict) else "invalid"
+            raise serializers.ValidationError({"search": [str(error)]}, code=code) from error
         return attrs
 
     def _narrowed(self, attrs: dict) -> dict:

@@ -66,6 +66,19 @@ class ObjectSchemaField(JSONObjectField):
     """A JSON Schema whose top level is an object (what function-calling runtimes take)."""
 
 
+class AuthHeaderNameField(serializers.RegexField):
+    """The header a tool's secret goes in. Stripped first; the schema adds "" (allow_blank)
+    beside the pattern, which must not match it."""
+
+    default_error_messages = {
+        "invalid": "Name a header a tool may send (not hop-by-hop, a credential or set by the "
+        "call), e.g. X-Api-Key."
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(f"^(?=[\\s\\S])[{_SPACES}]*(?:{_HEADER_NAME})?[{_SPACES}]*$", **kwargs)
+
+
 class ToolInput(serializers.Serializer):
     name = serializers.RegexField(
         r"^[A-Za-z0-9_-]{1,64}$",
@@ -104,17 +117,7 @@ class ToolInput(serializers.Serializer):
     )
     headers = HeadersField(required=False, help_text="Static headers sent with every call.")
     auth = serializers.ChoiceField(choices=AgentTool.Auth.choices, required=False)
-    # Stripped first; the schema adds "" (allow_blank) beside the pattern, which must not match it.
-    auth_header_name = serializers.RegexField(
-        f"^(?=[\\s\\S])[{_SPACES}]*(?:{_HEADER_NAME})?[{_SPACES}]*$",
-        max_length=100,
-        required=False,
-        allow_blank=True,
-        error_messages={
-            "invalid": "Name a header a tool may send (not hop-by-hop, a credential or set by the "
-            "call), e.g. X-Api-Key."
-        },
-    )
+    auth_header_name = AuthHeaderNameField(max_length=100, required=False, allow_blank=True)
     # The schema adds "" (allow_blank) beside the pattern, which must not match it then.
     secret = serializers.RegexField(
         "^(?=[\\s\\S])" + _HEADER_VALUE_PATTERN.removeprefix("^"),
@@ -206,17 +209,7 @@ class OpenAPIImportInput(serializers.Serializer):
         help_text="Where the API lives; the document's first server URL if left out.",
     )
     auth = serializers.ChoiceField(choices=AgentTool.Auth.choices, required=False)
-    # Stripped first; the schema adds "" (allow_blank) beside the pattern, which must not match it.
-    auth_header_name = serializers.RegexField(
-        f"^(?=[\\s\\S])[{_SPACES}]*(?:{_HEADER_NAME})?[{_SPACES}]*$",
-        max_length=100,
-        required=False,
-        allow_blank=True,
-        error_messages={
-            "invalid": "Name a header a tool may send (not hop-by-hop, a credential or set by the "
-            "call), e.g. X-Api-Key."
-        },
-    )
+    auth_header_name = AuthHeaderNameField(max_length=100, required=False, allow_blank=True)
     secret = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     headers = HeadersField(required=False)
 
